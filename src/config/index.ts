@@ -1,0 +1,56 @@
+// All settings, from the environment, parsed once by one zod schema; a bad value stops the start
+// with a message naming the variable (fail fast).
+import { z } from 'zod';
+
+const boolish = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const csv = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
+
+export const SettingsSchema = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Real PostgreSQL; unset ⇒ embedded PostgreSQL (PGlite) in DATA_DIR. */
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default('./.data'),
+  /** `keystone`: X-Auth-Token checked against Keystone; `none`: open, for the local demo only. */
+  AUTH_MODE: z.enum(['keystone', 'none']).optional(),
+  CORS_ORIGINS: csv.default([]),
+  /** clouds.yaml cloud names to sync (comma-separated); unset ⇒ OS_CLOUD, or OS_* variables. */
+  OS_CLOUD: z.string().optional(),
+  OS_AUTH_URL: z.string().optional(),
+  /** Periodic sync; 0 turns it off. */
+  SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(0),
+  OSINFO_DB_PATH: z.string().default('/usr/share/osinfo'),
+  /** YAML or JSON file of operator-declared host facts (virt_type, vhost-net, OVS-DPDK, …). */
+  HOST_FACTS_FILE: z.string().optional(),
+  /** Load the bundled demo cloud when no OpenStack cloud is configured. */
+  DEMO_CLOUD: boolish.default(true),
+});
+
+export type Settings = z.infer<typeof SettingsSchema> & {
+  /** True when an OpenStack cloud is configured (OS_CLOUD or OS_AUTH_URL). */
+  cloudConfigured: boolean;
+  authMode: 'keystone' | 'none';
+};
+
+export class ConfigError extends Error {}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = SettingsSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const cloudConfigured = Boolean(parsed.data.OS_CLOUD || parsed.data.OS_AUTH_URL);
+  return {
+    ...parsed.data,
+    cloudConfigured,
+    // Without a cloud there is no Keystone to check tokens against: the demo runs open (and says so).
+    authMode: parsed.data.AUTH_MODE ?? (cloudConfigured ? 'keystone' : 'none'),
+  };
+}

@@ -1,0 +1,120 @@
+// zod schemas of the OpenStack API bodies nova-advisor reads, exactly as the services return them.
+// Shapes: domain.md §5.3 (Nova), §5.4 (Glance), §5.5 (Placement); checked against the lab (Zed).
+import { z } from 'zod';
+
+// --- Nova: GET /flavors/detail at microversion >= 2.61 (extra_specs inline) ---
+export const NovaFlavor = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    vcpus: z.number().int(),
+    ram: z.number().int(),
+    disk: z.number().int(),
+    // "" before microversion 2.75, an integer from 2.75 on
+    swap: z.union([z.number().int(), z.literal('')]),
+    'OS-FLV-EXT-DATA:ephemeral': z.number().int().optional(),
+    'os-flavor-access:is_public': z.boolean().optional(),
+    description: z.string().nullable().optional(),
+    extra_specs: z.record(z.string(), z.string()).optional(),
+  })
+  .loose();
+export type NovaFlavor = z.infer<typeof NovaFlavor>;
+
+const NovaLink = z.object({ rel: z.string(), href: z.string() }).loose();
+export const NovaFlavorPage = z.object({
+  flavors: z.array(NovaFlavor),
+  flavors_links: z.array(NovaLink).optional(),
+});
+
+// --- Glance v2: GET /v2/images; custom properties are top-level string members ---
+export const GlanceImage = z
+  .object({
+    id: z.string(),
+    name: z.string().nullable(),
+    status: z.string(),
+    visibility: z.string().optional(),
+    disk_format: z.string().nullable().optional(),
+    container_format: z.string().nullable().optional(),
+    min_disk: z.number().int().optional(),
+    min_ram: z.number().int().optional(),
+    size: z.number().nullable().optional(),
+    tags: z.array(z.string()).optional(),
+    owner: z.string().nullable().optional(),
+    created_at: z.string().optional(),
+    updated_at: z.string().optional(),
+  })
+  .catchall(z.unknown());
+export type GlanceImage = z.infer<typeof GlanceImage>;
+
+export const GlanceImagePage = z.object({
+  images: z.array(GlanceImage),
+  next: z.string().optional(),
+  first: z.string().optional(),
+});
+
+/** Glance's own image attributes; every other top-level member is a custom property (domain.md §1.1). */
+export const GLANCE_CORE_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'id', 'name', 'status', 'visibility', 'disk_format', 'container_format', 'min_disk', 'min_ram', 'size',
+  'virtual_size', 'checksum', 'os_hash_algo', 'os_hash_value', 'os_hidden', 'protected', 'tags', 'owner',
+  'created_at', 'updated_at', 'file', 'self', 'schema', 'direct_url', 'locations', 'stores',
+]);
+
+// --- Placement (microversion 1.39) ---
+export const PlacementProvider = z
+  .object({
+    uuid: z.string(),
+    name: z.string(),
+    generation: z.number().int(),
+    parent_provider_uuid: z.string().nullable(),
+    root_provider_uuid: z.string(),
+  })
+  .loose();
+export type PlacementProvider = z.infer<typeof PlacementProvider>;
+
+export const PlacementProviderList = z.object({ resource_providers: z.array(PlacementProvider) });
+
+export const PlacementInventory = z.object({
+  total: z.number().int(),
+  reserved: z.number().int(),
+  min_unit: z.number().int(),
+  max_unit: z.number().int(),
+  step_size: z.number().int(),
+  allocation_ratio: z.number(),
+});
+export type PlacementInventory = z.infer<typeof PlacementInventory>;
+
+export const PlacementInventories = z.object({
+  resource_provider_generation: z.number().int(),
+  inventories: z.record(z.string(), PlacementInventory),
+});
+export const PlacementUsages = z.object({
+  resource_provider_generation: z.number().int(),
+  usages: z.record(z.string(), z.number().int()),
+});
+export const PlacementTraits = z.object({
+  resource_provider_generation: z.number().int(),
+  traits: z.array(z.string()),
+});
+export const PlacementAggregates = z.object({
+  resource_provider_generation: z.number().int().optional(),
+  aggregates: z.array(z.string()),
+});
+
+/**
+ * Everything a sync reads, kept in the services' own shapes: the bundled demo cloud is a file of this
+ * type and a live sync builds the same value, so one normaliser turns both into a CloudSnapshot.
+ * Per-provider bodies are keyed by provider uuid.
+ */
+export const RawCloud = z.object({
+  cloud: z.string(),
+  region: z.string().nullable(),
+  taken_at: z.string(),
+  flavors: z.array(NovaFlavor),
+  images: z.array(GlanceImage),
+  resource_providers: z.array(PlacementProvider),
+  inventories: z.record(z.string(), PlacementInventories),
+  usages: z.record(z.string(), PlacementUsages),
+  traits: z.record(z.string(), PlacementTraits),
+  aggregates: z.record(z.string(), PlacementAggregates),
+});
+export type RawCloud = z.infer<typeof RawCloud>;

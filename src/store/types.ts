@@ -1,0 +1,56 @@
+// The store's contract, implemented once over `pg` for both real PostgreSQL and embedded PGlite.
+import type { CloudSnapshot, Verdict } from '../rules/types.ts';
+
+export type SnapshotStatus = 'complete' | 'failed';
+
+export interface SnapshotCounts {
+  flavors: number;
+  images: number;
+  hosts: number;
+  pciProviders: number;
+}
+
+export interface SnapshotSummary {
+  id: string;
+  cloud: string;
+  region: string | null;
+  source: CloudSnapshot['source'];
+  status: SnapshotStatus;
+  takenAt: string;
+  counts: SnapshotCounts;
+  durationMs: number | null;
+  requestCount: number | null;
+  error: string | null;
+}
+
+export interface SyncMeta {
+  durationMs: number;
+  requestCount: number;
+}
+
+export interface ValidationRecord {
+  cloud: string;
+  snapshotId: string | null;
+  imageRef: string | null;
+  flavorRef: string | null;
+  verdict: Verdict;
+  findingIds: string[];
+}
+
+export interface SnapshotStore {
+  /** Applies pending migrations from /migrations; idempotent. */
+  migrate(): Promise<void>;
+  /** Writes a complete snapshot in one transaction; history is kept. */
+  saveSnapshot(snapshot: CloudSnapshot, meta: SyncMeta): Promise<SnapshotSummary>;
+  /** Records a failed sync; the last complete snapshot stays the current one. */
+  recordFailedSync(cloud: string, region: string | null, error: string, meta: SyncMeta): Promise<SnapshotSummary>;
+  /** The newest complete snapshot of a cloud (any cloud when omitted), fully loaded, or null. */
+  latestSnapshot(cloud?: string): Promise<CloudSnapshot | null>;
+  listSnapshots(cloud?: string, limit?: number): Promise<SnapshotSummary[]>;
+  recordValidation(record: ValidationRecord): Promise<void>;
+  /** Runs fn under a PostgreSQL advisory lock for the cloud; returns null without running when it is held. */
+  withSyncLock<T>(cloud: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
+  /** Throws when the database does not answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
