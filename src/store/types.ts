@@ -37,6 +37,22 @@ export interface ValidationRecord {
   findingIds: string[];
 }
 
+export type SyncJobStatus = 'running' | 'succeeded' | 'failed' | 'skipped';
+
+/** A sync run, kept in the database so any replica can answer GET /v1/sync/{id}. */
+export interface SyncJob {
+  id: string;
+  cloud: string;
+  status: SyncJobStatus;
+  startedAt: string;
+  finishedAt: string | null;
+  /** Per service counts so far, e.g. { flavors: { done: 12, total: null } }. */
+  progress: Record<string, { done: number; total: number | null }>;
+  requestCount: number;
+  snapshotId: string | null;
+  error: string | null;
+}
+
 export interface SnapshotStore {
   /** Applies pending migrations from /migrations; idempotent. */
   migrate(): Promise<void>;
@@ -48,6 +64,10 @@ export interface SnapshotStore {
   latestSnapshot(cloud?: string): Promise<CloudSnapshot | null>;
   listSnapshots(cloud?: string, limit?: number): Promise<SnapshotSummary[]>;
   recordValidation(record: ValidationRecord): Promise<void>;
+  createSyncJob(cloud: string): Promise<SyncJob>;
+  /** Merges the given fields into the job. */
+  updateSyncJob(id: string, patch: Partial<Omit<SyncJob, 'id' | 'cloud' | 'startedAt'>>): Promise<SyncJob>;
+  getSyncJob(id: string): Promise<SyncJob | null>;
   /** Runs fn under a PostgreSQL advisory lock for the cloud; returns null without running when it is held. */
   withSyncLock<T>(cloud: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
   /** Throws when the database does not answer. */

@@ -1,0 +1,34 @@
+// The snapshots the service answers from, held in memory (design.md "Data flow"): loaded at start and
+// after each sync, so requests never wait on the database or on OpenStack.
+import type { CloudSnapshot } from '../rules/types.ts';
+import type { SnapshotStore } from '../store/types.ts';
+
+export class SnapshotRegistry {
+  private readonly byCloud = new Map<string, CloudSnapshot>();
+
+  constructor(private readonly store: SnapshotStore) {}
+
+  /** Reloads the newest complete snapshot of each given cloud from the store. */
+  async refresh(clouds: string[]): Promise<void> {
+    for (const cloud of clouds) {
+      const snapshot = await this.store.latestSnapshot(cloud);
+      if (snapshot) this.byCloud.set(cloud, snapshot);
+    }
+  }
+
+  /** Makes a freshly written snapshot current without a database round trip. */
+  put(snapshot: CloudSnapshot): void {
+    this.byCloud.set(snapshot.cloud, snapshot);
+  }
+
+  /** The snapshot of the named cloud, or of the default (first configured) cloud. */
+  current(cloud?: string): CloudSnapshot | null {
+    if (cloud !== undefined) return this.byCloud.get(cloud) ?? null;
+    const first = this.byCloud.values().next();
+    return first.done ? null : first.value;
+  }
+
+  clouds(): string[] {
+    return [...this.byCloud.keys()];
+  }
+}
