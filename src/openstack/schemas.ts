@@ -118,3 +118,58 @@ export const RawCloud = z.object({
   aggregates: z.record(z.string(), PlacementAggregates),
 });
 export type RawCloud = z.infer<typeof RawCloud>;
+
+// --- Keystone v3: POST /v3/auth/tokens body (domain.md §5.1); the token id is the X-Subject-Token header ---
+export const KeystoneEndpoint = z
+  .object({
+    interface: z.string(),
+    region: z.string().nullable().optional(),
+    region_id: z.string().nullable().optional(),
+    url: z.string(),
+  })
+  .loose();
+export const KeystoneCatalogEntry = z
+  .object({ type: z.string(), name: z.string().optional(), endpoints: z.array(KeystoneEndpoint) })
+  .loose();
+export type KeystoneCatalogEntry = z.infer<typeof KeystoneCatalogEntry>;
+export const KeystoneToken = z.object({
+  token: z
+    .object({
+      expires_at: z.string(),
+      issued_at: z.string().optional(),
+      roles: z.array(z.object({ name: z.string() }).loose()).optional(),
+      project: z.object({ id: z.string(), name: z.string().optional() }).loose().optional(),
+      catalog: z.array(KeystoneCatalogEntry),
+    })
+    .loose(),
+});
+
+// --- Version discovery: Nova `GET /v2.1` answers {version}, the root {versions} (domain.md §5.3);
+// Placement `GET /` answers {versions: [{min_version, max_version}]} (domain.md §5.5) ---
+const NovaVersion = z.object({ id: z.string(), version: z.string(), min_version: z.string() }).loose();
+export const NovaVersionDocument = z.union([
+  z.object({ version: NovaVersion }),
+  z.object({ versions: z.array(NovaVersion) }),
+]);
+export const PlacementVersionDocument = z.object({
+  versions: z.array(z.object({ min_version: z.string(), max_version: z.string() }).loose()).min(1),
+});
+
+// --- Placement GET /allocation_candidates (>= 1.34: mappings); only what the agreement check reads ---
+export const PlacementAllocationCandidates = z.object({
+  allocation_requests: z.array(
+    z.object({ allocations: z.record(z.string(), z.object({ resources: z.record(z.string(), z.number()) })) }).loose(),
+  ),
+  provider_summaries: z.record(
+    z.string(),
+    z
+      .object({
+        resources: z.record(z.string(), z.object({ capacity: z.number(), used: z.number() })),
+        traits: z.array(z.string()).optional(),
+        parent_provider_uuid: z.string().nullable().optional(),
+        root_provider_uuid: z.string().optional(),
+      })
+      .loose(),
+  ),
+});
+export type PlacementAllocationCandidates = z.infer<typeof PlacementAllocationCandidates>;

@@ -142,8 +142,18 @@ export interface HostFit {
   instances: number;
   /** Free PCI devices per resource class on this host, from the nested providers. */
   freePci: Record<string, number>;
+  /** The same, provider by provider (domain.md §4.7: capacity = int((total − reserved) × ratio), free = capacity − used). */
+  pciProviders?: PciProviderFree[];
   /** Why it does not fit (or fits fewer): resource or trait, with numbers. Empty when it fits. */
   blockers: Finding[];
+}
+
+export interface PciProviderFree {
+  provider: string;
+  resourceClass: string;
+  capacity: number;
+  used: number;
+  free: number;
 }
 
 export interface Capacity {
@@ -161,7 +171,7 @@ export interface GuestIdentity {
   /** libosinfo short-id this guest matched, e.g. `ubuntu22.04`, or null. */
   osinfoId: string | null;
   /** How the guest was identified. */
-  identifiedBy: 'os_distro' | 'image-name' | 'unknown';
+  identifiedBy: 'os_distro' | 'os_type' | 'image-name' | 'unknown';
   /** Which knowledge answered: the machine's osinfo-db or the built-in table. */
   knowledge: 'osinfo-db' | 'builtin-table' | 'none';
   virtio: { net: boolean; blk: boolean; scsi: boolean };
@@ -210,6 +220,16 @@ export interface AdviceRequest {
   /** SR-IOV VFs wanted per instance; devices are picked from what Placement shows. */
   vfs?: number;
   pci?: PciDeviceRequest[];
+  /**
+   * The operator says the guest has (true) or lacks (false) virtio drivers, e.g. virtio-win in a
+   * Windows image; overrides the image property `os_virtio_drivers` (src/rules/README.md).
+   */
+  virtioDrivers?: boolean;
+  /**
+   * `[pci] alias` name → Placement resource class, for aliases in the flavor that the heuristics
+   * cannot map (aliases live in nova.conf, no API shows them: domain.md §4.2).
+   */
+  aliasResourceClasses?: Record<string, string>;
 }
 
 export interface Advice {
@@ -222,3 +242,105 @@ export interface Advice {
 }
 
 export type Verdict = 'pass' | 'warn' | 'fail';
+
+// ---------------------------------------------------------------- rule inputs that are not in the snapshot
+
+export type VirtType = 'kvm' | 'qemu';
+
+/**
+ * What no OpenStack API shows and the operator declares (domain.md §2.6, §7 surprise 6). Every answer
+ * resting on one of these says so with evidence source `declared-host-fact`.
+ */
+export interface HostFacts {
+  /** `[libvirt] virt_type`. */
+  virtType: VirtType;
+  /** The `vhost_net` kernel module is loaded on the computes (§2.2). */
+  vhostNet: boolean;
+  /** Computes use OVS-DPDK, i.e. vhost-user ports (§2.2). */
+  ovsDpdk: boolean;
+  /** `[libvirt] max_queues`, or null when unset (§2.2). */
+  maxQueues: number | null;
+  /** Compute host kernel major version; caps multiqueue when max_queues is unset (§2.2). */
+  kernelMajor: number;
+  /** `[scheduler] image_metadata_prefilter` (§2.5). */
+  imageMetadataPrefilter: boolean;
+  /** `[filter_scheduler] pci_in_placement`: aliases may use resource_class / traits (§4.2, §4.5). */
+  pciInPlacement: boolean;
+  /** Machine type used when the image sets no `hw_machine_type` (`[libvirt] hw_machine_type`; Nova's x86 default `pc`, §2.3). */
+  defaultMachineType: string;
+}
+
+/** From this guest version on, Nova should use this emulated NIC when virtio-net is missing. */
+export interface VersionedNic {
+  from: string;
+  model: string;
+}
+
+/**
+ * What one OS distro supports, by first version (domain.md §3.2). Plain data: the built-in table and an
+ * osinfo-db loader produce the same shape. Versions are dotted numbers; `0` = every version; null = never.
+ * Windows versions are NT versions (XP 5.1, 7/2008 R2 6.1, 10/2016+ 10.0).
+ */
+export interface GuestFamilyKnowledge {
+  /** Canonical distro name, e.g. `rhel`, `ubuntu`, `win`. */
+  distro: string;
+  family: 'linux' | 'windows' | 'bsd' | 'other';
+  /** `os_distro` spellings meaning this distro (Glance vocabulary, virt-v2v names), lower-case. */
+  names: string[];
+  /** libosinfo short-id prefixes followed by the version, e.g. `rhel` for `rhel9.4`. */
+  shortIdPrefixes: string[];
+  firstVersion: {
+    virtioNet: string | null;
+    virtioBlk: string | null;
+    virtioScsi: string | null;
+    q35: string | null;
+  };
+  /** Emulated NIC to use without virtio-net, newest `from` that the version reaches wins. */
+  emulatedNics: VersionedNic[];
+  /** virtio only with out-of-tree drivers the image must declare (Windows: virtio-win, §3.1). */
+  virtioNeedsDrivers: boolean;
+  /** Where the row comes from, e.g. `domain.md §3.2` or an osinfo-db path. */
+  ref: string;
+}
+
+export interface GuestKnowledge {
+  source: 'osinfo-db' | 'builtin-table';
+  /** e.g. `builtin` or `/usr/share/osinfo (VERSION 20240701)`. */
+  ref: string;
+  families: GuestFamilyKnowledge[];
+  /** Exact libosinfo short-ids known to this knowledge, → distro + version (an osinfo-db loader fills it). */
+  shortIds: Record<string, { distro: string; version: string | null }>;
+}
+
+export interface FindingDefinition {
+  id: string;
+  severity: Severity;
+  /** When it is raised. */
+  trigger: string;
+  /** What the operator should do. */
+  remedy: string;
+  /** domain.md section(s) it rests on. */
+  source: string;
+}
+
+export interface ProfileDefaults {
+  nics: number;
+  disks: number;
+  /** SR-IOV VFs per instance requested through a flavor alias. */
+  vfs: number;
+  /** Whole PCI devices (type-PCI / PF) per instance requested through a flavor alias. */
+  pciDevices: number;
+  multiqueue: boolean;
+  /** Disk bus preference for guests with virtio. */
+  diskBus: 'virtio' | 'virtio-scsi';
+  hugepages: boolean;
+  cpuPinning: boolean;
+  /** Use emulated devices even when the guest has virtio (migrated or driverless guests). */
+  emulatedDevices: boolean;
+}
+
+export interface WorkloadProfileDefinition {
+  name: WorkloadProfile;
+  description: string;
+  defaults: ProfileDefaults;
+}

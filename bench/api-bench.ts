@@ -1,0 +1,235 @@
+// API benchmark (issue 5): the real service (`node bin/nova-advisor.js serve`, the production entry) on
+// 127.0.0.1 over a PostgreSQL database holding one synthetic snapshot, loaded with autocannon.
+//   npx tsx bench/api-bench.ts [--hosts 15000] [--flavors 2000] [--images 100000] [--seed 1]
+//       [--duration 10] [--connections 10] [--admin-url postgres://postgres@127.0.0.1:5432/test] [--json FILE]
+// Reports cold start to ready (spawn → GET /readyz 200, the snapshot loaded from PostgreSQL), then per
+// scenario (recommendations over all workload profiles, validations, list reads) req/s, p50/p99 latency
+// and the RSS of the service process. The service logs at warn (no per-request log lines) and runs with
+// AUTH_MODE=none; autocannon shares the machine's cores with it.
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
+import { pino } from 'pino';
+import { WORKLOADS } from '../src/api/schemas/recommendation.ts';
+import { normaliseCloud } from '../src/inventory/normalise.ts';
+import type { CloudSnapshot } from '../src/rules/types.ts';
+import { openDatabase } from '../src/store/database.ts';
+import { PgSnapshotStore } from '../src/store/pg-store.ts';
+import {
+  DEFAULT_ADMIN_DATABASE_URL, createScratchDatabase, finishReport, formatCount, formatMiB, formatMs, intFlag,
+  newReport, processMemory, sampleRss, startChild, type BenchReport,
+} from './common.ts';
+import { DEFAULT_OPTIONS, generateSyntheticCloud, type SyntheticCloudOptions } from './synthetic-cloud.ts';
+
+const TARGET = { recommendP99Ms: 5, recommendRps: 5000, coldStartMs: 10_000 } as const;
+const READY_TIMEOUT_MS = 120_000;
+const WARMUP_SECONDS = 2;
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+/** What the request bodies are made of, picked from the snapshot before it leaves this process. */
+interface Samples {
+  images: { id: string; properties: Record<string, string> }[];
+  flavors: { id: string; name: string }[];
+  hosts: string[];
+  middleImageId: string;
+}
+
+/** Every n-th item, so samples spread over the whole list (families, sizes, guests, racks). */
+function spread<T>(items: readonly T[], count: number): T[] {
+  const step = Math.max(1, Math.floor(items.length / count));
+  return items.filter((_item, i) => i % step === 0).slice(0, count);
+}
+
+function pickSamples(snapshot: CloudSnapshot): Samples {
+  return {
+    images: spread(snapshot.images.filter((i) => i.status === 'active'), 48).map((i) => ({ id: i.id, properties: i.properties })),
+    // Flavors are sorted by name, so spreading over them mixes families (m, c, r, nfv, pf, dpdk) and sizes.
+    flavors: spread(snapshot.flavors, 48).map((f) => ({ id: f.id, name: f.name })),
+    hosts: spread(snapshot.hosts, 8).map((h) => h.name),
+    middleImageId: snapshot.images[Math.floor(snapshot.images.length / 2)]!.id,
+  };
+}
+
+/** Writes the synthetic snapshot the way a sync would (one transaction) and returns the samples. */
+async function seedDatabase(url: string, size: SyntheticCloudOptions): Promise<{ samples: Samples; writeMs: number; cloud: string }> {
+  const log = pino({ level: 'warn' });
+  const db = await openDatabase({ databaseUrl: url, dataDir: '.' }, log);
+  try {
+    const store = new PgSnapshotStore(db, log);
+    await store.migrate();
+    const { snapshot } = normaliseCloud(generateSyntheticCloud(size), randomUUID(), 'openstack');
+    const started = performance.now();
+    await store.saveSnapshot(snapshot, { durationMs: 0, requestCount: 0 });
+    return { samples: pickSamples(snapshot), writeMs: performance.now() - started, cloud: snapshot.cloud };
+  } finally {
+    await db.close();
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function waitReady(base: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(`${base}/readyz`)).status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`${base}/readyz not 200 within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+interface Scenario {
+  name: string;
+  requests: AutocannonRequest[];
+}
+
+function scenarios(samples: Samples): Scenario[] {
+  const post = (path: string, body: unknown): AutocannonRequest => ({ method: 'POST', path, headers: JSON_HEADERS, body: JSON.stringify(body) });
+  const recommendations = samples.images.map((image, i) =>
+    post('/v1/recommendations', {
+      image: { id: image.id },
+      flavor: { id: samples.flavors[i % samples.flavors.length]!.id },
+      workload: WORKLOADS[i % WORKLOADS.length],
+      ...(i % 4 === 3 && { vnic_type: 'direct' }),
+    }),
+  );
+  const validations = samples.images.map((image, i) =>
+    post('/v1/validations', { properties: image.properties, ...(i % 2 === 0 && { flavor: { id: samples.flavors[i % samples.flavors.length]!.id } }) }),
+  );
+  const host = samples.hosts[0]!;
+  const reads: AutocannonRequest[] = [
+    '/v1/flavors?limit=50',
+    '/v1/images?limit=50',
+    `/v1/images?limit=50&marker=${samples.middleImageId}`,
+    '/v1/hosts?limit=50',
+    '/v1/hosts?limit=20&trait=COMPUTE_NET_VIF_MODEL_IGB',
+    `/v1/flavors/${samples.flavors[0]!.id}`,
+    `/v1/images/${samples.images[0]!.id}`,
+    `/v1/hosts/${host}`,
+    `/v1/pci/capacity?host=${host}`,
+  ].map((path) => ({ method: 'GET', path }));
+  return [
+    { name: 'recommendations (6 workload profiles, with flavor)', requests: recommendations },
+    { name: 'validations', requests: validations },
+    { name: 'list / item reads', requests: reads },
+  ];
+}
+
+/** Sends each request once; a benchmark of error answers would measure nothing useful. */
+async function checkRequests(base: string, requests: AutocannonRequest[]): Promise<{ bytes: number; failures: string[] }> {
+  let bytes = 0;
+  const failures: string[] = [];
+  for (const r of requests) {
+    const res = await fetch(`${base}${r.path}`, { method: r.method ?? 'GET', ...(r.headers && { headers: r.headers }), ...(r.body && { body: r.body }) });
+    const text = await res.text();
+    bytes += text.length;
+    if (res.status !== 200) failures.push(`${r.method} ${r.path} → ${res.status}: ${text.slice(0, 300)}`);
+  }
+  return { bytes: bytes / requests.length, failures };
+}
+
+function load(base: string, scenario: Scenario, duration: number, connections: number): Promise<AutocannonResult> {
+  return autocannon({ url: base, connections, duration, pipelining: 1, timeout: 10, requests: scenario.requests, title: scenario.name });
+}
+
+export async function apiBench(argv: string[]): Promise<BenchReport> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      hosts: { type: 'string' },
+      flavors: { type: 'string' },
+      images: { type: 'string' },
+      seed: { type: 'string' },
+      duration: { type: 'string' },
+      connections: { type: 'string' },
+      'admin-url': { type: 'string' },
+      json: { type: 'string' },
+    },
+  });
+  const size: SyntheticCloudOptions = {
+    hosts: intFlag(values, 'hosts', DEFAULT_OPTIONS.hosts),
+    flavors: intFlag(values, 'flavors', DEFAULT_OPTIONS.flavors),
+    images: intFlag(values, 'images', DEFAULT_OPTIONS.images),
+    seed: intFlag(values, 'seed', DEFAULT_OPTIONS.seed),
+  };
+  const duration = intFlag(values, 'duration', 10);
+  const connections = intFlag(values, 'connections', 10);
+  const fullSize = size.hosts >= DEFAULT_OPTIONS.hosts;
+  const report = newReport('api-bench');
+  const add = (name: string, value: string, target?: string, met?: boolean): void => {
+    report.figures.push({ name, value, ...(target !== undefined && fullSize && { target, met: met ?? false }) });
+  };
+
+  const database = await createScratchDatabase(values['admin-url'] ?? DEFAULT_ADMIN_DATABASE_URL);
+  try {
+    console.log(`api-bench: writing a ${size.hosts}-host / ${size.images}-image snapshot to ${database.name}…`);
+    const { samples, writeMs, cloud } = await seedDatabase(database.url, size);
+    add('snapshot', `${cloud}: ${formatCount(size.hosts)} hosts, ${formatCount(size.flavors)} flavors, ${formatCount(size.images)} images`);
+    add('snapshot write (seeding, one transaction)', formatMs(writeMs));
+
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    // No OS_* variables: the service must answer from the stored snapshot, not sync a cloud.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OS_')));
+    const started = performance.now();
+    const service = startChild(process.execPath, ['bin/nova-advisor.js', 'serve'], {
+      ...env, DATABASE_URL: database.url, HOST: '127.0.0.1', PORT: String(port), AUTH_MODE: 'none', DEMO_CLOUD: 'false', LOG_LEVEL: 'warn',
+    });
+    try {
+      await waitReady(base, READY_TIMEOUT_MS);
+      const coldMs = performance.now() - started;
+      add('cold start to ready (spawn → /readyz 200)', formatMs(coldMs), '≤ 10 s', coldMs <= TARGET.coldStartMs);
+      add('service RSS when ready', formatMiB(processMemory(service.pid).rss));
+
+      let recommendP99 = Infinity;
+      for (const scenario of scenarios(samples)) {
+        const check = await checkRequests(base, scenario.requests);
+        if (check.failures.length > 0) {
+          add(scenario.name, `not measured: ${check.failures.length}/${scenario.requests.length} requests fail`);
+          report.notes.push(...check.failures.slice(0, 3));
+          continue;
+        }
+        await load(base, scenario, WARMUP_SECONDS, connections);
+        const rss = sampleRss(service.pid);
+        const result = await load(base, scenario, duration, connections);
+        const memory = rss.stop();
+        const rps = result.requests.average;
+        const isRecommend = scenario.name.startsWith('recommendations');
+        const isValidation = scenario.name === 'validations';
+        if (isRecommend) recommendP99 = result.latency.p99;
+        add(`${scenario.name}: req/s`, formatCount(rps), isRecommend ? '≥ 5,000' : undefined, rps >= TARGET.recommendRps);
+        add(`${scenario.name}: p50 / p99 latency`, `${result.latency.p50} / ${result.latency.p99} ms`,
+          isRecommend ? 'p99 ≤ 5 ms' : isValidation ? 'p99 below recommendations' : undefined,
+          isRecommend ? result.latency.p99 <= TARGET.recommendP99Ms : result.latency.p99 < recommendP99);
+        add(`${scenario.name}: service RSS peak`, formatMiB(memory.peak));
+        add(`${scenario.name}: response size (mean)`, `${formatCount(check.bytes / 1024)} KiB`);
+        if (result.non2xx + result.errors + result.timeouts > 0) {
+          report.notes.push(`${scenario.name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts of ${formatCount(result.requests.total ?? 0)}`);
+        }
+      }
+      add('service peak RSS (VmHWM, whole run)', formatMiB(processMemory(service.pid).peak));
+    } finally {
+      await service.stop();
+    }
+    report.notes.push(`autocannon: ${connections} connections, ${duration} s per scenario after ${WARMUP_SECONDS} s warm-up, latencies in whole ms`);
+    if (!fullSize) report.notes.push('targets apply at 15,000 hosts; this run reports figures only');
+  } finally {
+    await database.drop();
+  }
+  finishReport(report, values.json);
+  return report;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await apiBench(process.argv.slice(2));

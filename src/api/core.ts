@@ -1,0 +1,130 @@
+// What a recommendation or validation does, independent of HTTP: the routes and the CLI both call these,
+// so `nova-advisor validate` and POST /v1/validations cannot disagree.
+import { advise, validate, type RuleContext } from '../rules/index.ts';
+import type { CloudSnapshot, Flavor, Image } from '../rules/types.ts';
+import type { SnapshotRegistry } from '../inventory/registry.ts';
+import type { SnapshotStore } from '../store/types.ts';
+import { ApiError, noSnapshot } from './errors.ts';
+import type { FlavorRef } from './schemas/flavor.ts';
+import type { ImageRef } from './schemas/image.ts';
+import type { Advice, RecommendationRequest } from './schemas/recommendation.ts';
+import type { ValidationRequest, ValidationResult } from './schemas/validation.ts';
+
+export interface CoreDeps {
+  store: SnapshotStore;
+  registry: SnapshotRegistry;
+  ruleContext: RuleContext;
+}
+
+/** Stands for the image or flavor a request proposes rather than names. */
+export const PROPOSED_ID = 'proposed';
+
+/** The snapshot answers come from; 503 while none is loaded, so clients retry rather than give up. */
+export function currentSnapshot(registry: SnapshotRegistry, cloud: string | undefined): CloudSnapshot {
+  const snapshot = registry.current(cloud);
+  if (snapshot) return snapshot;
+  // A cloud nobody has a snapshot of, while others are loaded, is a misspelt name rather than a wait.
+  if (cloud !== undefined && registry.clouds().length > 0) {
+    throw new ApiError('not_found', `unknown cloud "${cloud}"; known: ${registry.clouds().join(', ')}`);
+  }
+  throw noSnapshot(cloud);
+}
+
+export function snapshotRef(snapshot: CloudSnapshot, now: Date = new Date()) {
+  return {
+    id: snapshot.id,
+    cloud: snapshot.cloud,
+    source: snapshot.source,
+    taken_at: snapshot.takenAt,
+    age_seconds: Math.max(0, Math.floor((now.getTime() - Date.parse(snapshot.takenAt)) / 1000)),
+  };
+}
+
+function findOne<T extends { id: string; name: string | null }>(items: T[], kind: string, ref: { id?: string; name?: string }): T {
+  if (ref.id !== undefined) {
+    const found = items.find((i) => i.id === ref.id);
+    if (!found) throw new ApiError('not_found', `no ${kind} with id "${ref.id}" in the snapshot`);
+    return found;
+  }
+  const named = items.filter((i) => i.name === ref.name);
+  const [first] = named;
+  if (!first) throw new ApiError('not_found', `no ${kind} named "${ref.name}" in the snapshot`);
+  // Glance image names are not unique; picking one silently could advise on the wrong image.
+  if (named.length > 1) {
+    throw new ApiError('conflict', `${named.length} ${kind}s are named "${ref.name}"; name one by id: ${named.map((i) => i.id).join(', ')}`);
+  }
+  return first;
+}
+
+export function resolveImage(snapshot: CloudSnapshot, ref: ImageRef): Image {
+  if (ref.properties === undefined) return findOne(snapshot.images, 'image', ref);
+  return {
+    id: PROPOSED_ID,
+    name: ref.name ?? null,
+    status: PROPOSED_ID,
+    visibility: null,
+    diskFormat: null,
+    minDiskGb: 0,
+    minRamMb: 0,
+    properties: ref.properties,
+  };
+}
+
+export function resolveFlavor(snapshot: CloudSnapshot, ref: FlavorRef | undefined): Flavor | null {
+  if (ref === undefined) return null;
+  if (ref.vcpus === undefined || ref.ram === undefined) return findOne(snapshot.flavors, 'flavor', ref);
+  return {
+    id: PROPOSED_ID,
+    name: ref.name ?? PROPOSED_ID,
+    vcpus: ref.vcpus,
+    ramMb: ref.ram,
+    diskGb: ref.disk ?? 0,
+    ephemeralGb: ref.ephemeral ?? 0,
+    swapMb: ref.swap ?? 0,
+    isPublic: true,
+    extraSpecs: ref.extra_specs ?? {},
+  };
+}
+
+export function recommend(deps: CoreDeps, body: RecommendationRequest): Advice {
+  const snapshot = currentSnapshot(deps.registry, body.cloud);
+  const advice = advise(
+    snapshot,
+    {
+      image: resolveImage(snapshot, body.image),
+      flavor: resolveFlavor(snapshot, body.flavor),
+      workload: body.workload,
+      vnicType: body.vnic_type,
+      nics: body.nics,
+      disks: body.disks,
+      vfs: body.vfs,
+      pci: body.pci?.map((p) => ({
+        vendorId: p.vendor_id,
+        productId: p.product_id,
+        resourceClass: p.resource_class,
+        deviceType: p.device_type,
+        count: p.count,
+      })),
+      virtioDrivers: body.virtio_drivers,
+      aliasResourceClasses: body.alias_resource_classes,
+    },
+    deps.ruleContext,
+  );
+  return { ...advice, snapshot: snapshotRef(snapshot) };
+}
+
+/** Validates proposed image properties and records the verdict for audit. */
+export async function validateImage(deps: CoreDeps, body: ValidationRequest): Promise<ValidationResult> {
+  const snapshot = currentSnapshot(deps.registry, body.cloud);
+  const flavor = resolveFlavor(snapshot, body.flavor);
+  const result = validate(snapshot, { properties: body.properties, flavor }, deps.ruleContext);
+  await deps.store.recordValidation({
+    cloud: snapshot.cloud,
+    snapshotId: snapshot.id,
+    imageRef: body.name ?? null,
+    flavorRef: flavor ? (flavor.id === PROPOSED_ID ? flavor.name : flavor.id) : null,
+    verdict: result.verdict,
+    findingIds: result.findings.map((f) => f.id),
+  });
+  return { verdict: result.verdict, findings: result.findings, guest: result.guest, snapshot: snapshotRef(snapshot) };
+}

@@ -1,0 +1,21 @@
+// POST /v1/recommendations
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppDeps } from '../app.ts';
+import { recommend } from '../core.ts';
+import { problems } from '../schemas/common.ts';
+import { Advice, RecommendationRequest } from '../schemas/recommendation.ts';
+
+export const recommendationRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
+  app.post(
+    '/recommendations',
+    {
+      schema: {
+        tags: ['advice'],
+        summary: 'Image properties, flavor extra specs, PCI aliases and capacity for a workload',
+        body: RecommendationRequest,
+        response: { 200: Advice, ...problems(400, 401, 403, 404, 409, 503) },
+      },
+    },
+    async (request) => recommend(deps, request.body),
+  );
+};

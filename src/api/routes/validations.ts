@@ -1,0 +1,21 @@
+// POST /v1/validations
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { AppDeps } from '../app.ts';
+import { validateImage } from '../core.ts';
+import { problems } from '../schemas/common.ts';
+import { ValidationRequest, ValidationResult } from '../schemas/validation.ts';
+
+export const validationRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
+  app.post(
+    '/validations',
+    {
+      schema: {
+        tags: ['advice'],
+        summary: 'Verdict (pass / warn / fail) and findings for proposed image properties',
+        body: ValidationRequest,
+        response: { 200: ValidationResult, ...problems(400, 401, 403, 404, 409, 503) },
+      },
+    },
+    async (request) => validateImage(deps, request.body),
+  );
+};

@@ -1,0 +1,141 @@
+// POST /v1/recommendations: the request (OpenStack vocabulary, snake_case) and the Advice it returns
+// (rules/types.ts verbatim, plus the snapshot it was computed from).
+import { z } from 'zod';
+import type { Advice as RulesAdvice, GuestIdentity as RulesGuest, VnicType, WorkloadProfile } from '../../rules/types.ts';
+import { CloudName, Evidence, Name, Finding, SnapshotRef, closedList, type Conforms } from './common.ts';
+import { FlavorRef } from './flavor.ts';
+import { ImageRef } from './image.ts';
+
+export const WORKLOADS = closedList<WorkloadProfile>()([
+  'general',
+  'network-throughput',
+  'nfv-dataplane',
+  'storage-heavy',
+  'legacy-guest',
+  'pci-passthrough',
+]);
+
+export const VNIC_TYPES = closedList<VnicType>()([
+  'normal',
+  'direct',
+  'macvtap',
+  'baremetal',
+  'direct-physical',
+  'virtio-forwarder',
+  'smart-nic',
+  'vdpa',
+  'accelerator-direct',
+  'accelerator-direct-physical',
+  'remote-managed',
+]);
+
+const DEVICE_TYPES = ['type-PCI', 'type-PF', 'type-VF'] as const;
+const hex4 = z.string().regex(/^[0-9a-fA-F]{4}$/, 'four hex digits');
+
+// Counts are bounded far above any real instance so a typo cannot make the engine plan 10^9 devices.
+export const PciDeviceRequest = z
+  .strictObject({
+    vendor_id: hex4.optional(),
+    product_id: hex4.optional(),
+    resource_class: z.string().regex(/^[A-Z0-9_]{1,255}$/, 'a Placement resource class').optional(),
+    device_type: z.enum(DEVICE_TYPES).optional(),
+    count: z.number().int().min(1).max(64),
+  })
+  .refine((r) => r.resource_class !== undefined || r.vendor_id !== undefined, 'give resource_class or vendor_id')
+  .meta({ id: 'PciDeviceRequest' });
+
+export const RecommendationRequest = z
+  .strictObject({
+    image: ImageRef,
+    flavor: FlavorRef.optional(),
+    workload: z.enum(WORKLOADS).default('general'),
+    vnic_type: z.enum(VNIC_TYPES).default('normal'),
+    nics: z.number().int().min(1).max(64).optional(),
+    disks: z.number().int().min(1).max(256).optional(),
+    vfs: z.number().int().min(1).max(64).optional().describe('SR-IOV VFs per instance.'),
+    pci: z.array(PciDeviceRequest).min(1).max(16).optional(),
+    virtio_drivers: z
+      .boolean()
+      .optional()
+      .describe('The guest has (true) or lacks (false) virtio drivers; overrides os_virtio_drivers.'),
+    alias_resource_classes: z
+      .record(Name, z.string().regex(/^[A-Z0-9_]{1,255}$/, 'a Placement resource class'))
+      .optional()
+      .describe('[pci] alias name → resource class, for flavor aliases the advisor cannot map itself.'),
+    cloud: CloudName,
+  })
+  .meta({ id: 'RecommendationRequest' });
+export type RecommendationRequest = z.output<typeof RecommendationRequest>;
+
+export const Recommendation = z
+  .object({
+    key: z.string(),
+    value: z.string(),
+    current: z.string().nullable(),
+    reason: z.string(),
+    evidence: z.array(Evidence),
+  })
+  .meta({ id: 'Recommendation' });
+
+export const PciAlias = z
+  .object({
+    name: z.string(),
+    vendor_id: z.string().optional(),
+    product_id: z.string().optional(),
+    device_type: z.enum(DEVICE_TYPES),
+    numa_policy: z.enum(['required', 'legacy', 'preferred', 'socket']).optional(),
+    resource_class: z.string().optional(),
+    traits: z.string().optional(),
+  })
+  .meta({ id: 'PciAlias' });
+
+export const PciAliasAdvice = z
+  .object({
+    alias: PciAlias,
+    novaConf: z.string().describe('The alias as the JSON string for nova.conf [pci] alias.'),
+    count: z.number().int(),
+    reason: z.string(),
+    evidence: z.array(Evidence),
+  })
+  .meta({ id: 'PciAliasAdvice' });
+
+export const HostFit = z
+  .object({
+    host: z.string(),
+    uuid: z.string(),
+    instances: z.number().int(),
+    freePci: z.record(z.string(), z.number()),
+    blockers: z.array(Finding),
+  })
+  .meta({ id: 'HostFit' });
+
+export const Capacity = z
+  .object({ hosts: z.array(HostFit), hostsThatFit: z.number().int(), totalInstances: z.number().int() })
+  .meta({ id: 'Capacity' });
+
+export const GuestIdentity = z
+  .object({
+    family: z.string(),
+    distro: z.string().nullable(),
+    version: z.string().nullable(),
+    osinfoId: z.string().nullable(),
+    identifiedBy: z.enum(closedList<RulesGuest['identifiedBy']>()(['os_distro', 'os_type', 'image-name', 'unknown'])),
+    knowledge: z.enum(closedList<RulesGuest['knowledge']>()(['osinfo-db', 'builtin-table', 'none'])),
+    virtio: z.object({ net: z.boolean(), blk: z.boolean(), scsi: z.boolean() }),
+    evidence: z.array(Evidence),
+  })
+  .meta({ id: 'GuestIdentity' });
+
+const AdviceBody = z.object({
+  guest: GuestIdentity,
+  imageProperties: z.array(Recommendation),
+  flavorExtraSpecs: z.array(Recommendation),
+  pciAliases: z.array(PciAliasAdvice),
+  capacity: Capacity.nullable(),
+  findings: z.array(Finding),
+});
+
+export type _AdviceConforms = Conforms<z.output<typeof AdviceBody>, RulesAdvice>;
+
+export const Advice = AdviceBody.extend({ snapshot: SnapshotRef }).meta({ id: 'Advice' });
+export type Advice = z.output<typeof Advice>;

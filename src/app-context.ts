@@ -1,0 +1,70 @@
+// Start-up wiring shared by `serve` and the CLI commands: open the database, migrate, load the demo cloud
+// when no cloud is configured, load the current snapshots into memory.
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { Settings } from './config/index.ts';
+import { loadDemoCloud } from './inventory/demo.ts';
+import { normaliseCloud } from './inventory/normalise.ts';
+import { SnapshotRegistry } from './inventory/registry.ts';
+import { createSyncService, type OpenStackSyncService } from './inventory/sync.ts';
+import { loadCloudConfigs, type CloudConfig } from './openstack/index.ts';
+import { defaultRuleContext, type RuleContext } from './rules/index.ts';
+import { openDatabase } from './store/database.ts';
+import { PgSnapshotStore } from './store/pg-store.ts';
+import type { SnapshotStore } from './store/types.ts';
+
+export interface AppContext {
+  settings: Settings;
+  store: SnapshotStore;
+  registry: SnapshotRegistry;
+  ruleContext: RuleContext;
+  /** The configured OpenStack clouds; empty in demo mode. */
+  clouds: CloudConfig[];
+  /** Present when a cloud is configured. */
+  sync: OpenStackSyncService | undefined;
+  /** Waits for running syncs, then closes the database. */
+  close(): Promise<void>;
+}
+
+/** Loads the bundled demo cloud into the store once; later starts reuse the stored snapshot. */
+async function ensureDemoSnapshot(store: SnapshotStore, log: Logger): Promise<void> {
+  const raw = loadDemoCloud();
+  const existing = await store.listSnapshots(raw.cloud);
+  if (existing.some((s) => s.source === 'demo' && s.status === 'complete')) return;
+  const started = performance.now();
+  const { snapshot } = normaliseCloud(raw, randomUUID(), 'demo');
+  await store.saveSnapshot(snapshot, { durationMs: Math.round(performance.now() - started), requestCount: 0 });
+  log.info({ cloud: snapshot.cloud, snapshotId: snapshot.id }, 'demo cloud loaded into the store');
+}
+
+export async function openAppContext(settings: Settings, log: Logger): Promise<AppContext> {
+  const db = await openDatabase({ databaseUrl: settings.DATABASE_URL, dataDir: settings.DATA_DIR }, log);
+  const store = new PgSnapshotStore(db, log);
+  try {
+    await store.migrate();
+    const registry = new SnapshotRegistry(store);
+    const clouds = settings.cloudConfigured ? loadCloudConfigs() : [];
+    const sync = clouds.length > 0 ? createSyncService({ settings, store, registry, log, clouds }) : undefined;
+    if (!sync && settings.DEMO_CLOUD) await ensureDemoSnapshot(store, log);
+    // Clouds synced earlier but no longer configured still answer from their last snapshot; the demo cloud
+    // does not once a real one is configured, so it can never answer in the real cloud's place.
+    const stored = (await store.listSnapshots()).filter((s) => !sync || s.source !== 'demo').map((s) => s.cloud);
+    await registry.refresh([...new Set([...clouds.map((c) => c.name), ...stored])]);
+    return {
+      settings,
+      store,
+      registry,
+      ruleContext: defaultRuleContext(),
+      clouds,
+      sync,
+      close: async () => {
+        await sync?.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}

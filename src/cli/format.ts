@@ -1,0 +1,61 @@
+// Readable output of `recommend` and `validate` (JSON with --json). Plain text on purpose: it ends up in
+// CI logs, where colour codes are noise.
+import type { Advice } from '../api/schemas/recommendation.ts';
+import type { ValidationResult } from '../api/schemas/validation.ts';
+
+type Finding = ValidationResult['findings'][number];
+type Recommendation = Advice['imageProperties'][number];
+type SnapshotRef = ValidationResult['snapshot'];
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+function snapshotLine(s: SnapshotRef): string {
+  return `snapshot ${s.id} of ${s.cloud} (${s.source}), taken ${s.taken_at}, ${s.age_seconds} s old`;
+}
+
+function guestLine(g: ValidationResult['guest']): string {
+  const os = [g.distro ?? g.family, g.version].filter(Boolean).join(' ');
+  return `guest: ${os}${g.osinfoId ? ` (${g.osinfoId})` : ''}, identified by ${g.identifiedBy}, knowledge ${g.knowledge}`;
+}
+
+function printFindings(findings: Finding[]): void {
+  if (findings.length === 0) return;
+  out('findings:');
+  for (const f of findings) out(`  ${f.severity.toUpperCase().padEnd(7)} ${f.id}${f.field ? ` [${f.field}]` : ''}: ${f.message}`);
+}
+
+function printRecommendations(title: string, items: Recommendation[]): void {
+  if (items.length === 0) return;
+  out(`${title}:`);
+  for (const r of items) {
+    const change = r.current === r.value ? '(already set)' : `(now ${r.current ?? 'unset'})`;
+    out(`  ${r.key}=${r.value} ${change}`);
+    out(`      ${r.reason}`);
+  }
+}
+
+export function printValidation(result: ValidationResult): void {
+  out(`verdict: ${result.verdict}`);
+  out(guestLine(result.guest));
+  printFindings(result.findings);
+  out(snapshotLine(result.snapshot));
+}
+
+export function printAdvice(advice: Advice): void {
+  out(guestLine(advice.guest));
+  printRecommendations('image properties', advice.imageProperties);
+  printRecommendations('flavor extra specs', advice.flavorExtraSpecs);
+  if (advice.pciAliases.length > 0) {
+    out('[pci] alias (nova.conf):');
+    for (const a of advice.pciAliases) out(`  alias = ${a.novaConf}    # ${a.count} per instance: ${a.reason}`);
+  }
+  if (advice.capacity) {
+    out(`capacity: ${advice.capacity.hostsThatFit} host(s) fit, ${advice.capacity.totalInstances} instance(s) in total`);
+    for (const h of advice.capacity.hosts) {
+      const free = Object.entries(h.freePci).map(([rc, n]) => `${rc} ${n} free`).join(', ');
+      out(`  ${h.host.padEnd(24)} ${String(h.instances).padStart(4)} instance(s)${free ? `  ${free}` : ''}`);
+    }
+  }
+  printFindings(advice.findings);
+  out(snapshotLine(advice.snapshot));
+}

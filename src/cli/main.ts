@@ -1,0 +1,222 @@
+// `nova-advisor` commands. They run the same core as the HTTP API (store + registry + rules, through
+// src/api/core.ts and the same request schemas), not HTTP calls.
+// Exit codes: 0 done (validate: pass or warn), 1 validate found errors / sync failed, 2 bad input
+// (usage, unreadable or invalid file, unknown image / flavor / cloud), 3 could not run (no snapshot,
+// database, configuration of the service).
+import { readFile, writeFile } from 'node:fs/promises';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { pino, type Logger } from 'pino';
+import type { z } from 'zod';
+import { toApiError } from '../api/errors.ts';
+import { currentSnapshot, recommend, validateImage } from '../api/core.ts';
+import { renderOpenApi } from '../api/openapi.ts';
+import { RecommendationRequest, VNIC_TYPES, WORKLOADS } from '../api/schemas/recommendation.ts';
+import { ValidationRequest } from '../api/schemas/validation.ts';
+import { openAppContext, type AppContext } from '../app-context.ts';
+import { loadSettings, type Settings } from '../config/index.ts';
+import { serve } from '../server.ts';
+import { printAdvice, printValidation } from './format.ts';
+
+export const EXIT = { ok: 0, findings: 1, badInput: 2, failed: 3 } as const;
+
+class CliError extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Commands other than `serve` keep stdout for their answer and log only warnings, to stderr. */
+function cliLogger(s: Settings): Logger {
+  return pino({ level: process.env['LOG_LEVEL'] ? s.LOG_LEVEL : 'warn' }, pino.destination(2));
+}
+
+async function withContext<T>(run: (ctx: AppContext) => Promise<T>): Promise<T> {
+  const s = loadSettings();
+  const ctx = await openAppContext(s, cliLogger(s));
+  try {
+    return await run(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** Parses CLI input with the HTTP request schema, so both refuse the same things with the same field names. */
+function parseRequest<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || 'input'}: ${i.message}`);
+  throw new CliError(EXIT.badInput, `invalid input:\n${lines.join('\n')}`);
+}
+
+async function readJsonFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new CliError(EXIT.badInput, `cannot read ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new CliError(EXIT.badInput, `${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** A CLI argument names an item by id when one has that id, else by name (Nova's CLI does the same). */
+function refTo(items: { id: string }[], value: string | undefined): { id: string } | { name: string } | undefined {
+  if (value === undefined) return undefined;
+  return items.some((i) => i.id === value) ? { id: value } : { name: value };
+}
+
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+};
+
+export function program(): Command {
+  const cli = new Command('nova-advisor')
+    .description('Advice on Nova image properties, flavor extra specs and PCI/SR-IOV capacity')
+    .exitOverride()
+    .showHelpAfterError();
+
+  cli
+    .command('serve')
+    .description('run the HTTP API (migrates the database and loads the demo cloud when no cloud is configured)')
+    .action(() => serve(loadSettings()));
+
+  cli
+    .command('migrate')
+    .description('apply pending database migrations')
+    .action(() => withContext(async () => undefined));
+
+  cli
+    .command('openapi')
+    .description('write the OpenAPI document rendered from the routes')
+    .option('--out <file>', 'output file (default: stdout)')
+    .action(async (opts: { out?: string }) => {
+      const doc = await renderOpenApi();
+      if (opts.out) await writeFile(opts.out, doc);
+      else process.stdout.write(doc);
+    });
+
+  cli
+    .command('validate')
+    .description('validate a JSON file of image properties; exit 0 pass/warn, 1 errors, 2 bad input')
+    .argument('<file>', 'JSON object of image properties, e.g. {"hw_vif_model": "virtio", "os_distro": "ubuntu"}')
+    .option('--flavor <id-or-name>', 'flavor the image will boot with')
+    .option('--name <name>', 'image name, recorded with the verdict')
+    .option('--cloud <name>', 'which synced cloud to validate against')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, opts: { flavor?: string; name?: string; cloud?: string; json?: boolean }) => {
+      const properties = await readJsonFile(file);
+      const result = await withContext(async (ctx) => {
+        const snapshot = currentSnapshot(ctx.registry, opts.cloud);
+        const body = parseRequest(ValidationRequest, {
+          properties,
+          name: opts.name,
+          flavor: refTo(snapshot.flavors, opts.flavor),
+          cloud: opts.cloud,
+        });
+        return validateImage(ctx, body);
+      });
+      if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else printValidation(result);
+      process.exitCode = result.verdict === 'fail' ? EXIT.findings : EXIT.ok;
+    });
+
+  cli
+    .command('recommend')
+    .description('recommend image properties, flavor extra specs and PCI aliases for a workload')
+    .option('--image <id-or-name>', 'image of the snapshot')
+    .option('--image-file <file>', 'JSON object of proposed image properties instead of --image')
+    .option('--flavor <id-or-name>', 'flavor of the snapshot')
+    .addOption(new Option('--workload <profile>', 'workload profile').choices(WORKLOADS).default('general'))
+    .addOption(new Option('--vnic-type <type>', 'Neutron vnic_type of the ports').choices(VNIC_TYPES).default('normal'))
+    .option('--vfs <n>', 'SR-IOV VFs per instance', positiveInt)
+    .option('--nics <n>', 'NICs per instance', positiveInt)
+    .option('--disks <n>', 'disks per instance', positiveInt)
+    .option('--cloud <name>', 'which synced cloud to answer from')
+    .option('--json', 'print the advice as JSON')
+    .action(
+      async (opts: {
+        image?: string;
+        imageFile?: string;
+        flavor?: string;
+        workload: string;
+        vnicType: string;
+        vfs?: number;
+        nics?: number;
+        disks?: number;
+        cloud?: string;
+        json?: boolean;
+      }) => {
+        if ((opts.image === undefined) === (opts.imageFile === undefined)) {
+          throw new CliError(EXIT.badInput, 'give exactly one of --image or --image-file');
+        }
+        const properties = opts.imageFile === undefined ? undefined : await readJsonFile(opts.imageFile);
+        const advice = await withContext(async (ctx) => {
+          const snapshot = currentSnapshot(ctx.registry, opts.cloud);
+          const body = parseRequest(RecommendationRequest, {
+            image: properties === undefined ? refTo(snapshot.images, opts.image) : { properties },
+            flavor: refTo(snapshot.flavors, opts.flavor),
+            workload: opts.workload,
+            vnic_type: opts.vnicType,
+            vfs: opts.vfs,
+            nics: opts.nics,
+            disks: opts.disks,
+            cloud: opts.cloud,
+          });
+          return recommend(ctx, body);
+        });
+        if (opts.json) process.stdout.write(`${JSON.stringify(advice, null, 2)}\n`);
+        else printAdvice(advice);
+      },
+    );
+
+  cli
+    .command('sync')
+    .description('read the configured OpenStack cloud into a new snapshot')
+    .option('--cloud <name>', 'clouds.yaml cloud (default: the first configured)')
+    .action((opts: { cloud?: string }) =>
+      withContext(async (ctx) => {
+        if (!ctx.sync) throw new CliError(EXIT.badInput, 'no OpenStack cloud is configured (set OS_CLOUD, or OS_AUTH_URL and the other OS_* variables)');
+        const outcome = await ctx.sync.run(opts.cloud, (e) => {
+          process.stderr.write(`${e.cloud} ${e.stage}: ${e.done}${e.total === null ? '' : `/${e.total}`}\n`);
+        });
+        const counts = outcome.counts ? Object.entries(outcome.counts).map(([k, v]) => `${k} ${v}`).join(', ') : '';
+        process.stdout.write(
+          `${outcome.cloud}: ${outcome.status} in ${outcome.durationMs} ms, ${outcome.requestCount} requests${counts ? `; ${counts}` : ''}\n`,
+        );
+        if (outcome.error) process.stderr.write(`${outcome.error.message}\n`);
+        process.exitCode = outcome.status === 'failed' ? EXIT.findings : EXIT.ok;
+      }),
+    );
+
+  return cli;
+}
+
+/** What the API would answer 4xx (unknown image, flavor or cloud) is bad input; the rest means the command could not run. */
+function exitCodeOf(err: unknown): number {
+  if (err instanceof CliError) return err.exitCode;
+  return toApiError(err).status < 500 ? EXIT.badInput : EXIT.failed;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version end through here too, with exit code 0.
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+      return;
+    }
+    process.stderr.write(`nova-advisor: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = exitCodeOf(err);
+  }
+}
+
+await main(process.argv);

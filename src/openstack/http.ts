@@ -1,0 +1,235 @@
+// The one HTTP layer every OpenStack call goes through: per-call timeout, retries with exponential back-off
+// and jitter (idempotent calls only) on connect errors, 429, 502, 503, 504 honouring Retry-After, one
+// re-authentication on 401, microversion header, request id kept, request counting, typed errors.
+// Headers and bodies are never logged: they carry X-Auth-Token and, towards Keystone, the password.
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { OpenStackError, type OpenStackErrorCode, type ServiceName } from './errors.ts';
+
+export interface HttpSettings {
+  /** Per call, from sending to the full body. */
+  timeoutMs: number;
+  /** Extra attempts after the first, for idempotent calls. */
+  retries: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** A longer Retry-After is cut to this (a sync must not sleep for an hour). */
+  maxRetryAfterMs: number;
+  /** Sockets per origin; the sync's own concurrency limit (p-limit) stays below it. */
+  maxSockets: number;
+}
+
+export const DEFAULT_HTTP_SETTINGS: HttpSettings = {
+  timeoutMs: 30_000,
+  retries: 4,
+  backoffBaseMs: 500,
+  backoffMaxMs: 10_000,
+  maxRetryAfterMs: 60_000,
+  maxSockets: 32,
+};
+
+/** Supplies the X-Auth-Token and drops a token a service has refused (see keystone.ts). */
+export interface TokenSource {
+  token(): Promise<string>;
+  invalidate(token: string): void;
+}
+
+export interface RequestSpec {
+  service: ServiceName;
+  method: 'GET' | 'POST' | 'HEAD';
+  /** Absolute URL; `query` is appended to it. */
+  url: string;
+  query?: URLSearchParams | Record<string, string | number>;
+  body?: unknown;
+  /** Full header value after the service type, e.g. `compute 2.61` (domain.md §5.3, §5.5). */
+  microversion?: string;
+  /** GET/HEAD are; a POST is retried only when the caller says it has no side effect. */
+  idempotent?: boolean;
+  tokens?: TokenSource;
+  /** Aborts the call and its retries (a sync that already failed stops loading the cloud). */
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse {
+  status: number;
+  method: RequestSpec['method'];
+  data: unknown;
+  url: string;
+  requestId: string | null;
+  header(name: string): string | null;
+}
+
+const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+// Errors raised before any response: nothing reached the service, so a retry is safe for idempotent calls.
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function statusCode(status: number): OpenStackErrorCode {
+  if (status === 401) return 'upstream_unauthorized';
+  if (status === 403) return 'upstream_forbidden';
+  if (status === 404) return 'upstream_not_found';
+  if (status === 406) return 'upstream_not_acceptable';
+  if (status >= 500 || RETRY_STATUSES.has(status)) return 'upstream_unavailable';
+  return 'upstream_bad_request';
+}
+
+/** The human message of an OpenStack fault body: Nova {"<fault>":{message}}, Placement {errors:[{detail}]},
+ *  Keystone {error:{message}} (domain.md §5.3, §5.5, §5.1); Glance may answer plain text. */
+export function faultMessage(data: unknown): string {
+  if (typeof data === 'string') return data.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
+  if (typeof data !== 'object' || data === null) return '';
+  const errors = (data as { errors?: unknown }).errors;
+  if (Array.isArray(errors)) {
+    return errors
+      .map((e: { detail?: unknown; title?: unknown }) => String(e.detail ?? e.title ?? ''))
+      .join('; ')
+      .replace(/\s+/g, ' ')
+      .trim();
+  }
+  for (const value of Object.values(data)) {
+    if (typeof value === 'object' && value !== null && 'message' in value) return String(value.message);
+  }
+  return '';
+}
+
+/** Seconds or an HTTP date (RFC 9110 §10.2.3); null when absent or unreadable. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | null {
+  if (!value) return null;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+export class HttpTransport {
+  /** Every request sent, retries and token requests included. */
+  requestCount = 0;
+  readonly axios: AxiosInstance;
+  private readonly settings: HttpSettings;
+
+  constructor(
+    private readonly log: Logger,
+    settings: Partial<HttpSettings> = {},
+    tls: { verify: boolean; cacert: string | null } = { verify: true, cacert: null },
+  ) {
+    this.settings = { ...DEFAULT_HTTP_SETTINGS, ...settings };
+    const agentOptions = { keepAlive: true, maxSockets: this.settings.maxSockets };
+    this.axios = axios.create({
+      timeout: this.settings.timeoutMs,
+      validateStatus: () => true,
+      maxRedirects: 0,
+      // Timeouts come back as ETIMEDOUT rather than the generic ECONNABORTED.
+      transitional: { clarifyTimeoutError: true },
+      httpAgent: new http.Agent(agentOptions),
+      httpsAgent: new https.Agent({
+        ...agentOptions,
+        rejectUnauthorized: tls.verify,
+        ...(tls.cacert && tls.verify && { ca: readFileSync(tls.cacert) }),
+      }),
+    });
+  }
+
+  /** Sends the request; throws OpenStackError for anything but 2xx. */
+  async request(spec: RequestSpec): Promise<HttpResponse> {
+    const url = new URL(spec.url);
+    const query = spec.query instanceof URLSearchParams ? [...spec.query] : Object.entries(spec.query ?? {});
+    for (const [k, v] of query) url.searchParams.append(k, String(v));
+    const target = url.toString();
+    const idempotent = spec.idempotent ?? spec.method !== 'POST';
+    const where = { service: spec.service, method: spec.method, url: target };
+    let reauthenticated = false;
+
+    for (let attempt = 0; ; attempt++) {
+      spec.signal?.throwIfAborted();
+      const token = spec.tokens ? await spec.tokens.token() : null;
+      const started = Date.now();
+      let res: AxiosResponse;
+      try {
+        this.requestCount++;
+        res = await this.axios.request({
+          method: spec.method,
+          url: target,
+          data: spec.body,
+          ...(spec.signal && { signal: spec.signal }),
+          headers: {
+            Accept: 'application/json',
+            ...(spec.body !== undefined && { 'Content-Type': 'application/json' }),
+            ...(token && { 'X-Auth-Token': token }),
+            ...(spec.microversion && { 'OpenStack-API-Version': spec.microversion }),
+          },
+        });
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? '';
+        if (code === 'ERR_CANCELED') spec.signal?.throwIfAborted();
+        if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
+          throw new OpenStackError(
+            'upstream_timeout',
+            `${spec.service} ${spec.method} ${target}: no answer within ${this.settings.timeoutMs} ms`,
+            where,
+          );
+        }
+        const detail = `${spec.service} ${spec.method} ${target}: ${code || (err as Error).message}`;
+        if (idempotent && CONNECT_ERRORS.has(code) && attempt < this.settings.retries) {
+          await this.pause(attempt, null, detail, spec.signal);
+          continue;
+        }
+        throw new OpenStackError('upstream_unavailable', `${detail} (after ${attempt + 1} attempts)`, where);
+      }
+
+      const requestId = headerOf(res, 'x-openstack-request-id') ?? headerOf(res, 'x-compute-request-id');
+      const ms = Date.now() - started;
+      this.log.debug({ ...where, status: res.status, requestId, ms, attempt }, 'openstack call');
+      if (res.status >= 200 && res.status < 300) {
+        return { status: res.status, method: spec.method, data: res.data, url: target, requestId, header: (name) => headerOf(res, name) };
+      }
+
+      // One shared re-authentication: the token source hands every caller that saw this 401 the same new token.
+      if (res.status === 401 && spec.tokens && token && !reauthenticated) {
+        reauthenticated = true;
+        spec.tokens.invalidate(token);
+        this.log.info({ ...where, requestId }, 'token refused (401), re-authenticating');
+        attempt--; // the re-authenticated call is not a retry: it does not use up the back-off budget
+        continue;
+      }
+      const message = faultMessage(res.data);
+      const asked = res.status === 406 && spec.microversion ? ` [asked OpenStack-API-Version: ${spec.microversion}]` : '';
+      const detail = `${spec.service} ${spec.method} ${target} answered ${res.status}${message ? `: ${message}` : ''}${asked}${requestId ? ` (request ${requestId})` : ''}`;
+      if (idempotent && RETRY_STATUSES.has(res.status) && attempt < this.settings.retries) {
+        await this.pause(attempt, retryAfterMs(headerOf(res, 'retry-after')), detail, spec.signal);
+        continue;
+      }
+      throw new OpenStackError(statusCode(res.status), detail, { ...where, status: res.status, ...(requestId && { requestId }) });
+    }
+  }
+
+  /** Exponential back-off with equal jitter, or the service's Retry-After (capped). */
+  private async pause(attempt: number, retryAfter: number | null, detail: string, signal?: AbortSignal): Promise<void> {
+    const { backoffBaseMs, backoffMaxMs, maxRetryAfterMs } = this.settings;
+    const exp = Math.min(backoffMaxMs, backoffBaseMs * 2 ** attempt);
+    const delay = retryAfter !== null ? Math.min(retryAfter, maxRetryAfterMs) : exp / 2 + Math.random() * (exp / 2);
+    this.log.warn({ attempt: attempt + 1, delayMs: Math.round(delay) }, `retrying: ${detail}`);
+    await sleep(delay, undefined, signal && { signal });
+  }
+
+  /** Parses a body with its schema; a mismatch is `upstream_bad_response` naming service, URL and field. */
+  parse<S extends z.ZodType>(schema: S, res: HttpResponse, service: ServiceName): z.output<S> {
+    const parsed = schema.safeParse(res.data);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.map(String).join('.') || '(body)';
+    throw new OpenStackError(
+      'upstream_bad_response',
+      `${service} ${res.method} ${res.url}: unexpected response at "${field}": ${issue.message}${res.requestId ? ` (request ${res.requestId})` : ''}`,
+      { service, method: res.method, url: res.url, status: res.status, field, ...(res.requestId && { requestId: res.requestId }) },
+    );
+  }
+}
+
+function headerOf(res: AxiosResponse, name: string): string | null {
+  const value: unknown = res.headers[name.toLowerCase()];
+  if (Array.isArray(value)) return value.length > 0 ? String(value[0]) : null;
+  return value === undefined || value === null ? null : String(value);
+}

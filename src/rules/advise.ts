@@ -1,0 +1,122 @@
+// advise(): recommendations for one workload, with the findings on what the image/flavor have now
+// and the capacity of the advised configuration.
+import { computeCapacity, type CapacityRequest } from './capacity.ts';
+import { adviseDisk } from './disk.ts';
+import { makeFinding } from './findings.ts';
+import { adviseMultiqueue } from './multiqueue.ts';
+import { adviseNic } from './nic.ts';
+import { hostFactEvidence, imageEvidence, flavorEvidence, storageBusTrait, vifModelTrait } from './nova.ts';
+import { planPci } from './pci-plan.ts';
+import { resolveProfile } from './profiles.ts';
+import type { AdviceScope } from './scope.ts';
+import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, HostFacts, GuestKnowledge, Recommendation } from './types.ts';
+import { buildScope, checkAll, uniqueFindings } from './validate.ts';
+
+function byKey(a: Recommendation, b: Recommendation): number {
+  return a.key.localeCompare(b.key);
+}
+
+/** A size, `large` or `any` in hw:mem_page_size gives huge pages; `small` (or nothing) does not (§1.3). */
+function givesHugePages(value: string | undefined): boolean {
+  return value !== undefined && value.trim().toLowerCase() !== 'small';
+}
+
+function adviseFlavorSpecs(scope: AdviceScope): Recommendation[] {
+  const recommendations: Recommendation[] = [];
+  const specs = scope.flavor?.extraSpecs ?? {};
+  const vhostUser = scope.facts.ovsDpdk && !['direct', 'direct-physical', 'vdpa', 'remote-managed', 'macvtap'].includes(scope.vnicType);
+  if (scope.profile.hugepages || vhostUser) {
+    const current = specs['hw:mem_page_size'] ?? null;
+    const value = givesHugePages(current ?? undefined) ? current! : 'large';
+    const why = vhostUser
+      ? 'vhost-user ports (OVS-DPDK hosts, declared) need file-backed shared guest memory; without huge pages the interface passes no traffic'
+      : `the ${scope.workload} profile wants huge pages for packet buffers and TLB reach`;
+    recommendations.push({ key: 'hw:mem_page_size', value, current, reason: `Set hw:mem_page_size=${value}: ${why}.`,
+      evidence: [flavorEvidence('hw:mem_page_size', current), ...(vhostUser ? [hostFactEvidence('ovsDpdk', true)] : [])] });
+  }
+  if (scope.profile.cpuPinning) {
+    const current = specs['hw:cpu_policy'] ?? null;
+    recommendations.push({ key: 'hw:cpu_policy', value: 'dedicated', current,
+      reason: `Set hw:cpu_policy=dedicated: the ${scope.workload} profile needs pinned vCPUs for steady packet rates; the instance then consumes PCPU instead of VCPU, so hosts need cpu_dedicated_set.`,
+      evidence: [flavorEvidence('hw:cpu_policy', current)] });
+  }
+  return recommendations;
+}
+
+function adviseGuestType(scope: AdviceScope): Recommendation | null {
+  const current = scope.properties['os_type'] ?? null;
+  if (scope.guest.identity.family !== 'windows' || current?.toLowerCase() === 'windows') return null;
+  return { key: 'os_type', value: 'windows', current,
+    reason: 'Set os_type=windows: it does not change NIC or disk, but gives Windows a localtime RTC, Hyper-V enlightenments and the hypervclock timer.',
+    evidence: scope.guest.identity.evidence };
+}
+
+function traitRequirements(flavor: Flavor, properties: Record<string, string>): Pick<CapacityRequest, 'requiredTraits' | 'forbiddenTraits'> {
+  const requiredTraits = new Set<string>();
+  const forbiddenTraits = new Set<string>();
+  // Only unsuffixed `trait:` keys apply to the root provider; image traits go there too (§1.4, §1.5, §2.5).
+  for (const [key, value] of Object.entries(flavor.extraSpecs)) {
+    const trait = /^trait:(.+)$/.exec(key)?.[1];
+    if (trait && value === 'required') requiredTraits.add(trait);
+    if (trait && value === 'forbidden') forbiddenTraits.add(trait);
+  }
+  for (const [key, value] of Object.entries(properties)) {
+    const trait = /^trait:(.+)$/.exec(key)?.[1];
+    if (trait && value === 'required') requiredTraits.add(trait);
+  }
+  return { requiredTraits: [...requiredTraits].sort(), forbiddenTraits: [...forbiddenTraits].sort() };
+}
+
+export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, knowledge: GuestKnowledge, facts: HostFacts): Advice {
+  const base = buildScope(request.image.properties, request.image.name, request.flavor, snapshot.hosts, knowledge, facts, request.virtioDrivers);
+  const scope: AdviceScope = { ...base, workload: request.workload, vnicType: request.vnicType, profile: resolveProfile(request, facts) };
+  const nic = adviseNic(scope);
+  const disk = adviseDisk(scope);
+  const multiqueue = adviseMultiqueue(scope, nic.model);
+  const pci = planPci(scope, request);
+  const findings: Finding[] = [...checkAll(scope), ...nic.findings, ...disk.findings, ...pci.findings];
+
+  const imageProperties = [nic.recommendation, ...disk.recommendations, adviseGuestType(scope)]
+    .filter((r): r is Recommendation => r !== null);
+  if (pci.hasGpu) {
+    imageProperties.push({ key: 'hw_video_model', value: 'none', current: scope.properties['hw_video_model'] ?? null,
+      reason: 'Set hw_video_model=none: the passed-through GPU is the display; an emulated video device only gets in the way.',
+      evidence: [imageEvidence('hw_video_model', scope.properties['hw_video_model'] ?? null)] });
+  }
+  const flavorExtraSpecs = adviseFlavorSpecs(scope);
+  if (pci.spec) flavorExtraSpecs.push(pci.spec);
+  if (multiqueue) (multiqueue.key.includes(':') ? flavorExtraSpecs : imageProperties).push(multiqueue);
+
+  let capacity: Advice['capacity'] = null;
+  if (request.flavor) {
+    // Capacity of the advised configuration: the flavor with the advised extra specs, the image with the advised devices.
+    const advisedFlavor: Flavor = {
+      ...request.flavor,
+      extraSpecs: { ...request.flavor.extraSpecs, ...Object.fromEntries(flavorExtraSpecs.map((r) => [r.key, r.value])) },
+    };
+    capacity = computeCapacity(snapshot.hosts, {
+      flavor: advisedFlavor,
+      pci: pci.demands,
+      groupPolicy: pci.groupPolicy,
+      ...traitRequirements(advisedFlavor, request.image.properties),
+      deviceTraits: [
+        ...(nic.model ? [{ trait: vifModelTrait(nic.model), familyPrefix: 'COMPUTE_NET_VIF_MODEL_', property: 'hw_vif_model' }] : []),
+        { trait: storageBusTrait(disk.bus), familyPrefix: 'COMPUTE_STORAGE_BUS_', property: 'hw_disk_bus' },
+      ],
+    });
+    if (capacity.hostsThatFit === 0) {
+      findings.push(makeFinding('no-host-fits', null,
+        `No host can take one instance of flavor ${request.flavor.name} with the advised settings (${snapshot.hosts.length} host(s) checked).`,
+        [{ source: 'placement', ref: 'hosts', value: snapshot.hosts.length }]));
+    }
+  }
+
+  return {
+    guest: scope.guest.identity,
+    imageProperties: imageProperties.sort(byKey),
+    flavorExtraSpecs: flavorExtraSpecs.sort(byKey),
+    pciAliases: pci.aliases,
+    capacity,
+    findings: uniqueFindings(findings),
+  };
+}

@@ -1,0 +1,220 @@
+import { describe, expect, it } from 'vitest';
+import { computeCapacity, flavorResources, isolatedFit, type CapacityRequest } from './capacity.ts';
+import { DEFAULT_HOST_FACTS } from './host-facts.ts';
+import { advise, defaultRuleContext, type RuleContext } from './index.ts';
+import {
+  adviseAlias, aliasJson, inventoryCapacity, parseAliasSpec, parsePciResourceClass, pciDeviceClasses, resolveAlias,
+} from './pci.ts';
+import { LAB_FLAVORS, LAB_IMAGES, flavor, host, image, inventory, labSnapshot, pciProvider, request, snapshot } from './test-fixtures.ts';
+import type { Flavor, HostFacts } from './types.ts';
+
+const lab = labSnapshot();
+const ctx = (facts: Partial<HostFacts> = {}): RuleContext => {
+  const base = defaultRuleContext();
+  return { ...base, hostFacts: { ...base.hostFacts, ...facts } };
+};
+const capacityRequest = (fl: Flavor, extra: Partial<CapacityRequest> = {}): CapacityRequest => ({
+  flavor: fl, pci: [], groupPolicy: 'none', requiredTraits: [], forbiddenTraits: [], deviceTraits: [], ...extra,
+});
+const fitOf = (capacity: ReturnType<typeof computeCapacity>, name: string) => capacity.hosts.find((h) => h.host === name)!;
+
+describe('Placement capacity formula', () => {
+  it.each([
+    { name: 'plain', total: 8, reserved: 0, ratio: 1, capacity: 8 },
+    { name: 'reserved', total: 8, reserved: 2, ratio: 1, capacity: 6 },
+    { name: 'allocation_ratio', total: 8, reserved: 2, ratio: 1.5, capacity: 9 },
+    { name: 'fraction truncated', total: 3, reserved: 0, ratio: 1.5, capacity: 4 },
+    { name: 'reserved = total (1.26)', total: 4, reserved: 4, ratio: 1, capacity: 0 },
+    { name: 'lab MEMORY_MB', total: 32768, reserved: 512, ratio: 1.5, capacity: 48384 },
+  ])('§4.7 int((total − reserved) × ratio): $name', ({ total, reserved, ratio, capacity }) => {
+    expect(inventoryCapacity(inventory(total, { reserved, allocationRatio: ratio }))).toBe(capacity);
+  });
+
+  it.each([
+    { free: [1, 1], n: 2, fit: 1 },
+    { free: [2], n: 2, fit: 0 },
+    { free: [2, 2, 2], n: 2, fit: 3 },
+    { free: [4, 1], n: 2, fit: 1 },
+    { free: [3, 3], n: 2, fit: 3 },
+    { free: [5, 0, 0], n: 1, fit: 5 },
+  ])('§4.6 group_policy=isolate: free $free, $n per instance → $fit', ({ free, n, fit }) => {
+    expect(isolatedFit(free, n)).toBe(fit);
+  });
+});
+
+describe('PCI resource classes and aliases', () => {
+  it.each([
+    { rc: 'CUSTOM_PCI_8086_154C', ids: { vendorId: '8086', productId: '154c' } },
+    { rc: 'CUSTOM_PCI_15B3_101E', ids: { vendorId: '15b3', productId: '101e' } },
+    { rc: 'CUSTOM_PCI_NIC_VF', ids: null },
+    { rc: 'SRIOV_NET_VF', ids: null },
+  ])('§4.5 $rc → $ids', ({ rc, ids }) => {
+    expect(parsePciResourceClass(rc)).toEqual(ids);
+  });
+
+  it.each([
+    { value: 'sriov-nic:2', entries: [{ name: 'sriov-nic', count: 2 }] },
+    { value: 'a1:2, a2:1', entries: [{ name: 'a1', count: 2 }, { name: 'a2', count: 1 }] },
+    { value: 'a1', entries: null },
+    { value: 'a1:x', entries: null },
+  ])('§1.5 pci_passthrough:alias "$value"', ({ value, entries }) => {
+    expect(parseAliasSpec(value)).toEqual(entries);
+  });
+
+  const classes = pciDeviceClasses(lab.hosts);
+
+  it('§4.5 the lab classes: PF and VF from resource class words and traits, free counts summed', () => {
+    expect(classes.map((c) => [c.resourceClass, c.deviceType, c.free, c.traits.join(',')])).toEqual([
+      ['CUSTOM_PCI_NIC_PF', 'type-PF', 2, 'CUSTOM_LAB_PF'],
+      ['CUSTOM_PCI_NIC_VF', 'type-VF', 2, 'CUSTOM_LAB_VF,HW_NIC_SRIOV'],
+    ]);
+  });
+
+  it.each([
+    { alias: 'sriov-nic', rc: 'CUSTOM_PCI_NIC_VF' },
+    { alias: 'nic-pf', rc: 'CUSTOM_PCI_NIC_PF' },
+    { alias: 'my_vfs', rc: 'CUSTOM_PCI_NIC_VF' },
+    { alias: 'mystery', rc: null },
+    { alias: 'gpu', rc: null },
+  ])('§4.2 alias name heuristics: $alias → $rc', ({ alias, rc }) => {
+    expect(resolveAlias(alias, classes, undefined).resourceClass).toBe(rc);
+  });
+
+  it('§4.2 a request mapping wins over the heuristics', () => {
+    expect(resolveAlias('sriov-nic', classes, { 'sriov-nic': 'CUSTOM_PCI_NIC_PF' }).deviceClass?.resourceClass).toBe('CUSTOM_PCI_NIC_PF');
+  });
+
+  const known = pciDeviceClasses([host('h', { pci: [
+    pciProvider('h', '0000:81:00.0', 'CUSTOM_PCI_8086_154C', 8, 0, []),
+    pciProvider('h', '0000:82:00.0', 'CUSTOM_PCI_10DE_1EB8', 1, 0, []),
+    pciProvider('h', '0000:83:00.0', 'CUSTOM_PCI_8086_1572', 1, 0, []),
+  ] })]);
+
+  it.each([
+    { rc: 'CUSTOM_PCI_8086_154C', facts: {}, json: '{"name":"x","vendor_id":"8086","product_id":"154c","device_type":"type-VF"}' },
+    { rc: 'CUSTOM_PCI_10DE_1EB8', facts: {}, json: '{"name":"x","vendor_id":"10de","product_id":"1eb8","device_type":"type-PCI"}' },
+    { rc: 'CUSTOM_PCI_8086_1572', facts: { pciInPlacement: true }, json: '{"name":"x","vendor_id":"8086","product_id":"1572","device_type":"type-PF"}' },
+  ])('§4.2 alias JSON for $rc', ({ rc, facts, json }) => {
+    const deviceClass = known.find((c) => c.resourceClass === rc)!;
+    expect(adviseAlias('x', 1, deviceClass, { ...DEFAULT_HOST_FACTS, ...facts }, 'test').advice.novaConf).toBe(json);
+  });
+
+  it('§4.2 §4.5 a custom resource class becomes resource_class + traits, and needs pci_in_placement', () => {
+    const vf = classes.find((c) => c.resourceClass === 'CUSTOM_PCI_NIC_VF')!;
+    const on = adviseAlias('sriov-nic', 2, vf, { ...DEFAULT_HOST_FACTS, pciInPlacement: true }, 'test');
+    expect(on.advice.novaConf).toBe('{"name":"sriov-nic","device_type":"type-VF","resource_class":"CUSTOM_PCI_NIC_VF","traits":"CUSTOM_LAB_VF,HW_NIC_SRIOV"}');
+    expect(on.findings).toEqual([]);
+    const off = adviseAlias('sriov-nic', 2, vf, DEFAULT_HOST_FACTS, 'test');
+    expect(off.findings.map((f) => f.id)).toEqual(['pci-alias-needs-pci-in-placement']);
+  });
+
+  it('§4.2 key order and schema keys only', () => {
+    expect(aliasJson({ traits: 'T', resource_class: 'RC', device_type: 'type-VF', name: 'n' })).toBe('{"name":"n","device_type":"type-VF","resource_class":"RC","traits":"T"}');
+  });
+});
+
+describe('capacity per host', () => {
+  it('§4.7 lab.sriov (sriov-nic:2) on the lab: compute-1 has no free VF, compute-2 fits one', () => {
+    const advice = advise(lab, request(LAB_IMAGES.ubuntu, LAB_FLAVORS.sriov), ctx());
+    expect(advice.pciAliases.map((a) => [a.alias.name, a.count, a.alias.device_type])).toEqual([['sriov-nic', 2, 'type-VF']]);
+    const capacity = advice.capacity!;
+    expect(fitOf(capacity, 'lab-compute-1').instances).toBe(0);
+    expect(fitOf(capacity, 'lab-compute-1').blockers.map((b) => b.id)).toEqual(['host-pci-insufficient']);
+    expect(fitOf(capacity, 'lab-compute-1').freePci).toEqual({ CUSTOM_PCI_NIC_PF: 1, CUSTOM_PCI_NIC_VF: 0 });
+    expect(fitOf(capacity, 'lab-compute-2').instances).toBe(1);
+    expect(capacity.hostsThatFit).toBe(1);
+    expect(capacity.totalInstances).toBe(1);
+  });
+
+  it('§4.7 request vfs override the flavor count: 1 VF → compute-2 fits 2', () => {
+    const advice = advise(lab, request(LAB_IMAGES.ubuntu, LAB_FLAVORS.sriov, { vfs: 1 }), ctx());
+    expect(advice.flavorExtraSpecs.find((r) => r.key === 'pci_passthrough:alias')?.value).toBe('sriov-nic:1');
+    expect(advice.capacity?.totalInstances).toBe(2);
+  });
+
+  it('§4.7 lab.pf (nic-pf:1): one PF free per host', () => {
+    const advice = advise(lab, request(LAB_IMAGES.ubuntu, LAB_FLAVORS.pf), ctx());
+    expect(advice.pciAliases[0]?.alias.device_type).toBe('type-PF');
+    expect(advice.capacity?.totalInstances).toBe(2);
+  });
+
+  const twoVfsOneProvider = snapshot([host('h', { pci: [pciProvider('h', '0000:81:00.0', 'CUSTOM_PCI_8086_154C', 2, 0, [])] })]);
+  const twoProviders = snapshot([host('h', { pci: [
+    pciProvider('h', '0000:81:00.0', 'CUSTOM_PCI_8086_154C', 1, 0, []),
+    pciProvider('h', '0000:82:00.0', 'CUSTOM_PCI_8086_154C', 1, 0, []),
+  ] })]);
+  it.each([
+    { name: 'one PF with 2 VFs, none', snap: twoVfsOneProvider, policy: 'none', fit: 1 },
+    { name: 'one PF with 2 VFs, isolate', snap: twoVfsOneProvider, policy: 'isolate', fit: 0 },
+    { name: 'two PFs with 1 VF each, none', snap: twoProviders, policy: 'none', fit: 1 },
+    { name: 'two PFs with 1 VF each, isolate', snap: twoProviders, policy: 'isolate', fit: 1 },
+  ] as const)('§4.6 2 VFs per instance, $name → $fit', ({ snap, policy, fit }) => {
+    const fl = flavor('vf2', 2, 2048, 10, { 'pci_passthrough:alias': 'x710-vf:2', group_policy: policy });
+    expect(advise(snap, request(LAB_IMAGES.ubuntu, fl), ctx()).capacity?.totalInstances).toBe(fit);
+  });
+
+  it('§4.7 reserved and allocation_ratio on PCI providers', () => {
+    const snap = snapshot([host('h', { pci: [pciProvider('h', '0000:81:00.0', 'CUSTOM_PCI_8086_154C', 8, 1, [], { reserved: 2, allocationRatio: 1.5 })] })]);
+    // capacity int((8 − 2) × 1.5) = 9, used 1 ⇒ 8 free ⇒ 4 instances of 2 VFs
+    const fl = flavor('vf2', 1, 512, 1, { 'pci_passthrough:alias': 'vf:2' });
+    const advice = advise(snap, request(LAB_IMAGES.ubuntu, fl), ctx());
+    expect(advice.capacity?.hosts[0]?.freePci).toEqual({ CUSTOM_PCI_8086_154C: 8 });
+    expect(advice.capacity?.hosts[0]?.pciProviders).toEqual([
+      { provider: 'h_0000:81:00.0', resourceClass: 'CUSTOM_PCI_8086_154C', capacity: 9, used: 1, free: 8 },
+    ]);
+    expect(advice.capacity?.totalInstances).toBe(4);
+  });
+
+  it.each([
+    { name: 'VCPU ratio 4: 16 / 2', vcpu: inventory(4, { allocationRatio: 4 }), fit: 8 },
+    { name: 'VCPU reserved 2: (4−2)×4 / 2', vcpu: inventory(4, { allocationRatio: 4, reserved: 2 }), fit: 4 },
+    { name: 'max_unit 1 < 2 vCPUs', vcpu: inventory(64, { maxUnit: 1 }), fit: 0 },
+    { name: 'step_size 4 does not divide 2', vcpu: inventory(64, { stepSize: 4 }), fit: 0 },
+  ])('§4.7 $name → $fit', ({ vcpu, fit }) => {
+    const h = host('h', { inventories: { VCPU: vcpu, MEMORY_MB: inventory(1_000_000), DISK_GB: inventory(1_000) } });
+    expect(computeCapacity([h], capacityRequest(flavor('f', 2, 1024, 10))).totalInstances).toBe(fit);
+  });
+
+  it('§4.7 blockers name the resource with numbers', () => {
+    const h = host('h', { vcpus: 2, usages: { VCPU: 32 } }); // capacity 2 × 16 = 32, all used
+    const fit = computeCapacity([h], capacityRequest(flavor('f', 2, 1024, 10))).hosts[0]!;
+    expect(fit.instances).toBe(0);
+    expect(fit.blockers[0]?.id).toBe('host-resource-insufficient');
+    expect(fit.blockers[0]?.message).toBe('h: VCPU needs 2, 0 free.');
+  });
+
+  it('§1.5 DISK_GB = root + ephemeral + swap rounded up to GB; dedicated CPUs ask PCPU', () => {
+    expect(flavorResources(flavor('f', 2, 1024, 10, {}, { ephemeralGb: 5, swapMb: 1500 }))).toEqual({ VCPU: 2, MEMORY_MB: 1024, DISK_GB: 17 });
+    expect(flavorResources(LAB_FLAVORS.pinned)).toEqual({ PCPU: 4, MEMORY_MB: 4096, DISK_GB: 20 });
+  });
+
+  it('§4.7 lab.pinned does not fit the lab: no PCPU inventory', () => {
+    const advice = advise(lab, request(LAB_IMAGES.ubuntu, LAB_FLAVORS.pinned), ctx());
+    expect(advice.capacity?.totalInstances).toBe(0);
+    expect(advice.capacity?.hosts[0]?.blockers.map((b) => b.id)).toContain('host-resource-missing');
+    expect(advice.findings.map((f) => f.id)).toContain('no-host-fits');
+  });
+
+  it.each<{ name: string; specs: Record<string, string>; props: Record<string, string>; fits: string[]; blocker: string }>([
+    { name: 'flavor trait required', specs: { 'trait:CUSTOM_LAB_RACK_B': 'required' }, props: {}, fits: ['lab-compute-2'], blocker: 'host-trait-missing' },
+    { name: 'flavor trait forbidden', specs: { 'trait:CUSTOM_LAB_RACK_B': 'forbidden' }, props: {}, fits: ['lab-compute-1'], blocker: 'host-trait-forbidden' },
+    { name: 'image trait required', specs: {}, props: { 'trait:CUSTOM_LAB_RACK_B': 'required' }, fits: ['lab-compute-2'], blocker: 'host-trait-missing' },
+  ])('§1.4 §1.5 $name', ({ specs, props, fits, blocker }) => {
+    const advice = advise(lab, request(image({ os_distro: 'ubuntu22.04', ...props }), flavor('f', 1, 512, 1, specs)), ctx());
+    expect(advice.capacity?.hosts.filter((h) => h.instances > 0).map((h) => h.host)).toEqual(fits);
+    expect(advice.capacity?.hosts.flatMap((h) => h.blockers.map((b) => b.id))).toEqual([blocker]);
+  });
+
+  it('§2.6 a host lacking COMPUTE_NET_VIF_MODEL_E1000 is blocked for a guest that needs e1000', () => {
+    const advice = advise(lab, request(image({ os_distro: 'rhel', os_version: '5.0' }), flavor('f', 1, 512, 1)), ctx());
+    expect(advice.imageProperties.find((r) => r.key === 'hw_vif_model')?.value).toBe('e1000');
+    const blocked = advice.capacity?.hosts.find((h) => h.host === 'lab-compute-2');
+    expect(blocked?.instances).toBe(0);
+    expect(blocked?.blockers.map((b) => [b.id, b.evidence[0]?.ref])).toEqual([['host-trait-missing', 'COMPUTE_NET_VIF_MODEL_E1000']]);
+  });
+
+  it('§2.5 disabled computes never fit (COMPUTE_STATUS_DISABLED is always forbidden)', () => {
+    const h = host('off', { traits: ['COMPUTE_STATUS_DISABLED'] });
+    expect(computeCapacity([h], capacityRequest(flavor('f', 1, 512, 1))).hosts[0]?.blockers[0]?.id).toBe('host-trait-forbidden');
+  });
+});

@@ -1,0 +1,29 @@
+// The inputs every rule reads, gathered once per call.
+import type { GuestAnalysis } from './guest.ts';
+import type { Flavor, Host, HostFacts, ProfileDefaults, VnicType, WorkloadProfile } from './types.ts';
+
+export interface RuleScope {
+  /** Image properties as they are now (or as proposed, for validation). */
+  properties: Record<string, string>;
+  flavor: Flavor | null;
+  guest: GuestAnalysis;
+  facts: HostFacts;
+  hosts: Host[];
+}
+
+export interface AdviceScope extends RuleScope {
+  workload: WorkloadProfile;
+  profile: ProfileDefaults;
+  vnicType: VnicType;
+}
+
+/** The machine type the guest will get: image `hw_machine_type`, else the declared default (§2.3). */
+export function effectiveMachineType(scope: RuleScope): { value: string; declared: boolean } {
+  const fromImage = scope.properties['hw_machine_type'];
+  return fromImage ? { value: fromImage, declared: false } : { value: scope.facts.defaultMachineType, declared: true };
+}
+
+export function isQ35(machineType: string): boolean {
+  // Nova itself tests the substring (domain.md §2.3 CD-ROM default).
+  return machineType.toLowerCase().includes('q35');
+}

@@ -1,0 +1,103 @@
+// Validation of image properties (+ flavor) as they are: the findings, no recommendations.
+import { checkDisk } from './disk.ts';
+import { makeFinding, sortFindings } from './findings.ts';
+import { analyseGuest } from './guest.ts';
+import { checkVirtioNet } from './multiqueue.ts';
+import { checkNic } from './nic.ts';
+import {
+  ARCHITECTURES, EMULATION_ARCHITECTURES_WITH_TRAIT, flavorEvidence, hostFactEvidence, imageEvidence,
+  normaliseArchitecture,
+} from './nova.ts';
+import { parseAliasSpec } from './pci.ts';
+import type { RuleScope } from './scope.ts';
+import type { Finding, Flavor, Host, HostFacts, GuestKnowledge } from './types.ts';
+
+/** Architecture enum, hw_rng_model, and properties that silently switch the image prefilter off (§1.2, §1.4, §2.5). */
+function checkImageMisc(scope: RuleScope): Finding[] {
+  const { properties, facts } = scope;
+  const findings: Finding[] = [];
+  const archKey = properties['hw_architecture'] !== undefined ? 'hw_architecture' : 'architecture';
+  const rawArch = properties[archKey];
+  const arch = rawArch === undefined ? null : normaliseArchitecture(rawArch);
+  if (rawArch !== undefined && arch !== null && !ARCHITECTURES.includes(arch)) {
+    findings.push(makeFinding('image-property-invalid-value', archKey,
+      `${archKey}=${rawArch} is not a Nova architecture: server create fails with HTTP 400.`, [imageEvidence(archKey, rawArch)]));
+  }
+  if (properties['hw_rng_model'] !== undefined) {
+    findings.push(makeFinding('rng-model-no-effect', 'hw_rng_model',
+      'hw_rng_model has no effect: Nova adds a virtio RNG to every guest since Ussuri.',
+      [imageEvidence('hw_rng_model', properties['hw_rng_model'])]));
+  }
+  if (facts.imageMetadataPrefilter) {
+    const emulation = properties['hw_emulation_architecture'];
+    const culprit = properties['hw_viommu_model'] !== undefined ? 'hw_viommu_model'
+      : arch === 'armv7l' ? archKey
+        : emulation !== undefined && !EMULATION_ARCHITECTURES_WITH_TRAIT.includes(normaliseArchitecture(emulation)) ? 'hw_emulation_architecture'
+          : null;
+    if (culprit) {
+      findings.push(makeFinding('prefilter-disabled-by-property', culprit,
+        `${culprit}=${properties[culprit]} computes a trait os-traits does not define, so the image prefilter adds no trait at all for this image (NIC / disk traits are not required).`,
+        [imageEvidence(culprit, properties[culprit] ?? null), hostFactEvidence('imageMetadataPrefilter', true)]));
+    }
+  }
+  return findings;
+}
+
+/** Flavor extra specs that Nova rejects or that make the PCI request fail (§1.5, §4.6). */
+function checkFlavor(flavor: Flavor | null): Finding[] {
+  if (!flavor) return [];
+  const findings: Finding[] = [];
+  for (const key of ['hw:vif_model', 'hw:disk_bus', 'hw:scsi_model']) {
+    const value = flavor.extraSpecs[key];
+    if (value !== undefined) {
+      findings.push(makeFinding('flavor-device-model-extra-spec', key,
+        `Flavor ${flavor.name} has ${key}=${value}: there is no such extra spec (rejected since microversion 2.86, ignored before); use the image property hw_${key.slice(3)}.`,
+        [flavorEvidence(key, value)]));
+    }
+  }
+  const alias = flavor.extraSpecs['pci_passthrough:alias'];
+  if (alias !== undefined && parseAliasSpec(alias) === null) {
+    findings.push(makeFinding('pci-alias-syntax-invalid', 'pci_passthrough:alias',
+      `pci_passthrough:alias=${alias} does not match name:count[,name:count…].`, [flavorEvidence('pci_passthrough:alias', alias)]));
+  }
+  const policy = flavor.extraSpecs['group_policy'];
+  if (policy !== undefined && policy !== 'none' && policy !== 'isolate') {
+    findings.push(makeFinding('group-policy-invalid', 'group_policy',
+      `group_policy=${policy} is neither none nor isolate.`, [flavorEvidence('group_policy', policy)]));
+  }
+  return findings;
+}
+
+/** Every check on the current image and flavor, deduplicated and sorted. */
+export function checkAll(scope: RuleScope): Finding[] {
+  return uniqueFindings([
+    ...scope.guest.findings,
+    ...checkNic(scope),
+    ...checkDisk(scope),
+    ...checkVirtioNet(scope),
+    ...checkImageMisc(scope),
+    ...checkFlavor(scope.flavor),
+  ]);
+}
+
+export function uniqueFindings(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return sortFindings(findings).filter((f) => {
+    const key = `${f.id}\u0000${f.field ?? ''}\u0000${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export function buildScope(
+  properties: Record<string, string>,
+  imageName: string | null,
+  flavor: Flavor | null,
+  hosts: Host[],
+  knowledge: GuestKnowledge,
+  facts: HostFacts,
+  virtioDrivers?: boolean,
+): RuleScope {
+  return { properties, flavor, hosts, facts, guest: analyseGuest(properties, imageName, knowledge, virtioDrivers) };
+}

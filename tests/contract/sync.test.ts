@@ -1,0 +1,142 @@
+// Sync against the replayed lab with the real store (a fresh PostgreSQL database): a good sync is saved,
+// every bad day ends in a failed sync that keeps the last complete snapshot current.
+import pino from 'pino';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SnapshotRegistry } from '../../src/inventory/registry.ts';
+import { createSyncService, runSync, type SyncProgressEvent } from '../../src/inventory/sync.ts';
+import type { OpenStackError } from '../../src/openstack/errors.ts';
+import { openPostgresStore, type TestStore } from '../helpers/db.ts';
+import { FakeOpenStack } from './support/fake-openstack.ts';
+import { fakeClient } from './support/setup.ts';
+
+const log = pino({ level: 'silent' });
+let fake: FakeOpenStack;
+let t: TestStore;
+
+beforeAll(async () => {
+  [fake, t] = await Promise.all([FakeOpenStack.start(), openPostgresStore()]);
+});
+afterAll(async () => {
+  await Promise.all([fake.close(), t.dispose()]);
+});
+beforeEach(() => fake.reset());
+
+async function goodSync() {
+  const outcome = await runSync(fakeClient(fake, log), t.store, { log });
+  expect(outcome.status).toBe('succeeded');
+  return outcome;
+}
+
+describe('runSync', () => {
+  it('stores the replayed lab: 4 flavors, 4 images, 2 hosts, 6 PCI providers, with progress per service', async () => {
+    const events: SyncProgressEvent[] = [];
+    const client = fakeClient(fake, log);
+    const outcome = await runSync(client, t.store, { log, onProgress: (e) => events.push(e) });
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.counts).toEqual({ flavors: 4, images: 4, hosts: 2, pciProviders: 6 });
+    // token + nova version + 3 flavor pages + 3 image pages + placement version + list + 8 providers × 4
+    expect(outcome.requestCount).toBe(1 + 1 + 3 + 3 + 1 + 1 + 32);
+    expect(outcome.summary?.requestCount).toBe(outcome.requestCount);
+    const last = events.at(-1)!.progress;
+    expect(last).toMatchObject({ flavors: { done: 4 }, images: { done: 4 }, providers: { done: 8, total: 8 } });
+
+    const snapshot = (await t.store.latestSnapshot('fake'))!;
+    expect(snapshot.id).toBe(outcome.summary?.id);
+    const [c1, c2] = snapshot.hosts;
+    expect(c1?.name).toBe('lab-compute-1');
+    expect(c2?.traits).toContain('CUSTOM_LAB_RACK_B');
+    expect(c2?.traits).not.toContain('COMPUTE_NET_VIF_MODEL_E1000');
+    expect(c1?.pciProviders.filter((p) => p.resourceClass === 'CUSTOM_PCI_NIC_VF').map((p) => p.used)).toEqual([1, 1]);
+  });
+
+  const badDays: [string, () => void, string][] = [
+    ['a timeout', () => fake.script((r) => (r.path.startsWith('/v2/images') ? { status: 200, body: {}, delayMs: 800 } : undefined)), 'upstream_timeout'],
+    ['a marker gone between pages', () => fake.script((r) => (r.path.includes('marker=lab-pinned') ? fake.recorded('marker-gone', 'compute', 'GET') : undefined)), 'upstream_bad_request'],
+    ['Placement refusing a non-admin', () => fake.script((r) => (r.path === '/resource_providers' ? fake.recorded('demo', 'placement', 'GET', '/resource_providers') : undefined)), 'upstream_forbidden'],
+    ['a provider deleted during the walk (404)', () => fake.script((r) => (r.path.endsWith('/inventories') && r.path.includes('324518c4') ? { status: 404, body: { errors: [{ detail: 'No resource provider' }] } } : undefined)), 'upstream_not_found'],
+    ['a 503 burst outlasting the retries', () => fake.script((r) => (r.path.endsWith('/traits') ? { status: 503, body: 'down' } : undefined)), 'upstream_unavailable'],
+  ];
+
+  it.each(badDays)('%s fails cleanly and keeps the last good snapshot', async (_name, script, code) => {
+    const good = await goodSync();
+    script();
+    const outcome = await runSync(fakeClient(fake, log, { timeoutMs: 300 }), t.store, { log });
+    expect(outcome.status).toBe('failed');
+    expect((outcome.error as OpenStackError).code).toBe(code);
+    expect(outcome.summary?.status).toBe('failed');
+    expect(outcome.summary?.error).toMatch(new RegExp(`^${code}: `));
+    expect((await t.store.latestSnapshot('fake'))?.id).toBe(good.summary?.id);
+    const [latest] = await t.store.listSnapshots('fake', 1);
+    expect(latest?.status).toBe('failed');
+  });
+
+  it('a token expiring mid-sync costs one re-authentication and the sync succeeds', async () => {
+    let expired = false;
+    fake.script((r) => {
+      if (!expired && r.path.endsWith('/usages')) {
+        expired = true;
+        fake.expireTokens();
+      }
+      return undefined;
+    });
+    const outcome = await goodSync();
+    expect(fake.tokensIssued).toBe(2);
+    expect(outcome.counts?.pciProviders).toBe(6);
+  });
+
+  it('runs one sync per cloud at a time: a second concurrent one is skipped', async () => {
+    fake.script((r) => (r.path === '/resource_providers' ? { ...fake.recorded(null, 'placement', 'GET', '/resource_providers'), delayMs: 300 } : undefined));
+    const [a, b] = await Promise.all([
+      runSync(fakeClient(fake, log), t.store, { log }),
+      new Promise((r) => setTimeout(r, 50)).then(() => runSync(fakeClient(fake, log), t.store, { log })),
+    ]);
+    expect([a.status, b.status].sort()).toEqual(['skipped', 'succeeded']);
+  });
+});
+
+describe('OpenStackSyncService', () => {
+  it('start() returns a running job at once; the job ends succeeded with progress and the registry is updated', async () => {
+    const registry = new SnapshotRegistry(t.store);
+    const service = createSyncService({
+      settings: { SYNC_INTERVAL_SECONDS: 0 },
+      store: t.store,
+      registry,
+      log,
+      clouds: [fake.cloud()],
+      client: { pageSize: 2 },
+    });
+    expect(service.clouds()).toEqual(['fake']);
+    const job = await service.start();
+    expect(job.status).toBe('running');
+    expect((await service.start('fake')).id).toBe(job.id); // the running one, not a second sync
+    await service.close();
+    const done = (await service.get(job.id))!;
+    expect(done.status).toBe('succeeded');
+    expect(done.snapshotId).toBe(registry.current('fake')?.id);
+    expect(done.progress.providers).toEqual({ done: 8, total: 8 });
+    expect(done.requestCount).toBe(42);
+  });
+
+  it('records a failed job with the error code, and rejects an unknown cloud', async () => {
+    const service = createSyncService({
+      settings: { SYNC_INTERVAL_SECONDS: 0 }, store: t.store, registry: new SnapshotRegistry(t.store), log, clouds: [fake.cloud()],
+    });
+    fake.script((r) => (r.path === '/resource_providers' ? fake.recorded('demo', 'placement', 'GET', '/resource_providers') : undefined));
+    const outcome = await service.run('fake');
+    expect(outcome.status).toBe('failed');
+    const job = (await t.store.listSnapshots('fake', 1))[0];
+    expect(job?.error).toMatch(/^upstream_forbidden: /);
+    await expect(service.start('nope')).rejects.toMatchObject({ code: 'cloud_unknown' });
+  });
+
+  it('the scheduler starts a sync per cloud every interval', async () => {
+    const service = createSyncService({
+      settings: { SYNC_INTERVAL_SECONDS: 1 }, store: t.store, registry: new SnapshotRegistry(t.store), log, clouds: [fake.cloud()],
+    });
+    const stop = service.startScheduler();
+    await new Promise((r) => setTimeout(r, 1300));
+    stop();
+    await service.close();
+    expect(fake.count((r) => r.path === '/resource_providers')).toBe(1);
+  });
+});
