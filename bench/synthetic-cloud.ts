@@ -17,6 +17,7 @@ import {
   MELLANOX_CX5_VF,
   RawCloudBuilder,
   cloudUuid,
+  pciResourceClass,
 } from '../scripts/raw-cloud.ts';
 
 export interface SyntheticCloudOptions {
@@ -100,6 +101,15 @@ const CX6DX: NicModel = {
 const A100: PciDevice = { vendorId: '10de', productId: '20b5' };
 const GPU_ALIAS = 'a100';
 const NIC_MODELS = [X710, E810, CX5, CX6DX] as const;
+
+/**
+ * The `[pci] alias` entries this cloud's nova.conf would hold, as alias name → Placement resource class:
+ * no API shows aliases (domain.md §4.2), so advice on these flavors is given this mapping.
+ */
+export const ALIAS_RESOURCE_CLASSES: Readonly<Record<string, string>> = Object.fromEntries([
+  ...NIC_MODELS.flatMap((nic) => [[`${nic.alias}-vf`, pciResourceClass(nic.vf)], [`${nic.alias}-pf`, pciResourceClass(nic.pf)]]),
+  [GPU_ALIAS, pciResourceClass(A100)],
+]);
 
 /** What one rack's hosts carry; about ten PCI providers per host on average. */
 const RACK_LAYOUTS: readonly (readonly [{ nics: readonly NicModel[]; gpus: number }, number])[] = [

@@ -34,20 +34,21 @@ const wholePf = (pfAddress: string, device: PciProviderSpec['device'], used: num
 const rack1Traits = [...LIBVIRT_KVM_HOST_TRAITS, ...CPU_TRAITS.skylake, 'CUSTOM_RACK_1'];
 const rack2Traits = [...LIBVIRT_KVM_HOST_TRAITS, ...CPU_TRAITS.icelake, 'CUSTOM_RACK_2'];
 const medium = { vcpus: 48, memoryMb: 262144, diskGb: 894 };
-const large = { vcpus: 64, memoryMb: 393216, diskGb: 1788 };
-const xlarge = { vcpus: 96, memoryMb: 524288, diskGb: 3576 };
+/** NFV hosts split their cores: cpu_shared_set as VCPU, cpu_dedicated_set as PCPU for pinned flavors. */
+const nfvLarge = { vcpus: 32, pcpus: 32, memoryMb: 393216, diskGb: 1788 };
+const nfvXlarge = { vcpus: 48, pcpus: 48, memoryMb: 524288, diskGb: 3576 };
 
 const HOSTS: ComputeHostSpec[] = [
   // X710 port 0 as a VF pool (some used), port 1 passed whole and in use.
-  { name: 'rack1-cmp01', ...large, used: { vcpus: 96, memoryMb: 196608, diskGb: 640 },
+  { name: 'rack1-cmp01', ...nfvLarge, used: { vcpus: 96, pcpus: 8, memoryMb: 196608, diskGb: 640 },
     traits: rack1Traits, aggregates: [RACK_1, NFV],
     pci: [x710Vfs('0000:3b:00.0', 16, 6), wholePf('0000:3b:00.1', INTEL_X710_PF, 1)] },
   // One VF pool full; the other with 2 VFs reserved by the operator: capacity (16 - 2) x 1.0 = 14.
-  { name: 'rack1-cmp02', ...large, used: { vcpus: 120, memoryMb: 262144, diskGb: 900 },
+  { name: 'rack1-cmp02', ...nfvLarge, used: { vcpus: 120, pcpus: 30, memoryMb: 262144, diskGb: 900 },
     traits: rack1Traits, aggregates: [RACK_1, NFV],
     pci: [x710Vfs('0000:3b:00.0', 16, 16), x710Vfs('0000:3b:00.1', 16, 3, { reserved: 2 })] },
   // Both X710 ports passed whole, both free: where pf.passthrough fits.
-  { name: 'rack1-cmp03', ...large, used: { vcpus: 32, memoryMb: 65536, diskGb: 200 },
+  { name: 'rack1-cmp03', ...nfvLarge, used: { vcpus: 32, pcpus: 0, memoryMb: 65536, diskGb: 200 },
     traits: rack1Traits, aggregates: [RACK_1, NFV],
     pci: [wholePf('0000:3b:00.0', INTEL_X710_PF, 0), wholePf('0000:3b:00.1', INTEL_X710_PF, 0)] },
   // Memory nearly exhausted: (262144 - 512) x 1.5 = 392448 MB, 380000 used.
@@ -59,25 +60,25 @@ const HOSTS: ComputeHostSpec[] = [
   { name: 'rack1-cmp06', ...medium, used: { vcpus: 0, memoryMb: 0, diskGb: 0 },
     traits: rack1Traits, aggregates: [RACK_1], pci: [] },
   // ConnectX-5, two VF pools.
-  { name: 'rack2-cmp01', ...xlarge, used: { vcpus: 64, memoryMb: 131072, diskGb: 800 },
+  { name: 'rack2-cmp01', ...nfvXlarge, used: { vcpus: 64, pcpus: 12, memoryMb: 131072, diskGb: 800 },
     traits: rack2Traits, aggregates: [RACK_2, NFV],
     pci: [cx5Vfs('0000:5e:00.0', 8, 2), cx5Vfs('0000:5e:00.1', 8, 0)] },
-  { name: 'rack2-cmp02', ...xlarge, used: { vcpus: 180, memoryMb: 450000, diskGb: 2000 },
+  { name: 'rack2-cmp02', ...nfvXlarge, used: { vcpus: 180, pcpus: 46, memoryMb: 450000, diskGb: 2000 },
     traits: rack2Traits, aggregates: [RACK_2, NFV],
     pci: [cx5Vfs('0000:5e:00.0', 8, 8), cx5Vfs('0000:5e:00.1', 8, 5)] },
   // Both NIC models; the CX-5 pool has an operator-set ratio: int((8 - 1) x 1.5) = 10 VFs, 4 used.
-  { name: 'rack2-cmp03', ...xlarge, used: { vcpus: 48, memoryMb: 98304, diskGb: 400 },
+  { name: 'rack2-cmp03', ...nfvXlarge, used: { vcpus: 48, pcpus: 4, memoryMb: 98304, diskGb: 400 },
     traits: rack2Traits, aggregates: [RACK_2, NFV],
     pci: [cx5Vfs('0000:5e:00.0', 8, 4, { reserved: 1, allocationRatio: 1.5 }), x710Vfs('0000:af:00.0', 8, 0)] },
   // X710 port 1 for Nova's alias; port 0 belongs to Neutron SR-IOV (physnet1) and so shows in Placement only
   // as the SR-IOV agent's bandwidth providers (added below), never as VFs.
-  { name: 'rack2-cmp04', ...large, used: { vcpus: 40, memoryMb: 81920, diskGb: 300 },
+  { name: 'rack2-cmp04', ...nfvLarge, used: { vcpus: 40, pcpus: 0, memoryMb: 81920, diskGb: 300 },
     traits: rack2Traits, aggregates: [RACK_2, NFV],
     pci: [x710Vfs('0000:af:00.1', 8, 2)] },
   // Newest host: libvirt >= 9.3 and QEMU >= 8.0 (reports IGB), deployed with the 2023.1+ initial ratios;
   // one CX-5 port passed whole, the other a VF pool.
-  { name: 'rack2-cmp05', vcpus: 128, memoryMb: 1048576, diskGb: 7152,
-    used: { vcpus: 24, memoryMb: 65536, diskGb: 240 }, allocationRatios: { vcpu: 4.0, memoryMb: 1.0 },
+  { name: 'rack2-cmp05', vcpus: 64, pcpus: 64, memoryMb: 1048576, diskGb: 7152,
+    used: { vcpus: 24, pcpus: 8, memoryMb: 65536, diskGb: 240 }, allocationRatios: { vcpu: 4.0, memoryMb: 1.0 },
     traits: [...rack2Traits, 'COMPUTE_NET_VIF_MODEL_IGB'], aggregates: [RACK_2, NFV],
     pci: [wholePf('0000:5e:00.0', MELLANOX_CX5_PF, 0), cx5Vfs('0000:5e:00.1', 16, 1)] },
   // Older Broadwell box whose hypervisor does not offer e1000: hw_vif_model=e1000 cannot land here.

@@ -138,9 +138,11 @@ export interface ComputeHostSpec {
   /** hypervisor_hostname, the root provider's name. */
   name: string;
   vcpus: number;
+  /** Cores in `[compute] cpu_dedicated_set`, reported as PCPU (ratio fixed at 1.0) for pinned flavors. */
+  pcpus?: number;
   memoryMb: number;
   diskGb: number;
-  used: { vcpus: number; memoryMb: number; diskGb: number };
+  used: { vcpus: number; pcpus?: number; memoryMb: number; diskGb: number };
   /** Nova's initial allocation ratios unless given (VCPU 16.0, MEMORY_MB 1.5, DISK_GB 1.0). */
   allocationRatios?: { vcpu?: number; memoryMb?: number; diskGb?: number };
   traits: readonly string[];
@@ -265,8 +267,14 @@ export class RawCloudBuilder {
         VCPU: inventory(host.vcpus, { allocation_ratio: ratios.vcpu ?? 16.0 }),
         MEMORY_MB: inventory(host.memoryMb, { reserved: 512, allocation_ratio: ratios.memoryMb ?? 1.5 }),
         DISK_GB: inventory(host.diskGb, { allocation_ratio: ratios.diskGb ?? 1.0 }),
+        ...(host.pcpus ? { PCPU: inventory(host.pcpus) } : {}),
       },
-      usages: { VCPU: host.used.vcpus, MEMORY_MB: host.used.memoryMb, DISK_GB: host.used.diskGb },
+      usages: {
+        VCPU: host.used.vcpus,
+        MEMORY_MB: host.used.memoryMb,
+        DISK_GB: host.used.diskGb,
+        ...(host.pcpus ? { PCPU: host.used.pcpus ?? 0 } : {}),
+      },
       traits: host.traits,
       aggregates: host.aggregates,
     });

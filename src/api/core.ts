@@ -35,8 +35,8 @@ export function snapshotRef(snapshot: CloudSnapshot, now: Date = new Date()) {
     id: snapshot.id,
     cloud: snapshot.cloud,
     source: snapshot.source,
-    taken_at: snapshot.takenAt,
-    age_seconds: Math.max(0, Math.floor((now.getTime() - Date.parse(snapshot.takenAt)) / 1000)),
+    takenAt: snapshot.takenAt,
+    ageSeconds: Math.max(0, Math.floor((now.getTime() - Date.parse(snapshot.takenAt)) / 1000)),
   };
 }
 

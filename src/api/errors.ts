@@ -31,8 +31,8 @@ export const Problem = z
     detail: z.string(),
     instance: z.string(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-    request_id: z.string().optional(),
-    upstream_request_id: z
+    requestId: z.string().optional(),
+    upstreamRequestId: z
       .string()
       .optional()
       .describe('x-openstack-request-id of the failed OpenStack call, to find it in that service\'s logs.'),
@@ -132,8 +132,8 @@ export function problemOf(error: ApiError, request: FastifyRequest): Problem {
     detail: error.message,
     instance: request.url,
     ...(error.extra.errors ? { errors: error.extra.errors } : {}),
-    request_id: request.id,
-    ...(error.extra.upstreamRequestId ? { upstream_request_id: error.extra.upstreamRequestId } : {}),
+    requestId: request.id,
+    ...(error.extra.upstreamRequestId ? { upstreamRequestId: error.extra.upstreamRequestId } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import { ApiError } from './errors.ts';
 
 export interface Page<T> {
   items: T[];
-  next_marker: string | null;
+  nextMarker: string | null;
 }
 
 export function paginate<T>(items: readonly T[], key: (item: T) => string, limit: number, marker: string | undefined): Page<T> {
@@ -16,7 +16,7 @@ export function paginate<T>(items: readonly T[], key: (item: T) => string, limit
   }
   const slice = items.slice(start, start + limit);
   const last = slice.at(-1);
-  return { items: slice, next_marker: last !== undefined && start + limit < items.length ? key(last) : null };
+  return { items: slice, nextMarker: last !== undefined && start + limit < items.length ? key(last) : null };
 }
 
 /** Case-insensitive substring filter; an absent needle matches everything. */

@@ -10,7 +10,7 @@ type SnapshotRef = ValidationResult['snapshot'];
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
 function snapshotLine(s: SnapshotRef): string {
-  return `snapshot ${s.id} of ${s.cloud} (${s.source}), taken ${s.taken_at}, ${s.age_seconds} s old`;
+  return `snapshot ${s.id} of ${s.cloud} (${s.source}), taken ${s.takenAt}, ${s.ageSeconds} s old`;
 }
 
 function guestLine(g: ValidationResult['guest']): string {

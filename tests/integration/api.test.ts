@@ -117,8 +117,8 @@ describe.each(backends)('API on $name with the demo cloud', (backend) => {
     expect(byKey['hw_vif_model']).toMatchObject({ value: 'virtio', reason: expect.stringMatching(/virtio/), evidence: expect.arrayContaining(evidence) });
     expect(byKey['hw_disk_bus']).toMatchObject({ value: expect.stringMatching(/^(virtio|scsi)$/), reason: expect.any(String), evidence: expect.arrayContaining(evidence) });
     expect(res.body.guest).toMatchObject({ distro: 'ubuntu', family: 'linux' });
-    expect(res.body.snapshot).toMatchObject({ cloud: 'demo', source: 'demo', taken_at: expect.any(String) });
-    expect(res.body.snapshot.age_seconds).toBeGreaterThanOrEqual(0);
+    expect(res.body.snapshot).toMatchObject({ cloud: 'demo', source: 'demo', takenAt: expect.any(String) });
+    expect(res.body.snapshot.ageSeconds).toBeGreaterThanOrEqual(0);
   });
 
   it('derives a [pci] alias for two VFs per instance', async () => {
@@ -198,7 +198,7 @@ describe.each(backends)('API on $name with the demo cloud', (backend) => {
   it('echoes a client request id into the header and the problem', async () => {
     const res = await request(app.server).get('/v1/flavors/nope').set('x-request-id', 'ci-run-42');
     expect(res.headers['x-request-id']).toBe('ci-run-42');
-    expect(res.body.request_id).toBe('ci-run-42');
+    expect(res.body.requestId).toBe('ci-run-42');
   });
 
   describe('validations', () => {
@@ -241,11 +241,11 @@ describe.each(backends)('API on $name with the demo cloud', (backend) => {
       const first = await request(app.server).get('/v1/flavors?limit=5');
       expect(first.status).toBe(200);
       expect(first.body.items).toHaveLength(5);
-      expect(first.body.next_marker).toBe(first.body.items[4].id);
-      const second = await request(app.server).get(`/v1/flavors?limit=5&marker=${first.body.next_marker}`);
+      expect(first.body.nextMarker).toBe(first.body.items[4].id);
+      const second = await request(app.server).get(`/v1/flavors?limit=5&marker=${first.body.nextMarker}`);
       expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
       const all = await request(app.server).get('/v1/flavors?limit=1000');
-      expect(all.body.next_marker).toBeNull();
+      expect(all.body.nextMarker).toBeNull();
       expect(all.body.items.map((f: { id: string }) => f.id)).toEqual(
         expect.arrayContaining([...first.body.items, ...second.body.items].map((f: { id: string }) => f.id)),
       );
@@ -297,7 +297,7 @@ describe.each(backends)('API on $name with the demo cloud', (backend) => {
     await request(app.server).get('/healthz');
     const metrics = await request(app.server).get('/metrics');
     expect(metrics.text).toMatch(/nova_advisor_http_requests_total\{method="GET",route="\/healthz",status="200"\}/);
-    expect(metrics.text).toMatch(/nova_advisor_snapshot_age_seconds\{cloud="demo"\}/);
+    expect(metrics.text).toMatch(/nova_advisor_snapshot.ageSeconds\{cloud="demo"\}/);
     const doc = await request(app.server).get('/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
     expect((await request(app.server).get('/docs/')).status).toBe(200);
@@ -379,7 +379,7 @@ describe('Keystone token auth and CORS', () => {
     try {
       const res = await advise('a-token-not-cached-yet');
       expectProblem(res, 502, 'upstream_error');
-      expect(res.body.upstream_request_id).toBe('req-keystone-broken');
+      expect(res.body.upstreamRequestId).toBe('req-keystone-broken');
     } finally {
       keystoneFails = false;
     }

@@ -64,8 +64,8 @@ export const SnapshotRef = z
     id: z.string(),
     cloud: z.string(),
     source: z.enum(['demo', 'openstack']),
-    taken_at: z.string(),
-    age_seconds: z.number().int().describe('How old the data the answer rests on is.'),
+    takenAt: z.string(),
+    ageSeconds: z.number().int().describe('How old the data the answer rests on is.'),
   })
   .meta({ id: 'SnapshotRef' });
 
@@ -88,7 +88,7 @@ export const PageQuery = z.strictObject({
 /** A page of items; called once per resource at module load (schema ids must be unique in the registry). */
 export function page<T extends z.ZodType>(item: T, id: string) {
   return z
-    .object({ items: z.array(item), next_marker: z.string().nullable(), snapshot: SnapshotRef })
+    .object({ items: z.array(item), nextMarker: z.string().nullable(), snapshot: SnapshotRef })
     .meta({ id });
 }
 
