@@ -37,6 +37,16 @@ const IMAGE: Image = {
   minDiskGb: 0, minRamMb: 0, properties: { os_distro: 'ubuntu', os_version: '22.04', hw_vif_model: 'virtio', hw_disk_bus: 'virtio' },
 };
 
+class PlacementError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Placement writes (the client library only reads): the session's token and endpoint, plain fetch. */
 class PlacementWriter {
   calls = 0;
@@ -61,7 +71,7 @@ class PlacementWriter {
     });
     const text = await res.text();
     const ms = performance.now() - started;
-    if (res.status >= 300) throw new Error(`Placement ${method} ${path} → ${res.status}: ${text.slice(0, 400)}`);
+    if (res.status >= 300) throw new PlacementError(res.status, text, `Placement ${method} ${path} → ${res.status}: ${text.slice(0, 400)}`);
     return { data: (text ? JSON.parse(text) : null) as T, ms };
   }
 }
@@ -232,7 +242,16 @@ async function compare(placement: PlacementWriter, snapshot: CloudSnapshot, flav
   if (groups > maxGroups) return null;
   const ours = new Set((advice!.capacity?.hosts ?? []).filter((h) => h.instances > 0).map((h) => h.uuid));
   type Candidates = { allocation_requests: { allocations: Record<string, unknown> }[]; provider_summaries: Record<string, { root_provider_uuid: string }> };
-  const { data, ms } = await placement.call<Candidates>('GET', `/allocation_candidates?${query}`);
+  let answer: { data: Candidates; ms: number };
+  const asked = performance.now();
+  try {
+    answer = await placement.call<Candidates>('GET', `/allocation_candidates?${query}`);
+  } catch (err) {
+    // A trait this Placement has never heard of (newer os-traits) is a 400; Nova then finds no host.
+    if (!(err instanceof PlacementError && err.status === 400 && err.body.includes('No such trait'))) throw err;
+    answer = { data: { allocation_requests: [], provider_summaries: {} }, ms: performance.now() - asked };
+  }
+  const { data, ms } = answer;
   const theirs = new Set(data.allocation_requests.flatMap((r) => Object.keys(r.allocations).map((uuid) => data.provider_summaries[uuid]?.root_provider_uuid ?? uuid)));
   return {
     flavor: flavor.name, pciGroups: groups, ours: ours.size, placement: theirs.size,

@@ -297,7 +297,7 @@ describe.each(backends)('API on $name with the demo cloud', (backend) => {
     await request(app.server).get('/healthz');
     const metrics = await request(app.server).get('/metrics');
     expect(metrics.text).toMatch(/nova_advisor_http_requests_total\{method="GET",route="\/healthz",status="200"\}/);
-    expect(metrics.text).toMatch(/nova_advisor_snapshot.ageSeconds\{cloud="demo"\}/);
+    expect(metrics.text).toMatch(/nova_advisor_snapshot_age_seconds\{cloud="demo"\}/);
     const doc = await request(app.server).get('/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
     expect((await request(app.server).get('/docs/')).status).toBe(200);
