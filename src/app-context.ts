@@ -9,6 +9,7 @@ import { normaliseCloud } from './inventory/normalise.ts';
 import { SnapshotRegistry } from './inventory/registry.ts';
 import { createSyncService, type OpenStackSyncService } from './inventory/sync.ts';
 import { loadCloudConfigs, type CloudConfig } from './openstack/index.ts';
+import { loadOsinfoKnowledge } from './osinfo/load.ts';
 import { defaultRuleContext, type RuleContext } from './rules/index.ts';
 import { openDatabase } from './store/database.ts';
 import { PgSnapshotStore } from './store/pg-store.ts';
@@ -38,6 +39,22 @@ async function ensureDemoSnapshot(store: SnapshotStore, log: Logger): Promise<vo
   log.info({ cloud: snapshot.cloud, snapshotId: snapshot.id }, 'demo cloud loaded into the store');
 }
 
+/** Guest-OS knowledge from the machine's osinfo-db when present, else the built-in table (design.md "Rules"). */
+function loadRuleContext(settings: Settings, log: Logger): RuleContext {
+  const context = defaultRuleContext();
+  const started = performance.now();
+  const osinfo = loadOsinfoKnowledge(context.knowledge, settings.OSINFO_DB_PATH);
+  if (!osinfo) {
+    log.info({ path: settings.OSINFO_DB_PATH }, 'no osinfo database there: guest answers use the built-in table');
+    return context;
+  }
+  log.info(
+    { osinfo: osinfo.ref, shortIds: Object.keys(osinfo.shortIds).length, ms: Math.round(performance.now() - started) },
+    'guest knowledge loaded from osinfo-db',
+  );
+  return { ...context, knowledge: osinfo };
+}
+
 export async function openAppContext(settings: Settings, log: Logger): Promise<AppContext> {
   const db = await openDatabase({ databaseUrl: settings.DATABASE_URL, dataDir: settings.DATA_DIR }, log);
   const store = new PgSnapshotStore(db, log);
@@ -55,7 +72,7 @@ export async function openAppContext(settings: Settings, log: Logger): Promise<A
       settings,
       store,
       registry,
-      ruleContext: defaultRuleContext(),
+      ruleContext: loadRuleContext(settings, log),
       clouds,
       sync,
       close: async () => {

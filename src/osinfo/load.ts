@@ -58,10 +58,10 @@ function xmlFiles(dir: string): string[] {
 }
 
 /**
- * Loads `<dbPath>/os/**.xml` (default `OSINFO_DB_PATH`, else /usr/share/osinfo). Returns null when the
+ * Loads `<dbPath>/os/**.xml` (settings' `OSINFO_DB_PATH`, default /usr/share/osinfo). Returns null when the
  * database is absent, so the caller keeps the built-in table.
  */
-export function loadOsinfoKnowledge(builtin: GuestKnowledge, dbPath = process.env['OSINFO_DB_PATH'] ?? DEFAULT_OSINFO_DB_PATH): GuestKnowledge | null {
+export function loadOsinfoKnowledge(builtin: GuestKnowledge, dbPath: string = DEFAULT_OSINFO_DB_PATH): GuestKnowledge | null {
   const osDir = join(dbPath, 'os');
   try {
     if (!statSync(osDir).isDirectory()) return null;
