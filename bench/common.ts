@@ -151,6 +151,8 @@ export interface Child {
   pid: number;
   /** Resolves with the first stdout line that is a JSON object with `event: <name>`. */
   waitForEvent<T>(name: string, timeoutMs: number): Promise<T>;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
   /** SIGTERM, then SIGKILL after a grace period; resolves when it has exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -162,7 +164,7 @@ export interface Child {
 export function startChild(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Child {
   const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   if (child.pid === undefined) throw new Error(`could not start ${command}`);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const waiters = new Map<string, (event: unknown) => void>();
   createInterface({ input: child.stdout! }).on('line', (line) => {
     if (!line.startsWith('{')) {
@@ -179,6 +181,7 @@ export function startChild(command: string, args: string[], env: NodeJS.ProcessE
   return {
     process: child,
     pid: child.pid,
+    exited,
     waitForEvent<T>(name: string, timeoutMs: number): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`${command} ${args.join(' ')}: no "${name}" within ${timeoutMs} ms`)), timeoutMs);

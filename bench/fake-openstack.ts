@@ -5,8 +5,7 @@
 //   npx tsx bench/fake-openstack.ts [--hosts 15000 --flavors 2000 --images 100000 --seed 1 | --file F]
 //                                   [--port 0] [--latency-ms 20] [--max-seconds 3600]
 // Prints one JSON line {"event":"ready",…} with the URLs and credentials, serves until SIGTERM / SIGINT or
-// --max-seconds. GET /_fake/stats gives the counters (calls per kind, max concurrent), POST /_fake/reset
-// zeroes them. Shapes were checked against the Zed lab (../shared/openstack-lab) on 2026-11-25.
+// --max-seconds. GET /_fake/stats gives the counters (calls per kind, max concurrent). Shapes were checked against the Zed lab (../shared/openstack-lab) on 2026-11-25.
 //
 // Services share one port under devstack-style prefixes (/identity/v3, /compute/v2.1, /image, /placement), so
 // the catalog's image endpoint has no /v2, as on the lab and devstack.
@@ -52,7 +51,6 @@ export interface FakeOpenStack {
   port: number;
   credentials: FakeCredentials;
   stats(): FakeStats;
-  resetStats(): void;
   close(): Promise<void>;
 }
 
@@ -578,7 +576,7 @@ export async function startFakeOpenStack(raw: RawCloud, options: Partial<FakeOpt
   const opts: FakeOptions = { port: 0, latencyMs: 0, credentials: DEFAULT_CREDENTIALS, ...options };
   const cloud = indexCloud(raw);
   const tokens = new Map<string, number>();
-  let stats: FakeStats = { calls: {}, total: 0, maxConcurrent: 0, inFlight: 0, bytesOut: 0 };
+  const stats: FakeStats = { calls: {}, total: 0, maxConcurrent: 0, inFlight: 0, bytesOut: 0 };
   let base = '';
 
   const server = http.createServer((req, res) => {
@@ -586,11 +584,6 @@ export async function startFakeOpenStack(raw: RawCloud, options: Partial<FakeOpt
       const url = new URL(req.url ?? '/', base);
       if (url.pathname === '/_fake/stats' && req.method === 'GET') {
         send(res, { status: 200, body: stats });
-        return;
-      }
-      if (url.pathname === '/_fake/reset' && req.method === 'POST') {
-        stats = { calls: {}, total: 0, maxConcurrent: 0, inFlight: stats.inFlight, bytesOut: 0 };
-        send(res, { status: 204, body: '' });
         return;
       }
       stats.inFlight++;
@@ -637,9 +630,6 @@ export async function startFakeOpenStack(raw: RawCloud, options: Partial<FakeOpt
     port,
     credentials: opts.credentials,
     stats: () => ({ ...stats, calls: { ...stats.calls } }),
-    resetStats: () => {
-      stats = { calls: {}, total: 0, maxConcurrent: 0, inFlight: stats.inFlight, bytesOut: 0 };
-    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

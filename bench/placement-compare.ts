@@ -4,8 +4,9 @@
 // with Placement's GET /allocation_candidates: the same hosts, and the time of each, as a ratio.
 //   npx tsx bench/placement-compare.ts [--hosts 300] [--flavors 42] [--seed 1] [--max-pci-groups 2]
 //       [--cloud lab-admin] [--clouds-yaml /var/lib/openstack-lab/clouds.yaml] [--keep] [--json FILE]
-// Everything it creates is named `bench-…` (providers) and removed at the end (and at the start, after an
-// interrupted run); the lab's own providers are only read. Calls to Placement: at most 4 at a time.
+// The providers it creates are named `bench-…` and removed with their allocations at the end (and at the
+// start, after an interrupted run); the lab's own providers are only read. Custom traits and resource
+// classes (CUSTOM_RACK_n, CUSTOM_PCI_…) are created when missing and left. At most 4 calls at a time.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -114,7 +115,7 @@ async function removeBenchProviders(placement: PlacementWriter): Promise<number>
  * The synthetic hosts, renamed `bench-…`. Traits this Placement does not know (os-traits newer than the lab's
  * Zed) are dropped on both sides, since a sync can only read what Placement holds.
  */
-async function loadHosts(placement: PlacementWriter, raw: RawCloud): Promise<{ created: { traits: string[]; classes: string[] }; droppedTraits: string[] }> {
+async function loadHosts(placement: PlacementWriter, raw: RawCloud): Promise<{ droppedTraits: string[] }> {
   const limit = pLimit(CONCURRENCY);
   const { data: known } = await placement.call<{ traits: string[] }>('GET', '/traits');
   const { data: classes } = await placement.call<{ resource_classes: { name: string }[] }>('GET', '/resource_classes');
@@ -122,13 +123,15 @@ async function loadHosts(placement: PlacementWriter, raw: RawCloud): Promise<{ c
   const knownClasses = new Set(classes.resource_classes.map((c) => c.name));
   const allTraits = new Set(Object.values(raw.traits).flatMap((t) => t.traits));
   const allClasses = new Set(Object.values(raw.inventories).flatMap((i) => Object.keys(i.inventories)));
-  const created = {
-    traits: [...allTraits].filter((t) => t.startsWith('CUSTOM_') && !knownTraits.has(t)),
-    classes: [...allClasses].filter((c) => c.startsWith('CUSTOM_') && !knownClasses.has(c)),
-  };
-  await settle(created.traits.map((t) => limit(() => placement.call('PUT', `/traits/${t}`))));
-  await settle(created.classes.map((c) => limit(() => placement.call('PUT', `/resource_classes/${c}`))));
-  for (const t of created.traits) knownTraits.add(t);
+  // One at a time: on the lab, classes created 4 at a time answered 201 and were then missing (custom class
+  // ids are allocated max + 1). They stay afterwards, as Nova's do.
+  const traits = [...allTraits].filter((t) => t.startsWith('CUSTOM_') && !knownTraits.has(t));
+  for (const t of traits) await placement.call('PUT', `/traits/${t}`);
+  for (const c of [...allClasses].filter((rc) => rc.startsWith('CUSTOM_') && !knownClasses.has(rc))) {
+    await placement.call('PUT', `/resource_classes/${c}`);
+    await placement.call('GET', `/resource_classes/${c}`);
+  }
+  for (const t of traits) knownTraits.add(t);
   const droppedTraits = [...allTraits].filter((t) => !knownTraits.has(t));
 
   const roots = raw.resource_providers.filter((p) => p.parent_provider_uuid === null);
@@ -170,7 +173,7 @@ async function loadHosts(placement: PlacementWriter, raw: RawCloud): Promise<{ c
       });
     }
   })));
-  return { created, droppedTraits };
+  return { droppedTraits };
 }
 
 // ---------------------------------------------------------------- one flavor, both ways
@@ -185,6 +188,8 @@ interface Comparison {
   ourMs: number;
   placementMs: number;
   candidates: number;
+  /** Why we refused a host Placement offers, for the first such host. */
+  disagreement?: string;
 }
 
 /**
@@ -210,13 +215,16 @@ function placementQuery(flavor: Flavor, advice: Advice): { query: URLSearchParam
   // is what our engine checks; and Zed's Placement answers 500 on PostgreSQL to a forbidden trait in the
   // unsuffixed `required` once nested providers exist (research_context.py passes trait names as ids).
   query.set('root_required', [...required].join(','));
+  // The devices come from the advised pci_passthrough:alias, through the [pci] alias table nova-api would have.
   let groups = 0;
-  for (const { alias, count } of advice.pciAliases) {
-    const rc = ALIAS_RESOURCE_CLASSES[alias.name] ?? alias.resource_class ?? `CUSTOM_PCI_${alias.vendor_id}_${alias.product_id}`.toUpperCase();
-    for (let i = 0; i < count; i++) {
+  for (const entry of (advised.extraSpecs['pci_passthrough:alias'] ?? '').split(',').filter((e) => e.trim() !== '')) {
+    const [name = '', count = '0'] = entry.trim().split(':');
+    const alias = advice.pciAliases.find((a) => a.alias.name === name)?.alias;
+    const rc = ALIAS_RESOURCE_CLASSES[name] ?? alias?.resource_class ?? `CUSTOM_PCI_${alias?.vendor_id}_${alias?.product_id}`.toUpperCase();
+    for (let i = 0; i < Number(count); i++) {
       groups++;
       query.set(`resources${groups}`, `${rc}:1`);
-      if (alias.traits) query.set(`required${groups}`, alias.traits);
+      if (alias?.traits) query.set(`required${groups}`, alias.traits);
     }
   }
   if (groups > 0) query.set('group_policy', advised.extraSpecs['group_policy'] === 'isolate' ? 'isolate' : 'none');
@@ -247,14 +255,15 @@ async function compare(placement: PlacementWriter, snapshot: CloudSnapshot, flav
   try {
     answer = await placement.call<Candidates>('GET', `/allocation_candidates?${query}`);
   } catch (err) {
-    // A trait this Placement has never heard of (newer os-traits) is a 400; Nova then finds no host.
-    if (!(err instanceof PlacementError && err.status === 400 && err.body.includes('No such trait'))) throw err;
+    // A trait or resource class this Placement has never heard of is a 400; Nova then finds no host.
+    if (!(err instanceof PlacementError && err.status === 400 && /No such (trait|resource class)/.test(err.body))) throw err;
     answer = { data: { allocation_requests: [], provider_summaries: {} }, ms: performance.now() - asked };
   }
   const { data, ms } = answer;
   const theirs = new Set(data.allocation_requests.flatMap((r) => Object.keys(r.allocations).map((uuid) => data.provider_summaries[uuid]?.root_provider_uuid ?? uuid)));
+  const disagreement = (advice!.capacity?.hosts ?? []).find((h) => theirs.has(h.uuid) && !ours.has(h.uuid))?.blockers[0]?.message;
   return {
-    flavor: flavor.name, pciGroups: groups, ours: ours.size, placement: theirs.size,
+    flavor: flavor.name, pciGroups: groups, ...(disagreement !== undefined && { disagreement }), ours: ours.size, placement: theirs.size,
     onlyOurs: [...ours].filter((u) => !theirs.has(u)).length, onlyPlacement: [...theirs].filter((u) => !ours.has(u)).length,
     ourMs: median(times), placementMs: ms, candidates: data.allocation_requests.length,
   };
@@ -298,12 +307,10 @@ export async function placementCompare(argv: string[]): Promise<BenchReport> {
 
   const leftover = await removeBenchProviders(placement);
   if (leftover > 0) report.notes.push(`removed ${leftover} bench- providers left by an earlier run`);
-  let created: { traits: string[]; classes: string[] } = { traits: [], classes: [] };
   try {
     console.log(`placement-compare: loading ${hosts} hosts / ${raw.resource_providers.length} providers into ${placement.endpoint}…`);
     const loadStarted = performance.now();
     const loaded = await loadHosts(placement, raw);
-    created = loaded.created;
     const loadMs = performance.now() - loadStarted;
     const writes = placement.calls;
 
@@ -337,18 +344,13 @@ export async function placementCompare(argv: string[]): Promise<BenchReport> {
     add('Placement ÷ ours, lowest', `${Math.min(...ratios).toFixed(1)}×`, '> 1×', Math.min(...ratios) > 1);
     for (const r of results) {
       report.notes.push(`${r.flavor}: ${r.pciGroups} PCI group(s); hosts ours ${r.ours} / Placement ${r.placement}` +
-        `${r.onlyOurs + r.onlyPlacement > 0 ? ` (DIFFER: ${r.onlyOurs} only ours, ${r.onlyPlacement} only Placement)` : ''}; ` +
+        `${r.onlyOurs + r.onlyPlacement > 0 ? ` (DIFFER: ${r.onlyOurs} only ours, ${r.onlyPlacement} only Placement${r.disagreement ? `; we refuse: ${r.disagreement}` : ''})` : ''}; ` +
         `${formatMs(r.ourMs)} vs ${formatMs(r.placementMs)} (${formatCount(r.candidates)} candidates)`);
     }
     if (skipped > 0) report.notes.push(`${skipped} flavors skipped: more than --max-pci-groups ${maxGroups} PCI request groups (Placement enumerates every combination of providers)`);
     if (loaded.droppedTraits.length > 0) report.notes.push(`traits this Placement does not know, left out on both sides: ${loaded.droppedTraits.join(', ')}`);
   } finally {
-    if (!values.keep) {
-      await removeBenchProviders(placement);
-      const limit = pLimit(CONCURRENCY);
-      await settle(created.traits.map((t) => limit(() => placement.call('DELETE', `/traits/${t}`))));
-      await settle(created.classes.map((c) => limit(() => placement.call('DELETE', `/resource_classes/${c}`))));
-    }
+    if (!values.keep) await removeBenchProviders(placement);
   }
   finishReport(report, values.json);
   return report;

@@ -9,6 +9,7 @@ import { normaliseCloud } from './inventory/normalise.ts';
 import { SnapshotRegistry } from './inventory/registry.ts';
 import { createSyncService, type OpenStackSyncService } from './inventory/sync.ts';
 import { loadCloudConfigs, type CloudConfig } from './openstack/index.ts';
+import { loadHostFacts } from './config/host-facts.ts';
 import { loadOsinfoKnowledge } from './osinfo/load.ts';
 import { defaultRuleContext, type RuleContext } from './rules/index.ts';
 import { openDatabase } from './store/database.ts';
@@ -39,9 +40,16 @@ async function ensureDemoSnapshot(store: SnapshotStore, log: Logger): Promise<vo
   log.info({ cloud: snapshot.cloud, snapshotId: snapshot.id }, 'demo cloud loaded into the store');
 }
 
-/** Guest-OS knowledge from the machine's osinfo-db when present, else the built-in table (design.md "Rules"). */
+/**
+ * Guest-OS knowledge from the machine's osinfo-db when present, else the built-in table (design.md "Rules"),
+ * and the operator's declared host facts from HOST_FACTS_FILE (docs/host-facts.md) over the defaults.
+ */
 function loadRuleContext(settings: Settings, log: Logger): RuleContext {
-  const context = defaultRuleContext();
+  const context: RuleContext = defaultRuleContext();
+  if (settings.HOST_FACTS_FILE) {
+    Object.assign(context, loadHostFacts(settings.HOST_FACTS_FILE));
+    log.info({ file: settings.HOST_FACTS_FILE, overrides: context.hostFactOverrides?.length ?? 0 }, 'host facts loaded');
+  }
   const started = performance.now();
   const osinfo = loadOsinfoKnowledge(context.knowledge, settings.OSINFO_DB_PATH);
   if (!osinfo) {

@@ -23,6 +23,8 @@ import { installMetrics } from './metrics.ts';
 import { healthRoutes } from './routes/health.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
 import { pciRoutes } from './routes/pci.ts';
+import { pciConfigRoutes } from './routes/pci-config.ts';
+import { previewRoutes } from './routes/previews.ts';
 import { recommendationRoutes } from './routes/recommendations.ts';
 import { snapshotRoutes } from './routes/snapshots.ts';
 import { syncRoutes } from './routes/sync.ts';
@@ -99,7 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', authHook(validator, deps.authRealm ?? ''));
-      for (const routes of [recommendationRoutes, validationRoutes, inventoryRoutes, pciRoutes, snapshotRoutes, syncRoutes]) {
+      for (const routes of [recommendationRoutes, previewRoutes, validationRoutes, inventoryRoutes, pciRoutes, pciConfigRoutes, snapshotRoutes, syncRoutes]) {
         await v1.register(routes, deps);
       }
     },

@@ -1,12 +1,14 @@
 // What a recommendation or validation does, independent of HTTP: the routes and the CLI both call these,
 // so `nova-advisor validate` and POST /v1/validations cannot disagree.
-import { advise, validate, type RuleContext } from '../rules/index.ts';
+import { advise, checkPciConfig, preview, validate, type RuleContext } from '../rules/index.ts';
 import type { CloudSnapshot, Flavor, Image } from '../rules/types.ts';
 import type { SnapshotRegistry } from '../inventory/registry.ts';
 import type { SnapshotStore } from '../store/types.ts';
 import { ApiError, noSnapshot } from './errors.ts';
 import type { FlavorRef } from './schemas/flavor.ts';
 import type { ImageRef } from './schemas/image.ts';
+import type { PciConfigCheck, PciConfigCheckRequest } from './schemas/pci-config.ts';
+import type { PreviewRequest, PreviewResult } from './schemas/preview.ts';
 import type { Advice, RecommendationRequest } from './schemas/recommendation.ts';
 import type { ValidationRequest, ValidationResult } from './schemas/validation.ts';
 
@@ -127,4 +129,37 @@ export async function validateImage(deps: CoreDeps, body: ValidationRequest): Pr
     findingIds: result.findings.map((f) => f.id),
   });
   return { verdict: result.verdict, findings: result.findings, guest: result.guest, snapshot: snapshotRef(snapshot) };
+}
+
+/** Checks a proposed [pci] device_spec / alias against the current snapshot (domain.md §4.1–§4.5). */
+export function checkPciConfiguration(deps: CoreDeps, body: PciConfigCheckRequest): PciConfigCheck {
+  const snapshot = currentSnapshot(deps.registry, body.cloud);
+  const check = checkPciConfig(
+    snapshot,
+    {
+      deviceSpecs: body.device_spec,
+      aliases: body.alias,
+      reportInPlacement: body.report_in_placement,
+      pciInPlacement: body.pci_in_placement,
+    },
+    deps.ruleContext,
+  );
+  return { ...check, snapshot: snapshotRef(snapshot) };
+}
+
+/** What Nova will do with an image + flavor (+ vNIC type), as they are (domain.md §2, §4.6). */
+export function previewServer(deps: CoreDeps, body: PreviewRequest): PreviewResult {
+  const snapshot = currentSnapshot(deps.registry, body.cloud);
+  const result = preview(
+    snapshot,
+    {
+      image: resolveImage(snapshot, body.image),
+      flavor: resolveFlavor(snapshot, body.flavor)!,
+      vnicType: body.vnic_type,
+      disks: body.disks,
+      aliasResourceClasses: body.alias_resource_classes,
+    },
+    deps.ruleContext,
+  );
+  return { ...result, snapshot: snapshotRef(snapshot) };
 }

@@ -1,5 +1,6 @@
 // Readable output of `recommend` and `validate` (JSON with --json). Plain text on purpose: it ends up in
 // CI logs, where colour codes are noise.
+import type { PciConfigCheck } from '../api/schemas/pci-config.ts';
 import type { Advice } from '../api/schemas/recommendation.ts';
 import type { ValidationResult } from '../api/schemas/validation.ts';
 
@@ -58,4 +59,18 @@ export function printAdvice(advice: Advice): void {
   }
   printFindings(advice.findings);
   out(snapshotLine(advice.snapshot));
+}
+
+export function printPciConfigCheck(check: PciConfigCheck): void {
+  out(`verdict: ${check.verdict} (report_in_placement ${check.reportInPlacement}, pci_in_placement ${check.pciInPlacement})`);
+  for (const s of check.specs) {
+    const model = s.inPlacement ? `${s.resourceClass ?? 'CUSTOM_PCI_<VENDOR>_<PRODUCT> per device'} [${s.traits.join(',')}]` : 'not in Placement';
+    out(`device_spec ${s.entry}.${s.item}: ${s.selects} ${s.deviceType} → ${model}`);
+    for (const p of s.existingProviders) out(`    ${p.provider} ${p.resourceClass} ${p.unchanged ? 'unchanged' : 'changes'}, ${p.free} free`);
+  }
+  for (const a of check.aliases) {
+    out(`alias ${a.name}: specs ${a.matchesSpecs.join(', ') || 'none'}, ${a.free} free on ${a.providers} provider(s), flavors ${a.flavors.join(', ') || 'none'}`);
+  }
+  printFindings(check.findings);
+  out(snapshotLine(check.snapshot));
 }

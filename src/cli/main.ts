@@ -8,14 +8,15 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { pino, type Logger } from 'pino';
 import type { z } from 'zod';
 import { toApiError } from '../api/errors.ts';
-import { currentSnapshot, recommend, validateImage } from '../api/core.ts';
+import { checkPciConfiguration, currentSnapshot, recommend, validateImage } from '../api/core.ts';
 import { renderOpenApi } from '../api/openapi.ts';
+import { PciConfigCheckRequest } from '../api/schemas/pci-config.ts';
 import { RecommendationRequest, VNIC_TYPES, WORKLOADS } from '../api/schemas/recommendation.ts';
 import { ValidationRequest } from '../api/schemas/validation.ts';
 import { openAppContext, type AppContext } from '../app-context.ts';
 import { loadSettings, type Settings } from '../config/index.ts';
 import { serve } from '../server.ts';
-import { printAdvice, printValidation } from './format.ts';
+import { printAdvice, printPciConfigCheck, printValidation } from './format.ts';
 
 export const EXIT = { ok: 0, findings: 1, badInput: 2, failed: 3 } as const;
 
@@ -176,6 +177,30 @@ export function program(): Command {
         else printAdvice(advice);
       },
     );
+
+  cli
+    .command('pci-check')
+    .description('check a proposed [pci] device_spec / alias: mistakes, Placement model, matching providers and flavors; exit 0 pass/warn, 1 errors, 2 bad input')
+    .option('--device-spec <json>', '[pci] device_spec value (repeatable)', (v: string, all: string[]) => [...all, v], [])
+    .option('--alias <json>', '[pci] alias value (repeatable)', (v: string, all: string[]) => [...all, v], [])
+    .option('--no-report-in-placement', 'the computes keep [pci] report_in_placement off')
+    .option('--pci-in-placement <bool>', '[filter_scheduler] pci_in_placement (default: the declared host fact)')
+    .option('--cloud <name>', 'which synced cloud to check against')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { deviceSpec: string[]; alias: string[]; reportInPlacement: boolean; pciInPlacement?: string; cloud?: string; json?: boolean }) => {
+      const body = parseRequest(PciConfigCheckRequest, {
+        device_spec: opts.deviceSpec,
+        alias: opts.alias,
+        report_in_placement: opts.reportInPlacement,
+        // Only true / false: the schema then names the option when it is anything else.
+        pci_in_placement: opts.pciInPlacement === undefined ? undefined : ({ true: true, false: false } as Record<string, boolean>)[opts.pciInPlacement] ?? opts.pciInPlacement,
+        cloud: opts.cloud,
+      });
+      const result = await withContext(async (ctx) => checkPciConfiguration(ctx, body));
+      if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else printPciConfigCheck(result);
+      process.exitCode = result.verdict === 'fail' ? EXIT.findings : EXIT.ok;
+    });
 
   cli
     .command('sync')

@@ -1,15 +1,16 @@
 // advise(): recommendations for one workload, with the findings on what the image/flavor have now
 // and the capacity of the advised configuration.
-import { computeCapacity, type CapacityRequest } from './capacity.ts';
+import { computeCapacity } from './capacity.ts';
 import { adviseDisk } from './disk.ts';
 import { makeFinding } from './findings.ts';
 import { adviseMultiqueue } from './multiqueue.ts';
 import { adviseNic } from './nic.ts';
 import { hostFactEvidence, imageEvidence, flavorEvidence, storageBusTrait, vifModelTrait } from './nova.ts';
 import { planPci } from './pci-plan.ts';
+import { previewOf } from './preview.ts';
 import { resolveProfile } from './profiles.ts';
 import type { AdviceScope } from './scope.ts';
-import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, HostFacts, GuestKnowledge, Recommendation } from './types.ts';
+import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, HostFacts, GuestKnowledge, NovaPreview, Recommendation } from './types.ts';
 import { buildScope, checkAll, uniqueFindings } from './validate.ts';
 
 function byKey(a: Recommendation, b: Recommendation): number {
@@ -51,22 +52,6 @@ function adviseGuestType(scope: AdviceScope): Recommendation | null {
     evidence: scope.guest.identity.evidence };
 }
 
-function traitRequirements(flavor: Flavor, properties: Record<string, string>): Pick<CapacityRequest, 'requiredTraits' | 'forbiddenTraits'> {
-  const requiredTraits = new Set<string>();
-  const forbiddenTraits = new Set<string>();
-  // Only unsuffixed `trait:` keys apply to the root provider; image traits go there too (§1.4, §1.5, §2.5).
-  for (const [key, value] of Object.entries(flavor.extraSpecs)) {
-    const trait = /^trait:(.+)$/.exec(key)?.[1];
-    if (trait && value === 'required') requiredTraits.add(trait);
-    if (trait && value === 'forbidden') forbiddenTraits.add(trait);
-  }
-  for (const [key, value] of Object.entries(properties)) {
-    const trait = /^trait:(.+)$/.exec(key)?.[1];
-    if (trait && value === 'required') requiredTraits.add(trait);
-  }
-  return { requiredTraits: [...requiredTraits].sort(), forbiddenTraits: [...forbiddenTraits].sort() };
-}
-
 export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, knowledge: GuestKnowledge, facts: HostFacts): Advice {
   const base = buildScope(request.image.properties, request.image.name, request.flavor, snapshot.hosts, knowledge, facts, request.virtioDrivers);
   const scope: AdviceScope = { ...base, workload: request.workload, vnicType: request.vnicType, profile: resolveProfile(request, facts) };
@@ -88,17 +73,19 @@ export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, know
   if (multiqueue) (multiqueue.key.includes(':') ? flavorExtraSpecs : imageProperties).push(multiqueue);
 
   let capacity: Advice['capacity'] = null;
+  let preview: NovaPreview | undefined;
   if (request.flavor) {
-    // Capacity of the advised configuration: the flavor with the advised extra specs, the image with the advised devices.
+    // Capacity of the advised configuration: the flavor with the advised extra specs, the image with the advised
+    // properties. It rests on the same allocation_candidates query the preview shows (placement-query.ts).
     const advisedFlavor: Flavor = {
       ...request.flavor,
       extraSpecs: { ...request.flavor.extraSpecs, ...Object.fromEntries(flavorExtraSpecs.map((r) => [r.key, r.value])) },
     };
+    const advisedProperties = { ...request.image.properties, ...Object.fromEntries(imageProperties.map((r) => [r.key, r.value])) };
+    const advised = buildScope(advisedProperties, request.image.name, advisedFlavor, snapshot.hosts, knowledge, facts, request.virtioDrivers);
+    preview = previewOf({ ...advised, flavor: advisedFlavor }, request.vnicType, pci, request.disks);
     capacity = computeCapacity(snapshot.hosts, {
-      flavor: advisedFlavor,
-      pci: pci.demands,
-      groupPolicy: pci.groupPolicy,
-      ...traitRequirements(advisedFlavor, request.image.properties),
+      query: preview.placement,
       deviceTraits: [
         ...(nic.model ? [{ trait: vifModelTrait(nic.model), familyPrefix: 'COMPUTE_NET_VIF_MODEL_', property: 'hw_vif_model' }] : []),
         { trait: storageBusTrait(disk.bus), familyPrefix: 'COMPUTE_STORAGE_BUS_', property: 'hw_disk_bus' },
@@ -118,5 +105,6 @@ export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, know
     pciAliases: pci.aliases,
     capacity,
     findings: uniqueFindings(findings),
+    ...(preview ? { preview } : {}),
   };
 }

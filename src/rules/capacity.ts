@@ -1,7 +1,9 @@
-// Where a flavor (+ PCI devices) fits and how many instances, per host and in total (domain.md §4.6, §4.7).
+// Where a flavor (+ PCI devices) fits and how many instances, per host and in total, for exactly the request
+// placement-query.ts translates (domain.md §4.6, §4.7): the hosts that fit are the hosts Placement returns.
 import { makeFinding } from './findings.ts';
 import { inventoryCapacity, providerFree } from './pci.ts';
-import type { Capacity, Finding, Flavor, Host, HostFit, PciProviderFree } from './types.ts';
+import { placementQuery } from './placement-query.ts';
+import type { Capacity, Evidence, Finding, Flavor, Host, HostFit, Inventory, PciProviderFree, PlacementQuery, PlacementRequestGroup } from './types.ts';
 
 export interface PciDemand {
   resourceClass: string;
@@ -12,33 +14,18 @@ export interface PciDemand {
 }
 
 export interface CapacityRequest {
-  flavor: Flavor;
-  pci: PciDemand[];
-  groupPolicy: 'none' | 'isolate';
-  /** Traits the root provider must have: flavor/image `trait:X=required`. */
-  requiredTraits: string[];
-  forbiddenTraits: string[];
-  /** Device-model traits (NIC model, disk bus), checked only on hosts reporting that trait family (§2.6). */
+  query: PlacementQuery;
+  /**
+   * Device-model traits (NIC model, disk bus) beyond Placement: without the image prefilter Nova still schedules
+   * there and the build fails on the compute (§2.7), so they block hosts that report that trait family (§2.6).
+   */
   deviceTraits: { trait: string; familyPrefix: string; property: string }[];
 }
 
-/**
- * What one instance asks of the root provider (Nova's flavor → resources translation):
- * VCPU (PCPU with hw:cpu_policy=dedicated), MEMORY_MB, DISK_GB = root + ephemeral + swap rounded up to
- * GB; unsuffixed `resources:RC=N` extra specs override or add (§1.5).
- */
+/** The unsuffixed resources Nova asks for a flavor alone (image-free, local root disk): for reports and benches. */
 export function flavorResources(flavor: Flavor): Record<string, number> {
-  const cpuClass = flavor.extraSpecs['hw:cpu_policy']?.toLowerCase() === 'dedicated' ? 'PCPU' : 'VCPU';
-  const resources: Record<string, number> = {
-    [cpuClass]: flavor.vcpus,
-    MEMORY_MB: flavor.ramMb,
-    DISK_GB: flavor.diskGb + flavor.ephemeralGb + Math.ceil(flavor.swapMb / 1024),
-  };
-  for (const [key, value] of Object.entries(flavor.extraSpecs)) {
-    const match = /^resources:([A-Z0-9_]+)$/.exec(key);
-    if (match && /^\d+$/.test(value.trim())) resources[match[1]!] = Number(value);
-  }
-  return Object.fromEntries(Object.entries(resources).filter(([, amount]) => amount > 0));
+  const query = placementQuery(flavor, { properties: {} }, { facts: { imageMetadataPrefilter: false, pciInPlacement: false }, pci: [] });
+  return query.groups.find((g) => g.suffix === '')?.resources ?? {};
 }
 
 /** Instances whose N devices must come from N different providers: largest k with Σ min(free_i, k) ≥ k·N. */
@@ -49,7 +36,41 @@ export function isolatedFit(free: number[], perInstance: number): number {
   return 0;
 }
 
-function hostFit(host: Host, request: CapacityRequest, resources: Record<string, number>): HostFit {
+/** A provider a numbered group can land on: the root or a nested PCI provider (§4.5). */
+interface Provider {
+  name: string;
+  traits: string[];
+  inventories: Record<string, Inventory>;
+  usages: Record<string, number>;
+}
+
+function providersOf(host: Host): Provider[] {
+  return [
+    { name: host.name, traits: host.traits, inventories: host.inventories, usages: host.usages },
+    ...host.pciProviders.map((p) => ({ name: p.name, traits: p.traits, inventories: { [p.resourceClass]: p.inventory }, usages: { [p.resourceClass]: p.used } })),
+  ];
+}
+
+/** How many times a provider can serve the group (Placement's fit rule per class, §4.7); 0 when it cannot. */
+function groupUnits(provider: Provider, group: PlacementRequestGroup): number {
+  if (!group.required.every((t) => provider.traits.includes(t)) || group.forbidden.some((t) => provider.traits.includes(t))) return 0;
+  let units = Infinity;
+  for (const [rc, amount] of Object.entries(group.resources)) {
+    const inventory = provider.inventories[rc];
+    if (!inventory || amount < inventory.minUnit || amount > inventory.maxUnit || amount % inventory.stepSize !== 0) return 0;
+    units = Math.min(units, Math.floor(Math.max(0, inventoryCapacity(inventory) - (provider.usages[rc] ?? 0)) / amount));
+  }
+  return units === Infinity ? 1 : units;
+}
+
+/** Numbered groups asking the same thing compete for the same providers, so they are counted together. */
+function sameAsk(group: PlacementRequestGroup): string {
+  return JSON.stringify([group.resources, group.required, group.forbidden, group.checkedBy]);
+}
+
+function hostFit(host: Host, request: CapacityRequest): HostFit {
+  const { query } = request;
+  const resources = query.groups.find((g) => g.suffix === '')?.resources ?? {};
   const blockers: Finding[] = [];
   const limits: number[] = [];
   for (const [rc, amount] of Object.entries(resources).sort(([a], [b]) => a.localeCompare(b))) {
@@ -83,11 +104,13 @@ function hostFit(host: Host, request: CapacityRequest, resources: Record<string,
     blockers.push(makeFinding(id, field, message, [{ source: 'host-trait', ref: trait, value: host.traits.includes(trait) }]));
     limits.push(0);
   };
-  for (const trait of request.requiredTraits) {
+  // Unsuffixed traits and root_required both land on the root here: the unsuffixed resources all live there.
+  const unsuffixed = query.groups.find((g) => g.suffix === '');
+  for (const trait of [...new Set([...(unsuffixed?.required ?? []), ...query.rootRequired])].sort()) {
     if (!host.traits.includes(trait)) traitBlocked('host-trait-missing', `trait:${trait}`, `${host.name} lacks required trait ${trait}.`, trait);
   }
-  // compute_status_filter always forbids disabled computes (§2.5).
-  for (const trait of [...request.forbiddenTraits, 'COMPUTE_STATUS_DISABLED']) {
+  // Includes compute_status_filter's COMPUTE_STATUS_DISABLED (§2.5).
+  for (const trait of [...new Set([...(unsuffixed?.forbidden ?? []), ...query.rootForbidden])].sort()) {
     if (host.traits.includes(trait)) traitBlocked('host-trait-forbidden', `trait:${trait}`, `${host.name} has forbidden trait ${trait}.`, trait);
   }
   for (const { trait, familyPrefix, property } of request.deviceTraits) {
@@ -96,28 +119,28 @@ function hostFit(host: Host, request: CapacityRequest, resources: Record<string,
     }
   }
 
-  const demandByClass = new Map<string, PciDemand>();
-  for (const demand of request.pci.filter((d) => d.count > 0)) {
-    const seen = demandByClass.get(demand.resourceClass);
-    demandByClass.set(demand.resourceClass, seen
-      ? { ...seen, count: seen.count + demand.count, requiredTraits: [...new Set([...seen.requiredTraits, ...demand.requiredTraits])] }
-      : demand);
-  }
-  for (const demand of [...demandByClass.values()].sort((a, b) => a.resourceClass.localeCompare(b.resourceClass))) {
-    // Each device is a group of amount 1, so a provider must allow 1 unit (§4.6, §4.7 step 4).
-    const eligible = host.pciProviders.filter((p) => p.resourceClass === demand.resourceClass
-      && demand.requiredTraits.every((t) => p.traits.includes(t))
-      && p.inventory.minUnit <= 1 && p.inventory.maxUnit >= 1 && p.inventory.stepSize === 1);
-    const free = eligible.map(providerFree);
-    const total = free.reduce((a, b) => a + b, 0);
-    const fit = request.groupPolicy === 'isolate' ? isolatedFit(free, demand.count) : Math.floor(total / demand.count);
+  // Numbered groups (one per PCI device, §4.6): each on one provider of this tree. none ⇒ groups may share a
+  // provider (Σ units); isolate ⇒ pairwise different providers. PciPassthroughFilter-only devices have no policy.
+  const asks = new Map<string, PlacementRequestGroup[]>();
+  for (const group of query.groups.filter((g) => g.suffix !== '')) asks.set(sameAsk(group), [...(asks.get(sameAsk(group)) ?? []), group]);
+  const providers = providersOf(host);
+  for (const groups of asks.values()) {
+    const group = groups[0]!;
+    const eligible = providers.map((p) => ({ p, units: groupUnits(p, group) })).filter(({ p }) => Object.keys(group.resources).every((rc) => p.inventories[rc]));
+    const units = eligible.map((e) => e.units);
+    const total = units.reduce((a, b) => a + b, 0);
+    const isolate = query.groupPolicy === 'isolate' && group.checkedBy === 'placement';
+    const fit = isolate ? isolatedFit(units, groups.length) : Math.floor(total / groups.length);
     if (fit === 0) {
-      const rule = request.groupPolicy === 'isolate'
-        ? `needs ${demand.count} different providers with a free device (group_policy=isolate); ${free.filter((f) => f > 0).length} have one`
-        : `needs ${demand.count}, ${total} free in total (group_policy=none)`;
-      blockers.push(makeFinding('host-pci-insufficient', demand.resourceClass, `${host.name}: ${demand.resourceClass} ${rule}.`,
-        eligible.map((p) => ({ source: 'placement' as const, ref: p.name,
-          value: `capacity ${inventoryCapacity(p.inventory)}, used ${p.used}, free ${providerFree(p)}` }))));
+      const what = Object.entries(group.resources).map(([rc, n]) => (n === 1 ? rc : `${rc}:${n}`)).join('+')
+        + (group.required.length > 0 ? ` with ${group.required.join(',')}` : '');
+      const rule = isolate
+        ? `needs ${groups.length} different providers with a free device (group_policy=isolate); ${units.filter((u) => u > 0).length} have one`
+        : `needs ${groups.length}, ${total} free in total (group_policy=none)`;
+      const onPci = !Object.keys(group.resources).some((rc) => host.inventories[rc]);
+      blockers.push(makeFinding(onPci ? 'host-pci-insufficient' : 'host-resource-insufficient', Object.keys(group.resources).join(','),
+        `${host.name}: ${what} ${rule}.`,
+        eligible.map(({ p, units: u }): Evidence => ({ source: 'placement', ref: p.name, value: `${u} free for this group` }))));
     }
     limits.push(fit);
   }
@@ -132,8 +155,7 @@ function hostFit(host: Host, request: CapacityRequest, resources: Record<string,
 }
 
 export function computeCapacity(hosts: Host[], request: CapacityRequest): Capacity {
-  const resources = flavorResources(request.flavor);
-  const fits = hosts.map((host) => hostFit(host, request, resources)).sort((a, b) => a.host.localeCompare(b.host));
+  const fits = hosts.map((host) => hostFit(host, request)).sort((a, b) => a.host.localeCompare(b.host));
   return {
     hosts: fits,
     hostsThatFit: fits.filter((f) => f.instances > 0).length,

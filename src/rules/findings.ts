@@ -307,6 +307,122 @@ export const FINDINGS = [
     remedy: 'Free devices, use other hosts, or relax group_policy.',
     source: 'domain.md §4.6, §4.7',
   },
+  // ---------------------------------------------------------------- declared host facts per aggregate / trait (host-facts.ts)
+  {
+    id: 'host-facts-differ', severity: 'warning',
+    trigger: 'The hosts the image and flavor can land on are declared with different host facts (virt_type, vhost-net, OVS-DPDK, …).',
+    remedy: 'The answer assumes the value most of those hosts have; pin the flavor to alike hosts (trait:CUSTOM_…=required) or make them alike.',
+    source: 'domain.md §2.2, §2.6, §7 surprise 6',
+  },
+  {
+    id: 'host-facts-overridden', severity: 'info',
+    trigger: 'Declared host facts for the hosts in scope come from a per-cloud, per-aggregate or per-trait entry of the host facts file.',
+    remedy: 'Nothing to fix; check the named entry if the answer looks wrong.',
+    source: 'domain.md §2.6, §7 surprise 6',
+  },
+  // ---------------------------------------------------------------- proposed [pci] device_spec / alias (pci-config.ts)
+  {
+    id: 'pci-config-json-invalid', severity: 'error',
+    trigger: 'A [pci] device_spec entry is not a JSON object or list of objects, or an [pci] alias entry is not a JSON object.',
+    remedy: 'Fix the JSON; nova-compute (device_spec, PciConfigInvalidSpec) or nova-api (alias) refuses it.',
+    source: 'domain.md §4.1, §4.2',
+  },
+  {
+    id: 'pci-device-spec-invalid', severity: 'error',
+    trigger: 'A device_spec has a bad vendor_id / product_id / address, both address and devname, or a tag value Nova refuses (managed, live_migratable, one_time_use, remote_managed).',
+    remedy: 'Correct the entry as the message says; nova-compute does not start with it.',
+    source: 'domain.md §4.1',
+  },
+  {
+    id: 'pci-spec-devname-in-placement', severity: 'error',
+    trigger: 'A device_spec matches by devname while report_in_placement is on.',
+    remedy: 'Match by address (or vendor_id / product_id) instead; nova-compute refuses devname specs when reporting to Placement.',
+    source: 'domain.md §4.5',
+  },
+  {
+    id: 'pci-spec-pf-and-vfs', severity: 'error',
+    trigger: 'With report_in_placement, one spec selects the PFs of a NIC model and another its VFs, neither restricted by address.',
+    remedy: 'List either the PF or its VFs on each host; nova-compute refuses to start when a PF and its VFs are both in device_spec.',
+    source: 'domain.md §4.5',
+  },
+  {
+    id: 'pci-spec-may-match-pf-and-vfs', severity: 'warning',
+    trigger: 'With report_in_placement, PF and VF specs of one NIC model are restricted by addresses the advisor cannot relate, or an exact address spec has no product_id (it matches a PF and, through the parent address, its VFs).',
+    remedy: 'Check that no host has a PF and one of its VFs both matched; add product_id to exact-address specs.',
+    source: 'domain.md §4.1, §4.5',
+  },
+  {
+    id: 'pci-spec-vfs-differ', severity: 'error',
+    trigger: 'With report_in_placement, two specs give VFs of the same vendor:product different resource classes or traits, and may select VFs of one PF.',
+    remedy: 'Give all VFs of a PF the same resource_class and traits; nova-compute refuses to start otherwise.',
+    source: 'domain.md §4.5',
+  },
+  {
+    id: 'pci-spec-not-in-placement', severity: 'info',
+    trigger: 'A device_spec has physical_network (Neutron SR-IOV) or report_in_placement is off: its devices get no Placement provider.',
+    remedy: 'Nothing to fix; their capacity is only in Nova\'s PCI tracker and the advisor cannot count it.',
+    source: 'domain.md §4.4, §4.5',
+  },
+  {
+    id: 'pci-spec-matches-no-provider', severity: 'info',
+    trigger: 'A device_spec that reports to Placement matches none of the PCI providers Placement shows now.',
+    remedy: 'Expected for new hardware; otherwise check vendor_id / product_id / address against lspci -nn.',
+    source: 'domain.md §4.5, §4.7',
+  },
+  {
+    id: 'pci-spec-changes-providers', severity: 'info',
+    trigger: 'Existing PCI providers would get a different resource class or traits under the proposed device_spec.',
+    remedy: 'Update flavors and aliases that name the old resource class or traits before rolling the change out.',
+    source: 'domain.md §4.5',
+  },
+  {
+    id: 'pci-alias-invalid', severity: 'error',
+    trigger: 'An [pci] alias entry breaks Nova\'s alias schema (name, vendor_id, product_id, device_type, numa_policy, live_migratable, unknown key) or names neither vendor_id + product_id nor resource_class.',
+    remedy: 'Correct the entry; nova-api refuses the alias configuration (PciInvalidAlias).',
+    source: 'domain.md §4.2',
+  },
+  {
+    id: 'pci-alias-entries-inconsistent', severity: 'error',
+    trigger: 'Alias entries with the same name differ in numa_policy or device_type, or there are several while pci_in_placement is on.',
+    remedy: 'Make same-name entries agree, and with pci_in_placement keep one entry per name (PciInvalidAlias).',
+    source: 'domain.md §4.2',
+  },
+  {
+    id: 'pci-alias-without-device-type', severity: 'warning',
+    trigger: 'An alias has no device_type: it never matches PFs, and matches type-PCI devices and VFs alike.',
+    remedy: 'Add "device_type": "type-VF" for VFs, "type-PF" for whole SR-IOV NICs, "type-PCI" otherwise.',
+    source: 'domain.md §4.2, §4.3, §8',
+  },
+  {
+    id: 'pci-alias-placement-fields-ignored', severity: 'warning',
+    trigger: 'An alias has resource_class or traits while pci_in_placement is declared off.',
+    remedy: 'Enable [filter_scheduler] pci_in_placement everywhere, or match by vendor_id / product_id only.',
+    source: 'domain.md §4.2, §4.5',
+  },
+  {
+    id: 'pci-alias-resource-class-not-produced', severity: 'warning',
+    trigger: 'An alias asks a resource class (with its traits) that no proposed device_spec produces.',
+    remedy: 'Use the resource class the device_spec gives (see the model), or add resource_class / traits to the spec.',
+    source: 'domain.md §4.2, §4.5',
+  },
+  {
+    id: 'pci-alias-matches-no-spec', severity: 'warning',
+    trigger: 'An alias\'s vendor_id / product_id / device_type matches no proposed device_spec.',
+    remedy: 'Fix the ids or device_type; requests for this alias can never be scheduled.',
+    source: 'domain.md §4.1, §4.2',
+  },
+  {
+    id: 'pci-alias-unused', severity: 'info',
+    trigger: 'No flavor of the snapshot names the alias in pci_passthrough:alias.',
+    remedy: 'Nothing to fix; add it to a flavor to use it.',
+    source: 'domain.md §4.3',
+  },
+  {
+    id: 'pci-flavor-alias-not-defined', severity: 'error',
+    trigger: 'A flavor\'s pci_passthrough:alias names an alias the proposed [pci] alias list does not define.',
+    remedy: 'Define the alias or change the flavor; server create fails with HTTP 400 (PciRequestAliasNotDefined).',
+    source: 'domain.md §4.2, §4.3',
+  },
 ] as const satisfies readonly FindingDefinition[];
 
 export type FindingId = (typeof FINDINGS)[number]['id'];

@@ -1,18 +1,30 @@
 // Public entry of the rules: pure, deterministic functions over a CloudSnapshot (design.md "Rules").
 import { adviseWith } from './advise.ts';
+import { preview as previewWith, type PreviewInput } from './preview.ts';
 import { verdictOf } from './findings.ts';
 import { BUILTIN_GUEST_KNOWLEDGE } from './guest-table.ts';
-import { DEFAULT_HOST_FACTS } from './host-facts.ts';
-import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, GuestIdentity, GuestKnowledge, HostFacts, Verdict } from './types.ts';
-import { buildScope, checkAll } from './validate.ts';
+import { DEFAULT_HOST_FACTS, hostsInScope, resolveHostFacts } from './host-facts.ts';
+import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, GuestIdentity, GuestKnowledge, HostFacts, HostFactsOverride, NovaPreview, Verdict } from './types.ts';
+import { buildScope, checkAll, uniqueFindings } from './validate.ts';
 
 export { FINDINGS, verdictOf } from './findings.ts';
 export { WORKLOAD_PROFILES } from './profiles.ts';
+export { placementQuery } from './placement-query.ts';
+export { checkPciConfig } from './pci-config.ts';
+export type { PciAliasModel, PciConfigCheck, PciConfigInput, PciExistingProvider, PciFlavorAliasUse, PciSpecModel } from './pci-config.ts';
 export type * from './types.ts';
 
 export interface RuleContext {
   knowledge: GuestKnowledge;
+  /** Declared for every host (cloud-wide). */
   hostFacts: HostFacts;
+  /** Declared per cloud / aggregate / trait, on top of `hostFacts` (HOST_FACTS_FILE, docs/host-facts.md). */
+  hostFactOverrides?: HostFactsOverride[];
+}
+
+/** The declared facts of the hosts this image + flavor can land on, and what to say when they differ. */
+function scopeFacts(snapshot: CloudSnapshot, flavor: Flavor | null, properties: Record<string, string>, ctx: RuleContext): { facts: HostFacts; findings: Finding[] } {
+  return resolveHostFacts(ctx.hostFacts, ctx.hostFactOverrides ?? [], snapshot.cloud, hostsInScope(snapshot.hosts, flavor, properties));
 }
 
 export function defaultRuleContext(): RuleContext {
@@ -20,7 +32,15 @@ export function defaultRuleContext(): RuleContext {
 }
 
 export function advise(snapshot: CloudSnapshot, request: AdviceRequest, ctx: RuleContext): Advice {
-  return adviseWith(snapshot, request, ctx.knowledge, ctx.hostFacts);
+  const declared = scopeFacts(snapshot, request.flavor, request.image.properties, ctx);
+  const advice = adviseWith(snapshot, request, ctx.knowledge, declared.facts);
+  return declared.findings.length === 0 ? advice : { ...advice, findings: uniqueFindings([...advice.findings, ...declared.findings]) };
+}
+
+/** What Nova will do with this image + flavor, on the declared facts of the hosts they can land on. */
+export function preview(snapshot: CloudSnapshot, input: PreviewInput, ctx: RuleContext): NovaPreview {
+  const declared = scopeFacts(snapshot, input.flavor, input.image.properties, ctx);
+  return previewWith(snapshot, input, { ...ctx, hostFacts: declared.facts });
 }
 
 export function validate(
@@ -28,7 +48,8 @@ export function validate(
   input: { properties: Record<string, string>; flavor: Flavor | null },
   ctx: RuleContext,
 ): { verdict: Verdict; findings: Finding[]; guest: GuestIdentity } {
-  const scope = buildScope(input.properties, null, input.flavor, snapshot.hosts, ctx.knowledge, ctx.hostFacts);
-  const findings = checkAll(scope);
+  const declared = scopeFacts(snapshot, input.flavor, input.properties, ctx);
+  const scope = buildScope(input.properties, null, input.flavor, snapshot.hosts, ctx.knowledge, declared.facts);
+  const findings = uniqueFindings([...checkAll(scope), ...declared.findings]);
   return { verdict: verdictOf(findings), findings, guest: scope.guest.identity };
 }

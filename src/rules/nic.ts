@@ -109,6 +109,12 @@ export function adviseNic(scope: AdviceScope): NicAdvice {
   const support = traitSupport(scope.hosts, trait, VIF_TRAIT_PREFIX);
   evidence.push(traitEvidence(trait, support));
   const findings: Finding[] = [];
+  // An emulated NIC (driverless guest or the legacy profile) cannot be a vhost-user port (§2.2).
+  if (vhostUser && model !== 'virtio') {
+    findings.push(makeFinding('vhost-user-needs-virtio', 'hw_vif_model',
+      `Hosts are declared OVS-DPDK (vhost-user ports) but this guest gets hw_vif_model=${model}: vhost-user requires virtio, so its normal ports will not work there.`,
+      evidence));
+  }
   if (support.supporting.length === 0 && support.lacking.length > 0) {
     findings.push(makeFinding('vif-model-unsupported-on-all-hosts', 'hw_vif_model',
       `The recommended hw_vif_model=${model} is reported by no host (${trait}).`, evidence));

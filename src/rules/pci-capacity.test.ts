@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeCapacity, flavorResources, isolatedFit, type CapacityRequest } from './capacity.ts';
 import { DEFAULT_HOST_FACTS } from './host-facts.ts';
+import { placementQuery } from './placement-query.ts';
 import { advise, defaultRuleContext, type RuleContext } from './index.ts';
 import {
   adviseAlias, aliasJson, inventoryCapacity, parseAliasSpec, parsePciResourceClass, pciDeviceClasses, resolveAlias,
@@ -13,8 +14,8 @@ const ctx = (facts: Partial<HostFacts> = {}): RuleContext => {
   const base = defaultRuleContext();
   return { ...base, hostFacts: { ...base.hostFacts, ...facts } };
 };
-const capacityRequest = (fl: Flavor, extra: Partial<CapacityRequest> = {}): CapacityRequest => ({
-  flavor: fl, pci: [], groupPolicy: 'none', requiredTraits: [], forbiddenTraits: [], deviceTraits: [], ...extra,
+const capacityRequest = (fl: Flavor): CapacityRequest => ({
+  query: placementQuery(fl, { properties: {} }, { facts: DEFAULT_HOST_FACTS, pci: [] }), deviceTraits: [],
 });
 const fitOf = (capacity: ReturnType<typeof computeCapacity>, name: string) => capacity.hosts.find((h) => h.host === name)!;
 
@@ -144,13 +145,15 @@ describe('capacity per host', () => {
     pciProvider('h', '0000:82:00.0', 'CUSTOM_PCI_8086_154C', 1, 0, []),
   ] })]);
   it.each([
-    { name: 'one PF with 2 VFs, none', snap: twoVfsOneProvider, policy: 'none', fit: 1 },
-    { name: 'one PF with 2 VFs, isolate', snap: twoVfsOneProvider, policy: 'isolate', fit: 0 },
-    { name: 'two PFs with 1 VF each, none', snap: twoProviders, policy: 'none', fit: 1 },
-    { name: 'two PFs with 1 VF each, isolate', snap: twoProviders, policy: 'isolate', fit: 1 },
-  ] as const)('§4.6 2 VFs per instance, $name → $fit', ({ snap, policy, fit }) => {
+    { name: 'one PF with 2 VFs, none', snap: twoVfsOneProvider, policy: 'none', pciInPlacement: true, fit: 1 },
+    { name: 'one PF with 2 VFs, isolate', snap: twoVfsOneProvider, policy: 'isolate', pciInPlacement: true, fit: 0 },
+    { name: 'two PFs with 1 VF each, none', snap: twoProviders, policy: 'none', pciInPlacement: true, fit: 1 },
+    { name: 'two PFs with 1 VF each, isolate', snap: twoProviders, policy: 'isolate', pciInPlacement: true, fit: 1 },
+    // §4.5 without pci_in_placement no PCI group reaches Placement: group_policy has nothing to isolate.
+    { name: 'one PF with 2 VFs, isolate, pci_in_placement off', snap: twoVfsOneProvider, policy: 'isolate', pciInPlacement: false, fit: 1 },
+  ] as const)('§4.6 2 VFs per instance, $name → $fit', ({ snap, policy, pciInPlacement, fit }) => {
     const fl = flavor('vf2', 2, 2048, 10, { 'pci_passthrough:alias': 'x710-vf:2', group_policy: policy });
-    expect(advise(snap, request(LAB_IMAGES.ubuntu, fl), ctx()).capacity?.totalInstances).toBe(fit);
+    expect(advise(snap, request(LAB_IMAGES.ubuntu, fl), ctx({ pciInPlacement })).capacity?.totalInstances).toBe(fit);
   });
 
   it('§4.7 reserved and allocation_ratio on PCI providers', () => {

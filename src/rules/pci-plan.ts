@@ -15,7 +15,6 @@ export interface PciPlan {
   demands: PciDemand[];
   /** `pci_passthrough:alias` for the flavor, or null when no device is asked for. */
   spec: Recommendation | null;
-  groupPolicy: 'none' | 'isolate';
   /** Some device asked for is a GPU (then `hw_video_model=none` is advised, §1.2). */
   hasGpu: boolean;
   findings: Finding[];
@@ -109,7 +108,6 @@ export function planPci(scope: AdviceScope, request: AdviceRequest): PciPlan {
     }
   }
 
-  const groupPolicy = flavor?.extraSpecs['group_policy'] === 'isolate' ? 'isolate' : 'none';
   const value = formatAliasSpec(planned.map(({ name, count }) => ({ name, count })));
   return {
     aliases: aliases.sort((a, b) => a.alias.name.localeCompare(b.alias.name)),
@@ -119,7 +117,6 @@ export function planPci(scope: AdviceScope, request: AdviceRequest): PciPlan {
       reason: `Set pci_passthrough:alias=${value}: ${planned.map((p) => p.why).join('; ')}; each alias name must exist in [pci] alias on nova-api and the computes (else HTTP 400).`,
       evidence: [flavorEvidence('pci_passthrough:alias', currentSpec), ...aliases.flatMap((a) => a.evidence.slice(0, 1))],
     },
-    groupPolicy,
     hasGpu: planned.some((p) => p.deviceClass?.kind === 'gpu'),
     findings,
   };

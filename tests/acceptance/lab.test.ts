@@ -6,9 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSync, type SyncOutcome } from '../../src/inventory/sync.ts';
 import { createClient, type OpenStackClient } from '../../src/openstack/client.ts';
 import { loadCloudConfigs } from '../../src/openstack/config.ts';
-import type { CloudSnapshot } from '../../src/rules/types.ts';
+import type { CloudSnapshot, Flavor } from '../../src/rules/types.ts';
 import { openPostgresStore, type TestStore } from '../helpers/db.ts';
-import { LAB_ALIASES, allocationCandidatesQuery, expectedHosts, flavorRequest } from './expected-hosts.ts';
+import type { PciDemand } from '../../src/rules/capacity.ts';
+import { advise, defaultRuleContext, placementQuery, type RuleContext } from '../../src/rules/index.ts';
+import { parseAliasSpec } from '../../src/rules/pci.ts';
 
 const cloudName = process.env.OS_CLOUD?.split(',')[0]?.trim();
 if (!cloudName) {
@@ -76,25 +78,48 @@ describe.skipIf(!cloudName)(`acceptance against OpenStack cloud ${cloudName ?? '
     expect(snapshot.images.find((i) => i.name === 'lab-queued-debian-12')?.status).toBe('queued');
   });
 
-  it('agrees with Placement allocation_candidates on the hosts each lab flavor fits', async () => {
-    // Predictors of the host set; src/rules `advise` joins here once it computes capacity.
-    const predictors = { 'capacity math (expected-hosts.ts)': expectedHosts };
-    for (const flavor of snapshot.flavors) {
-      const request = flavorRequest(flavor, LAB_ALIASES);
-      const answer = await client.placement.allocationCandidates(allocationCandidatesQuery(request));
-      const names = new Map(snapshot.hosts.map((h) => [h.uuid, h.name]));
-      const placementHosts = [
-        ...new Set(
-          answer.allocation_requests.flatMap((ar) =>
-            Object.keys(ar.allocations).map((rp) => names.get(answer.provider_summaries[rp]?.root_provider_uuid ?? rp) ?? rp),
-          ),
-        ),
-      ].sort();
-      for (const [name, predict] of Object.entries(predictors)) {
-        const predicted = predict(snapshot, request);
-        console.log(`agreement ${flavor.name}: placement [${placementHosts.join(', ')}] ${name} [${predicted.join(', ')}]`);
-        expect(predicted, `${flavor.name} via ${name}`).toEqual(placementHosts);
-      }
+  // The lab's [pci] alias table as Placement sees it (lab README): what the request's alias mapping names.
+  const LAB_ALIASES: Record<string, { resourceClass: string; traits: string[] }> = {
+    'sriov-nic': { resourceClass: 'CUSTOM_PCI_NIC_VF', traits: ['HW_NIC_SRIOV'] },
+    'nic-pf': { resourceClass: 'CUSTOM_PCI_NIC_PF', traits: [] },
+  };
+  const pciDemands = (flavor: Flavor): PciDemand[] =>
+    (parseAliasSpec(flavor.extraSpecs['pci_passthrough:alias'] ?? '') ?? []).map(({ name, count }) => {
+      const alias = LAB_ALIASES[name];
+      if (!alias) throw new Error(`flavor ${flavor.name}: unknown PCI alias ${name}`);
+      return { resourceClass: alias.resourceClass, count, requiredTraits: alias.traits };
+    });
+
+  // Issue 3: for each lab flavor, the hosts advise's capacity says fit = the hosts Placement's own
+  // GET /allocation_candidates returns for the query Nova would send (pci_in_placement on, so PCI groups go too).
+  it.each(['lab.tiny', 'lab.sriov', 'lab.pf', 'lab.pinned'])('§4.6 §4.7 %s with lab-ubuntu-22.04: capacity hosts = Placement hosts', async (flavorName) => {
+    const flavor = snapshot.flavors.find((f) => f.name === flavorName)!;
+    const image = snapshot.images.find((i) => i.name === 'lab-ubuntu-22.04')!;
+    const base = defaultRuleContext();
+    const ctx: RuleContext = { ...base, hostFacts: { ...base.hostFacts, pciInPlacement: true } };
+    const query = placementQuery(flavor, image, { facts: ctx.hostFacts, pci: pciDemands(flavor) });
+
+    let started = performance.now();
+    const answer = await client.placement.allocationCandidates(new URLSearchParams(query.query));
+    const placementMs = performance.now() - started;
+    const names = new Map(snapshot.hosts.map((h) => [h.uuid, h.name]));
+    const placementHosts = [...new Set(answer.allocation_requests.flatMap((ar) =>
+      Object.keys(ar.allocations).map((rp) => names.get(answer.provider_summaries[rp]?.root_provider_uuid ?? rp) ?? rp)))].sort();
+
+    started = performance.now();
+    const advice = advise(snapshot, {
+      image, flavor, workload: 'general', vnicType: 'normal',
+      aliasResourceClasses: Object.fromEntries(Object.entries(LAB_ALIASES).map(([name, a]) => [name, a.resourceClass])),
+    }, ctx);
+    const adviseMs = performance.now() - started;
+    const ours = advice.capacity!.hosts.filter((h) => h.instances > 0).map((h) => h.host).sort();
+
+    console.log(`agreement ${flavorName}: query ${decodeURIComponent(query.query)}\n  placement [${placementHosts.join(', ')}] in ${placementMs.toFixed(1)} ms (${answer.allocation_requests.length} candidates); advise capacity [${ours.join(', ')}] in ${adviseMs.toFixed(1)} ms`);
+    expect(ours, flavorName).toEqual(placementHosts);
+    if (flavorName === 'lab.pinned') {
+      // hw:cpu_policy=dedicated asks PCPU, which no lab host has (§1.5): both sides empty.
+      expect(query.groups[0]?.resources).toMatchObject({ PCPU: 4 });
+      expect(ours).toEqual([]);
     }
   });
 

@@ -1,7 +1,9 @@
 // POST /v1/recommendations: the request (OpenStack vocabulary, snake_case) and the Advice it returns
 // (rules/types.ts verbatim, plus the snapshot it was computed from).
 import { z } from 'zod';
-import type { Advice as RulesAdvice, GuestIdentity as RulesGuest, VnicType, WorkloadProfile } from '../../rules/types.ts';
+import type {
+  Advice as RulesAdvice, GuestIdentity as RulesGuest, NovaPreview as RulesPreview, NovaStage, VnicType, WorkloadProfile,
+} from '../../rules/types.ts';
 import { CloudName, Evidence, Name, Finding, SnapshotRef, closedList, type Conforms } from './common.ts';
 import { FlavorRef } from './flavor.ts';
 import { ImageRef } from './image.ts';
@@ -126,6 +128,84 @@ export const GuestIdentity = z
   })
   .meta({ id: 'GuestIdentity' });
 
+// ---------------------------------------------------------------- what Nova will do (also POST /v1/previews)
+
+const PreviewValue = z
+  .object({
+    value: z.union([z.string(), z.number(), z.boolean(), z.null()]),
+    reason: z.string(),
+    source: z.string().describe('domain.md section(s) or Nova source the value rests on.'),
+    evidence: z.array(Evidence),
+  })
+  .meta({ id: 'PreviewValue' });
+
+const PlacementRequestGroup = z
+  .object({
+    suffix: z.string().describe("'' for the unsuffixed group."),
+    resources: z.record(z.string(), z.number().int()),
+    required: z.array(z.string()),
+    forbidden: z.array(z.string()),
+    checkedBy: z.enum(['placement', 'pci-passthrough-filter']),
+    reason: z.string(),
+  })
+  .meta({ id: 'PlacementRequestGroup' });
+
+const PreviewNote = z.object({ subject: z.string(), reason: z.string(), source: z.string() }).meta({ id: 'PreviewNote' });
+
+export const PlacementQuery = z
+  .object({
+    groups: z.array(PlacementRequestGroup),
+    rootRequired: z.array(z.string()),
+    rootForbidden: z.array(z.string()),
+    groupPolicy: z.enum(['none', 'isolate']).nullable(),
+    limit: z.number().int(),
+    query: z.string().describe('GET /allocation_candidates?<query>, encoded as Nova sends it.'),
+    notes: z.array(PreviewNote),
+  })
+  .meta({ id: 'PlacementQuery' });
+
+const STAGES = closedList<NovaStage>()(['api', 'scheduler', 'compute']);
+
+export const NovaPreview = z
+  .object({
+    vnicType: z.enum(VNIC_TYPES),
+    nic: z.object({
+      model: PreviewValue,
+      driverName: PreviewValue,
+      queues: PreviewValue,
+      rxQueueSize: PreviewValue,
+      txQueueSize: PreviewValue,
+      packed: PreviewValue,
+    }),
+    storage: z.object({ diskBus: PreviewValue, cdromBus: PreviewValue, floppyBus: PreviewValue, scsiModel: PreviewValue }),
+    machineType: PreviewValue,
+    imagePrefilter: z.object({
+      enabled: z.boolean(),
+      applied: z.boolean(),
+      traits: z.array(z.string()),
+      invalidTraits: z.array(z.string()),
+      reason: z.string(),
+      source: z.string(),
+    }),
+    placement: PlacementQuery,
+    candidateHosts: z.array(z.string()),
+    failures: z.array(
+      z.object({
+        stage: z.enum(STAGES),
+        error: z.string().describe('Nova error name, e.g. FlavorImageConflict, NoValidHost, UnsupportedHardware.'),
+        httpStatus: z.number().int().nullable(),
+        field: z.string().nullable(),
+        message: z.string(),
+        source: z.string(),
+        evidence: z.array(Evidence),
+      }),
+    ),
+    ignored: z.array(z.object({ field: z.string(), value: z.string(), reason: z.string(), source: z.string() })),
+  })
+  .meta({ id: 'NovaPreview' });
+
+export type _PreviewConforms = Conforms<z.output<typeof NovaPreview>, RulesPreview>;
+
 const AdviceBody = z.object({
   guest: GuestIdentity,
   imageProperties: z.array(Recommendation),
@@ -133,6 +213,7 @@ const AdviceBody = z.object({
   pciAliases: z.array(PciAliasAdvice),
   capacity: Capacity.nullable(),
   findings: z.array(Finding),
+  preview: NovaPreview.optional().describe('What Nova and libvirt will do with the advised image and flavor; present when a flavor is given.'),
 });
 
 export type _AdviceConforms = Conforms<z.output<typeof AdviceBody>, RulesAdvice>;

@@ -1,0 +1,82 @@
+// POST /v1/previews and the preview inside POST /v1/recommendations, end to end: buildApp() on the real
+// start-up wiring (demo cloud, real PostgreSQL), requests through supertest.
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.ts';
+import { openAppContext, type AppContext } from '../../src/app-context.ts';
+import { loadSettings } from '../../src/config/index.ts';
+import { createTestDatabase } from '../helpers/db.ts';
+
+describe('previews API on PostgreSQL with the demo cloud', () => {
+  let ctx: AppContext;
+  let app: FastifyInstance;
+  let drop: () => Promise<void>;
+  const post = (url: string, body: unknown) => request(app.server).post(url).send(body as object);
+
+  beforeAll(async () => {
+    const db = await createTestDatabase();
+    drop = db.drop;
+    ctx = await openAppContext(loadSettings({ DATABASE_URL: db.url, AUTH_MODE: 'none', LOG_LEVEL: 'silent' }), pino({ level: 'silent' }));
+    app = await buildApp({ settings: ctx.settings, store: ctx.store, registry: ctx.registry, ruleContext: ctx.ruleContext });
+    await app.ready();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await ctx?.close();
+    await drop?.();
+  });
+
+  it('§2.1 §2.2 §4.6 previews a named image + flavor: NIC, storage, query, hosts', async () => {
+    const res = await post('/v1/previews', { image: { name: 'ubuntu-24.04' }, flavor: { name: 'c2.large.mq' } });
+    expect(res.status).toBe(200);
+    expect(res.body.nic.model).toMatchObject({ value: 'virtio', source: expect.stringContaining('§2.1') });
+    expect(res.body.nic.driverName.value).toBe('vhost');
+    expect(res.body.nic.queues.value).toBe(4);
+    expect(res.body.storage.diskBus.value).toBe('scsi');
+    expect(res.body.storage.scsiModel.value).toBe('virtio-scsi');
+    expect(res.body.storage.cdromBus.value).toBe('sata');
+    expect(res.body.machineType.value).toBe('q35');
+    expect(res.body.placement.query).toMatch(/^limit=1000&resources=DISK_GB%3A\d+%2CMEMORY_MB%3A\d+%2CVCPU%3A4&root_required=%21COMPUTE_STATUS_DISABLED$/);
+    expect(res.body.candidateHosts.length).toBeGreaterThan(0);
+    expect(res.body.failures).toEqual([]);
+    expect(res.body.ignored.map((i: { field: string }) => i.field)).toEqual(['os_version']);
+    expect(res.body.snapshot).toMatchObject({ cloud: 'demo' });
+  });
+
+  it('§1.3 §2.7 a proposed conflicting image fails at the API stage with FlavorImageConflict', async () => {
+    const res = await post('/v1/previews', {
+      image: { properties: { os_distro: 'ubuntu', os_version: '22.04', hw_vif_multiqueue_enabled: 'false' } },
+      flavor: { vcpus: 2, ram: 2048, disk: 10, extra_specs: { 'hw:vif_multiqueue_enabled': 'true' } },
+      vnic_type: 'normal',
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.failures).toEqual([expect.objectContaining({ stage: 'api', error: 'FlavorImageConflict', httpStatus: 400 })]);
+  });
+
+  it('§1.6 §2.1 a direct port gets no model; hw_vif_model is reported as ignored', async () => {
+    const res = await post('/v1/previews', { image: { name: 'rhel-9.2' }, flavor: { name: 'm1.medium' }, vnic_type: 'direct' });
+    expect(res.status).toBe(200);
+    expect(res.body.nic.model.value).toBeNull();
+    expect(res.body.ignored.map((i: { field: string }) => i.field)).toContain('hw_vif_model');
+  });
+
+  it('refuses a preview without a flavor (400 naming the field) and an unknown flavor (404)', async () => {
+    const missing = await post('/v1/previews', { image: { name: 'ubuntu-24.04' } });
+    expect(missing.status).toBe(400);
+    expect((missing.body.errors as { field: string }[]).map((e) => e.field)).toEqual(['flavor']);
+    expect((await post('/v1/previews', { image: { name: 'ubuntu-24.04' }, flavor: { name: 'no.such' } })).status).toBe(404);
+  });
+
+  it('§4.6 the recommendation carries the preview of the advised configuration, on the query capacity used', async () => {
+    const res = await post('/v1/recommendations', { image: { name: 'ubuntu-22.04' }, flavor: { name: 'nfv.sriov.2vf' } });
+    expect(res.status).toBe(200);
+    const fit = (res.body.capacity.hosts as { host: string; instances: number }[]).filter((h) => h.instances > 0).map((h) => h.host);
+    expect(res.body.preview.candidateHosts).toEqual(fit);
+    expect(res.body.preview.placement.groups[0]).toMatchObject({ suffix: '', resources: expect.objectContaining({ PCPU: 4 }) });
+    const withoutFlavor = await post('/v1/recommendations', { image: { name: 'ubuntu-22.04' } });
+    expect(withoutFlavor.body.preview).toBeUndefined();
+  });
+});
