@@ -59,17 +59,28 @@ class PlacementWriter {
 
   async call<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<{ data: T; ms: number }> {
     const token = await this.client.session.token();
-    this.calls++;
-    const started = performance.now();
-    const res = await fetch(`${this.endpoint}${path}`, {
-      method,
-      headers: {
-        'X-Auth-Token': token, 'OpenStack-API-Version': MICROVERSION, Accept: 'application/json',
-        ...(body !== undefined && { 'Content-Type': 'application/json' }),
-      },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(120_000),
-    });
+    const send = () => {
+      this.calls++;
+      return fetch(`${this.endpoint}${path}`, {
+        method,
+        headers: {
+          'X-Auth-Token': token, 'OpenStack-API-Version': MICROVERSION, Accept: 'application/json',
+          ...(body !== undefined && { 'Content-Type': 'application/json' }),
+        },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(120_000),
+      });
+    };
+    let started = performance.now();
+    let res: Response;
+    try {
+      res = await send();
+    } catch {
+      // gunicorn closes idle keep-alive sockets after 2 s; a request sent on one just closed never reached
+      // Placement, so it is sent again once (a POST that did arrive then answers 409, handled by the caller).
+      started = performance.now();
+      res = await send();
+    }
     const text = await res.text();
     const ms = performance.now() - started;
     if (res.status >= 300) throw new PlacementError(res.status, text, `Placement ${method} ${path} → ${res.status}: ${text.slice(0, 400)}`);
@@ -139,10 +150,12 @@ async function loadHosts(placement: PlacementWriter, raw: RawCloud): Promise<{ d
   for (const level of [roots, children]) {
     await settle(level.map((p) => limit(async () => {
       const base = `/resource_providers/${p.uuid}`;
-      const { data: rp } = await placement.call<{ generation: number }>('POST', '/resource_providers', {
-        uuid: p.uuid, name: `${PREFIX}${p.name}`, ...(p.parent_provider_uuid && { parent_provider_uuid: p.parent_provider_uuid }),
+      const create = { uuid: p.uuid, name: `${PREFIX}${p.name}`, ...(p.parent_provider_uuid && { parent_provider_uuid: p.parent_provider_uuid }) };
+      const created = await placement.call<{ generation: number }>('POST', '/resource_providers', create).catch((err: unknown) => {
+        if (err instanceof PlacementError && err.status === 409) return placement.call<{ generation: number }>('GET', base);
+        throw err;
       });
-      let generation = rp.generation;
+      let generation = created.data.generation;
       const put = async (what: string, body: Record<string, unknown>): Promise<void> => {
         const { data } = await placement.call<{ resource_provider_generation: number }>('PUT', `${base}/${what}`, { ...body, resource_provider_generation: generation });
         generation = data.resource_provider_generation;
