@@ -208,8 +208,8 @@ interface Comparison {
 /**
  * The allocation-candidates query Nova would send for the advised configuration (domain.md §4.6): the
  * flavor's resources unsuffixed, each PCI device its own group of 1, the root's required and forbidden traits
- * (flavor and image `trait:`, compute_status_filter's COMPUTE_STATUS_DISABLED, the advised NIC model and disk
- * bus).
+ * (flavor and image `trait:`, compute_status_filter's COMPUTE_STATUS_DISABLED, packed_virtqueue_filter's
+ * COMPUTE_NET_VIRTIO_PACKED, the advised NIC model and disk bus).
  */
 function placementQuery(flavor: Flavor, advice: Advice): { query: URLSearchParams; groups: number } {
   const advised: Flavor = { ...flavor, extraSpecs: { ...flavor.extraSpecs, ...Object.fromEntries(advice.flavorExtraSpecs.map((r) => [r.key, r.value])) } };
@@ -221,6 +221,9 @@ function placementQuery(flavor: Flavor, advice: Advice): { query: URLSearchParam
     if (trait) required.add(value === 'forbidden' ? `!${trait}` : trait);
   }
   const device = (key: string): string | undefined => advice.imageProperties.find((r) => r.key === key)?.value ?? IMAGE.properties[key];
+  // Nova's packed_virtqueue_filter (always on) turns a packed-ring request into a required trait (§2.2).
+  const packed = advised.extraSpecs['hw:virtio_packed_ring'] ?? device('hw_virtio_packed_ring');
+  if (packed !== undefined && ['1', 't', 'true', 'on', 'y', 'yes'].includes(packed.toLowerCase())) required.add('COMPUTE_NET_VIRTIO_PACKED');
   const vif = device('hw_vif_model');
   if (vif) required.add(vifModelTrait(vif));
   required.add(storageBusTrait(device('hw_disk_bus') ?? 'virtio'));

@@ -123,6 +123,57 @@ describe.skipIf(!cloudName)(`acceptance against OpenStack cloud ${cloudName ?? '
     }
   });
 
+  // Issue 3: a recommendation for lab.sriov + lab-ubuntu-22.04 names the hosts that still fit and the free VF
+  // count Placement itself reports (provider_summaries: capacity and used per provider, §4.7).
+  it('§4.7 recommends lab.sriov where it still fits, with the free VF count Placement reports', async () => {
+    const flavor = snapshot.flavors.find((f) => f.name === 'lab.sriov')!;
+    const image = snapshot.images.find((i) => i.name === 'lab-ubuntu-22.04')!;
+    const advice = advise(snapshot, {
+      image, flavor, workload: 'general', vnicType: 'normal',
+      aliasResourceClasses: { 'sriov-nic': 'CUSTOM_PCI_NIC_VF' },
+    }, defaultRuleContext());
+
+    const summaries = (await client.placement.allocationCandidates(new URLSearchParams('resources=VCPU:1'))).provider_summaries;
+    const placementFree = new Map<string, number>();
+    for (const summary of Object.values(summaries)) {
+      const vf = summary.resources['CUSTOM_PCI_NIC_VF'];
+      if (!vf) continue;
+      const host = snapshot.hosts.find((h) => h.uuid === summary.root_provider_uuid)!.name;
+      placementFree.set(host, (placementFree.get(host) ?? 0) + vf.capacity - vf.used);
+    }
+    expect(Object.fromEntries(placementFree)).toEqual({ 'lab-compute-1': 0, 'lab-compute-2': 2 });
+    for (const fit of advice.capacity!.hosts) {
+      expect(fit.freePci['CUSTOM_PCI_NIC_VF'], fit.host).toBe(placementFree.get(fit.host));
+    }
+    expect(advice.capacity!.hosts.filter((h) => h.instances > 0).map((h) => h.host)).toEqual(['lab-compute-2']);
+    expect(advice.capacity!.totalInstances).toBe(1);
+  });
+
+  // Issue 4: on the lab too, each workload profile gives its own answer for the same image and flavor.
+  it('§8 each workload profile answers differently for lab-ubuntu-22.04 + lab.sriov', () => {
+    const flavor = snapshot.flavors.find((f) => f.name === 'lab.sriov')!;
+    const image = snapshot.images.find((i) => i.name === 'lab-ubuntu-22.04')!;
+    const answer = (workload: Parameters<typeof advise>[1]['workload']) => {
+      const advice = advise(snapshot, {
+        image, flavor, workload, vnicType: 'normal', aliasResourceClasses: { 'sriov-nic': 'CUSTOM_PCI_NIC_VF' },
+      }, defaultRuleContext());
+      return Object.fromEntries([...advice.imageProperties, ...advice.flavorExtraSpecs].map((r) => [r.key, r.value]));
+    };
+    const general = answer('general');
+    expect(general).toMatchObject({ hw_vif_model: 'virtio', hw_disk_bus: 'virtio' });
+    expect(answer('storage-heavy')).toMatchObject({ hw_disk_bus: 'scsi', hw_scsi_model: 'virtio-scsi' });
+    expect(answer('network-throughput')).toMatchObject({ hw_vif_model: 'virtio', hw_vif_multiqueue_enabled: 'true' });
+    expect(answer('nfv-dataplane')).toMatchObject({ 'hw:cpu_policy': 'dedicated', 'hw:mem_page_size': expect.any(String) });
+    expect(answer('legacy-guest').hw_vif_model).not.toBe('virtio');
+    expect(answer('pci-passthrough')).toMatchObject({ 'pci_passthrough:alias': 'sriov-nic:2' });
+    // lab.sriov already carries its PCI alias, so pci-passthrough has nothing to add over general here;
+    // every other profile differs from every other one.
+    expect(answer('pci-passthrough')).toEqual(general);
+    const profiles = ['general', 'network-throughput', 'nfv-dataplane', 'storage-heavy', 'legacy-guest'] as const;
+    const distinct = new Set(profiles.map((p) => JSON.stringify(answer(p))));
+    expect(distinct.size).toBe(profiles.length);
+  });
+
   it('the demo credential gets a clear 403-derived error for Placement', async () => {
     const [demo] = loadCloudConfigs({ ...process.env, OS_CLOUD: 'lab-demo' });
     const demoClient = createClient(demo!, { log });
