@@ -254,7 +254,11 @@ function median(values: number[]): number {
 
 async function compare(placement: PlacementWriter, snapshot: CloudSnapshot, flavor: Flavor, maxGroups: number): Promise<Comparison | null> {
   const ctx = defaultRuleContext();
-  const request = { image: IMAGE, flavor, workload: 'general' as const, vnicType: 'normal' as const, aliasResourceClasses: { ...ALIAS_RESOURCE_CLASSES } };
+  // capacityHosts above the host count: the comparison needs every fitting host, not the answer's default top 20.
+  const request = {
+    image: IMAGE, flavor, workload: 'general' as const, vnicType: 'normal' as const,
+    aliasResourceClasses: { ...ALIAS_RESOURCE_CLASSES }, capacityHosts: snapshot.hosts.length,
+  };
   const times: number[] = [];
   let advice: Advice | null = null;
   for (let i = 0; i < OUR_REPEATS; i++) {

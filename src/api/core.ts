@@ -88,9 +88,54 @@ export function resolveFlavor(snapshot: CloudSnapshot, ref: FlavorRef | undefine
   };
 }
 
+/** JSON with object keys sorted, so requests that differ only in key order share a cache entry. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Answers kept per snapshot; enough for the requests a cloud's tooling repeats, bounded in memory (~10–50 KB each). */
+const ADVICE_CACHE_SIZE = 500;
+
+/**
+ * Advice is a pure function of (snapshot, request, rule context) and a snapshot never changes (a sync makes a new
+ * one), so answers are memoized per rule context and snapshot object, least recently used out first. The
+ * snapshot's age is added per response.
+ */
+const adviceCache = new WeakMap<RuleContext, WeakMap<CloudSnapshot, Map<string, Omit<Advice, 'snapshot'>>>>();
+
+function cachedAdvice(ctx: RuleContext, snapshot: CloudSnapshot, body: RecommendationRequest, compute: () => Omit<Advice, 'snapshot'>): Omit<Advice, 'snapshot'> {
+  let perSnapshot = adviceCache.get(ctx);
+  if (!perSnapshot) {
+    perSnapshot = new WeakMap();
+    adviceCache.set(ctx, perSnapshot);
+  }
+  let entries = perSnapshot.get(snapshot);
+  if (!entries) {
+    entries = new Map();
+    perSnapshot.set(snapshot, entries);
+  }
+  const key = canonicalJson(body);
+  const hit = entries.get(key);
+  if (hit) {
+    // Map keeps insertion order: re-inserting marks it most recently used.
+    entries.delete(key);
+    entries.set(key, hit);
+    return hit;
+  }
+  const advice = compute();
+  entries.set(key, advice);
+  if (entries.size > ADVICE_CACHE_SIZE) entries.delete(entries.keys().next().value!);
+  return advice;
+}
+
 export function recommend(deps: CoreDeps, body: RecommendationRequest): Advice {
   const snapshot = currentSnapshot(deps.registry, body.cloud);
-  const advice = advise(
+  const advice = cachedAdvice(deps.ruleContext, snapshot, body, () => advise(
     snapshot,
     {
       image: resolveImage(snapshot, body.image),
@@ -109,25 +154,28 @@ export function recommend(deps: CoreDeps, body: RecommendationRequest): Advice {
       })),
       virtioDrivers: body.virtio_drivers,
       aliasResourceClasses: body.alias_resource_classes,
+      capacityHosts: body.capacity_hosts,
     },
     deps.ruleContext,
-  );
+  ));
   return { ...advice, snapshot: snapshotRef(snapshot) };
 }
 
 /** Validates proposed image properties and records the verdict for audit. */
-export async function validateImage(deps: CoreDeps, body: ValidationRequest): Promise<ValidationResult> {
+export function validateImage(deps: CoreDeps, body: ValidationRequest): ValidationResult {
   const snapshot = currentSnapshot(deps.registry, body.cloud);
   const flavor = resolveFlavor(snapshot, body.flavor);
   const result = validate(snapshot, { properties: body.properties, flavor }, deps.ruleContext);
-  await deps.store.recordValidation({
+  // Not awaited: the audit row goes in the store's next batch, so the answer does not wait for the database.
+  // A failed batch is logged by the store; the caught rejection only keeps it from being unhandled.
+  deps.store.recordValidation({
     cloud: snapshot.cloud,
     snapshotId: snapshot.id,
     imageRef: body.name ?? null,
     flavorRef: flavor ? (flavor.id === PROPOSED_ID ? flavor.name : flavor.id) : null,
     verdict: result.verdict,
     findingIds: result.findings.map((f) => f.id),
-  });
+  }).catch(() => undefined);
   return { verdict: result.verdict, findings: result.findings, guest: result.guest, snapshot: snapshotRef(snapshot) };
 }
 

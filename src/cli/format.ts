@@ -42,6 +42,20 @@ export function printValidation(result: ValidationResult): void {
   out(snapshotLine(result.snapshot));
 }
 
+function printCapacity(capacity: NonNullable<Advice['capacity']>): void {
+  out(`capacity: ${capacity.hostsThatFit} of ${capacity.hostsChecked} host(s) fit, ${capacity.totalInstances} instance(s) in total`);
+  const free = Object.entries(capacity.free).map(([rc, n]) => `${rc} ${n}`).join(', ');
+  if (free) out(`  free on the hosts that fit: ${free}`);
+  for (const h of capacity.hosts) {
+    const pci = Object.entries(h.freePci).map(([rc, n]) => `${rc} ${n} free`).join(', ');
+    out(`  ${h.host.padEnd(24)} ${String(h.instances).padStart(4)} instance(s)${pci ? `  ${pci}` : ''}`);
+  }
+  if (capacity.hosts.length < capacity.hostsThatFit) out(`  … ${capacity.hostsThatFit - capacity.hosts.length} more host(s) fit (list them with capacity_hosts in POST /v1/recommendations)`);
+  const blocked = Object.entries(capacity.blocked).map(([reason, n]) => `${reason} ${n}`).join(', ');
+  if (blocked) out(`  host(s) that do not fit, by blocker: ${blocked}`);
+  for (const h of capacity.blockedExamples) out(`  e.g. ${h.blockers.map((b) => b.message).join(' ')}`);
+}
+
 export function printAdvice(advice: Advice): void {
   out(guestLine(advice.guest));
   printRecommendations('image properties', advice.imageProperties);
@@ -50,13 +64,7 @@ export function printAdvice(advice: Advice): void {
     out('[pci] alias (nova.conf):');
     for (const a of advice.pciAliases) out(`  alias = ${a.novaConf}    # ${a.count} per instance: ${a.reason}`);
   }
-  if (advice.capacity) {
-    out(`capacity: ${advice.capacity.hostsThatFit} host(s) fit, ${advice.capacity.totalInstances} instance(s) in total`);
-    for (const h of advice.capacity.hosts) {
-      const free = Object.entries(h.freePci).map(([rc, n]) => `${rc} ${n} free`).join(', ');
-      out(`  ${h.host.padEnd(24)} ${String(h.instances).padStart(4)} instance(s)${free ? `  ${free}` : ''}`);
-    }
-  }
+  if (advice.capacity) printCapacity(advice.capacity);
   printFindings(advice.findings);
   out(snapshotLine(advice.snapshot));
 }

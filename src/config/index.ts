@@ -25,6 +25,12 @@ export const SettingsSchema = z.object({
   OS_AUTH_URL: z.string().optional(),
   /** Periodic sync; 0 turns it off. */
   SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(0),
+  /**
+   * How a sync reads Placement (src/openstack/placement.ts readProviderTree): `per-provider` (4 calls per
+   * provider, exact), `bulk` (allocation-candidate summaries + 2 calls per host), `auto` (per-provider up
+   * to 2,000 providers, bulk above; design.md "Stack facts").
+   */
+  SYNC_PLACEMENT_READ: z.enum(['auto', 'bulk', 'per-provider']).default('auto'),
   OSINFO_DB_PATH: z.string().default('/usr/share/osinfo'),
   /** YAML or JSON file of operator-declared host facts (virt_type, vhost-net, OVS-DPDK, …). */
   HOST_FACTS_FILE: z.string().optional(),

@@ -10,7 +10,8 @@ import type { Settings } from '../config/index.ts';
 import { createClient, type ClientOptions, type OpenStackClient } from '../openstack/client.ts';
 import { loadCloudConfigs, type CloudConfig } from '../openstack/config.ts';
 import { OpenStackError } from '../openstack/errors.ts';
-import { RawCloud } from '../openstack/schemas.ts';
+import type { PlacementReadMode, ProviderRead } from '../openstack/placement.ts';
+import type { RawCloud } from '../openstack/schemas.ts';
 import type { CloudSnapshot } from '../rules/types.ts';
 import type { SnapshotCounts, SnapshotStore, SnapshotSummary, SyncJob } from '../store/types.ts';
 import { normaliseCloud } from './normalise.ts';
@@ -42,6 +43,8 @@ export interface RunSyncOptions {
   concurrency?: number;
   /** Made current on success, so requests see the new snapshot without a reload. */
   registry?: SnapshotRegistry;
+  /** SYNC_PLACEMENT_READ: how Placement is read (PlacementReader.readProviderTree); default `auto`. */
+  placementRead?: PlacementReadMode;
 }
 
 export interface SyncOutcome {
@@ -56,6 +59,8 @@ export interface SyncOutcome {
   error: OpenStackError | Error | null;
   /** Nested providers the normaliser left out (no PCI inventory), by name. */
   skippedProviders: string[];
+  /** How Placement was read: the path `auto` chose and how many providers were walked one by one. */
+  placementRead: Omit<ProviderRead, 'tree'> | null;
 }
 
 /** `code: message` for job rows and failed-sync records; the typed error stays on the outcome. */
@@ -143,20 +148,26 @@ export async function runSync(client: OpenStackClient, store: SnapshotStore, opt
     const reads = [
       limit(() => client.nova.listFlavors((n) => report('flavors', n, null), abort.signal)),
       limit(() => client.glance.listImages((n) => report('images', n, null), abort.signal)),
-      client.placement.readProviders(limit, (done, total) => report('providers', done, total), abort.signal),
+      client.placement.readProviderTree(limit, {
+        mode: opts.placementRead ?? 'auto',
+        onProgress: (done, total) => report('providers', done, total),
+        signal: abort.signal,
+      }),
     ] as const;
     try {
       const takenAt = new Date().toISOString();
-      const [flavors, images, tree] = await Promise.all(reads);
-      const raw = RawCloud.parse({ cloud, region, taken_at: takenAt, flavors, images, ...tree });
+      const [flavors, images, { tree, ...placementRead }] = await Promise.all(reads);
+      // Every body was checked against its schema as it arrived (src/openstack/schemas.ts); checking the whole
+      // RawCloud again holds the event loop ~5 s at 15,000 hosts (bench/README.md, synthetic-cloud).
+      const raw: RawCloud = { cloud, region, taken_at: takenAt, flavors, images, ...tree };
       const { snapshot, skippedProviders } = normaliseCloud(raw, randomUUID(), 'openstack');
       const problems = checkSnapshot(raw, snapshot);
       if (problems.length > 0) throw new Error(`inconsistent read: ${problems.slice(0, 5).join('; ')}`);
       const summary = await store.saveSnapshot(snapshot, meta());
       opts.registry?.put(snapshot);
       const counts = countsOf(snapshot);
-      log.info({ region, counts, ...meta(), snapshotId: snapshot.id, skippedProviders }, 'sync complete');
-      return { status: 'succeeded', cloud, region, summary, counts, ...meta(), error: null, skippedProviders };
+      log.info({ region, counts, ...meta(), snapshotId: snapshot.id, skippedProviders, placementRead }, 'sync complete');
+      return { status: 'succeeded', cloud, region, summary, counts, ...meta(), error: null, skippedProviders, placementRead };
     } catch (err) {
       // The snapshot is lost anyway: drop queued calls, abort those in flight and their retries, and return
       // only once nothing of this sync still talks to the cloud.
@@ -166,7 +177,7 @@ export async function runSync(client: OpenStackClient, store: SnapshotStore, opt
       const error = err instanceof Error ? err : new Error(String(err));
       const summary = await store.recordFailedSync(cloud, region, describeError(error), meta());
       log.error({ region, ...meta(), error: error instanceof OpenStackError ? error.toJSON() : error.message }, 'sync failed; the last complete snapshot stays current');
-      return { status: 'failed', cloud, region, summary, counts: null, ...meta(), error, skippedProviders: [] };
+      return { status: 'failed', cloud, region, summary, counts: null, ...meta(), error, skippedProviders: [], placementRead: null };
     }
   });
 
@@ -174,7 +185,7 @@ export async function runSync(client: OpenStackClient, store: SnapshotStore, opt
     ? locked.value
     : {
         status: 'skipped', cloud, region, summary: null, counts: null, ...meta(),
-        error: new Error(`another sync of cloud "${cloud}" is running`), skippedProviders: [],
+        error: new Error(`another sync of cloud "${cloud}" is running`), skippedProviders: [], placementRead: null,
       };
   if (!locked.ran) log.info('sync skipped: another one holds the lock');
   await job.final({
@@ -189,7 +200,7 @@ export async function runSync(client: OpenStackClient, store: SnapshotStore, opt
 }
 
 export interface SyncServiceDeps {
-  settings: Pick<Settings, 'SYNC_INTERVAL_SECONDS'>;
+  settings: Pick<Settings, 'SYNC_INTERVAL_SECONDS'> & Partial<Pick<Settings, 'SYNC_PLACEMENT_READ'>>;
   store: SnapshotStore;
   registry: SnapshotRegistry;
   log: Logger;
@@ -269,6 +280,7 @@ export class OpenStackSyncService implements SyncService {
       registry: this.deps.registry,
       ...(onProgress && { onProgress }),
       ...(this.deps.concurrency && { concurrency: this.deps.concurrency }),
+      ...(this.deps.settings.SYNC_PLACEMENT_READ && { placementRead: this.deps.settings.SYNC_PLACEMENT_READ }),
     })
       .catch(async (err: unknown): Promise<SyncOutcome> => {
         // Only the store itself failing lands here (runSync turns OpenStack failures into outcomes).
@@ -278,7 +290,7 @@ export class OpenStackSyncService implements SyncService {
           .catch(() => undefined);
         return {
           status: 'failed', cloud, region: client.cloud.regionName, summary: null, counts: null, durationMs: 0,
-          requestCount: 0, error: err instanceof Error ? err : new Error(String(err)), skippedProviders: [],
+          requestCount: 0, error: err instanceof Error ? err : new Error(String(err)), skippedProviders: [], placementRead: null,
         };
       });
     return { job, done };

@@ -173,3 +173,22 @@ export const PlacementAllocationCandidates = z.object({
   ),
 });
 export type PlacementAllocationCandidates = z.infer<typeof PlacementAllocationCandidates>;
+
+/**
+ * provider_summaries of GET /allocation_candidates at 1.39, as the bulk provider read needs them: every
+ * provider of each candidate's tree with capacity/used of all its inventories (≥ 1.27), traits (≥ 1.17),
+ * parent/root (≥ 1.29). allocation_requests are not checked (one per host: only their count would matter).
+ */
+export const PlacementProviderSummaries = z.object({
+  provider_summaries: z.record(
+    z.string(),
+    z
+      .object({
+        resources: z.record(z.string(), z.object({ capacity: z.number().int(), used: z.number().int() })),
+        traits: z.array(z.string()),
+        parent_provider_uuid: z.string().nullable(),
+        root_provider_uuid: z.string(),
+      })
+      .loose(),
+  ),
+});

@@ -86,6 +86,7 @@ export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, know
     preview = previewOf({ ...advised, flavor: advisedFlavor }, request.vnicType, pci, request.disks);
     capacity = computeCapacity(snapshot.hosts, {
       query: preview.placement,
+      capacityHosts: request.capacityHosts,
       deviceTraits: [
         ...(nic.model ? [{ trait: vifModelTrait(nic.model), familyPrefix: 'COMPUTE_NET_VIF_MODEL_', property: 'hw_vif_model' }] : []),
         { trait: storageBusTrait(disk.bus), familyPrefix: 'COMPUTE_STORAGE_BUS_', property: 'hw_disk_bus' },

@@ -1,9 +1,10 @@
 // Where a flavor (+ PCI devices) fits and how many instances, per host and in total, for exactly the request
 // placement-query.ts translates (domain.md §4.6, §4.7): the hosts that fit are the hosts Placement returns.
 import { makeFinding } from './findings.ts';
-import { inventoryCapacity, providerFree } from './pci.ts';
+import { hostIndex, type IndexedHost, type IndexedProvider } from './host-index.ts';
+import { inventoryCapacity } from './pci.ts';
 import { placementQuery } from './placement-query.ts';
-import type { Capacity, Evidence, Finding, Flavor, Host, HostFit, Inventory, PciProviderFree, PlacementQuery, PlacementRequestGroup } from './types.ts';
+import type { Capacity, Evidence, Finding, Flavor, Host, HostFit, PlacementQuery, PlacementRequestGroup } from './types.ts';
 
 export interface PciDemand {
   resourceClass: string;
@@ -20,6 +21,8 @@ export interface CapacityRequest {
    * there and the build fails on the compute (§2.7), so they block hosts that report that trait family (§2.6).
    */
   deviceTraits: { trait: string; familyPrefix: string; property: string }[];
+  /** How many of the hosts that fit the answer lists (DEFAULT_CAPACITY_HOSTS when absent). */
+  capacityHosts?: number;
 }
 
 /** The unsuffixed resources Nova asks for a flavor alone (image-free, local root disk): for reports and benches. */
@@ -36,29 +39,15 @@ export function isolatedFit(free: number[], perInstance: number): number {
   return 0;
 }
 
-/** A provider a numbered group can land on: the root or a nested PCI provider (§4.5). */
-interface Provider {
-  name: string;
-  traits: string[];
-  inventories: Record<string, Inventory>;
-  usages: Record<string, number>;
-}
-
-function providersOf(host: Host): Provider[] {
-  return [
-    { name: host.name, traits: host.traits, inventories: host.inventories, usages: host.usages },
-    ...host.pciProviders.map((p) => ({ name: p.name, traits: p.traits, inventories: { [p.resourceClass]: p.inventory }, usages: { [p.resourceClass]: p.used } })),
-  ];
-}
-
-/** How many times a provider can serve the group (Placement's fit rule per class, §4.7); 0 when it cannot. */
-function groupUnits(provider: Provider, group: PlacementRequestGroup): number {
-  if (!group.required.every((t) => provider.traits.includes(t)) || group.forbidden.some((t) => provider.traits.includes(t))) return 0;
+/** How many times a provider can serve the ask (Placement's fit rule per class, §4.7); 0 when it cannot. */
+function groupUnits(provider: IndexedProvider, ask: Ask): number {
+  for (const t of ask.group.required) if (!provider.traits.has(t)) return 0;
+  for (const t of ask.group.forbidden) if (provider.traits.has(t)) return 0;
   let units = Infinity;
-  for (const [rc, amount] of Object.entries(group.resources)) {
+  for (const [rc, amount] of ask.resources) {
     const inventory = provider.inventories[rc];
     if (!inventory || amount < inventory.minUnit || amount > inventory.maxUnit || amount % inventory.stepSize !== 0) return 0;
-    units = Math.min(units, Math.floor(Math.max(0, inventoryCapacity(inventory) - (provider.usages[rc] ?? 0)) / amount));
+    units = Math.min(units, Math.floor((provider.free[rc] ?? 0) / amount));
   }
   return units === Infinity ? 1 : units;
 }
@@ -68,97 +57,202 @@ function sameAsk(group: PlacementRequestGroup): string {
   return JSON.stringify([group.resources, group.required, group.forbidden, group.checkedBy]);
 }
 
-function hostFit(host: Host, request: CapacityRequest): HostFit {
+/** The request, taken apart once so that checking a host is a loop over numbers and set lookups. */
+interface Plan {
+  resources: [string, number][];
+  required: string[];
+  forbidden: string[];
+  deviceTraits: CapacityRequest['deviceTraits'];
+  asks: Ask[];
+}
+
+/** Numbered groups asking the same thing, counted together. */
+interface Ask {
+  group: PlacementRequestGroup;
+  resources: [string, number][];
+  classes: string[];
+  count: number;
+  isolate: boolean;
+}
+
+function planOf(request: CapacityRequest): Plan {
   const { query } = request;
-  const resources = query.groups.find((g) => g.suffix === '')?.resources ?? {};
-  const blockers: Finding[] = [];
-  const limits: number[] = [];
-  for (const [rc, amount] of Object.entries(resources).sort(([a], [b]) => a.localeCompare(b))) {
-    const inventory = host.inventories[rc];
+  const unsuffixed = query.groups.find((g) => g.suffix === '');
+  const grouped = new Map<string, PlacementRequestGroup[]>();
+  for (const group of query.groups.filter((g) => g.suffix !== '')) grouped.set(sameAsk(group), [...(grouped.get(sameAsk(group)) ?? []), group]);
+  return {
+    resources: Object.entries(unsuffixed?.resources ?? {}).sort(([a], [b]) => a.localeCompare(b)),
+    // Unsuffixed traits and root_required both land on the root here: the unsuffixed resources all live there.
+    required: [...new Set([...(unsuffixed?.required ?? []), ...query.rootRequired])].sort(),
+    // Includes compute_status_filter's COMPUTE_STATUS_DISABLED (§2.5).
+    forbidden: [...new Set([...(unsuffixed?.forbidden ?? []), ...query.rootForbidden])].sort(),
+    deviceTraits: request.deviceTraits,
+    asks: [...grouped.values()].map((groups) => ({
+      group: groups[0]!,
+      resources: Object.entries(groups[0]!.resources),
+      count: groups.length,
+      classes: Object.keys(groups[0]!.resources),
+      isolate: query.groupPolicy === 'isolate' && groups[0]!.checkedBy === 'placement',
+    })),
+  };
+}
+
+/**
+ * Where a blocked host's reasons go: `reasons` gets the blocker's field (resource class, `trait:X`, property) once and
+ * `findings`, when given, the full findings with their evidence (built only for the hosts an answer shows).
+ */
+interface BlockerSink {
+  reasons: string[];
+  findings: Finding[] | null;
+}
+
+function record(sink: BlockerSink, field: string, finding: () => Finding): void {
+  if (!sink.reasons.includes(field)) sink.reasons.push(field);
+  sink.findings?.push(finding());
+}
+
+function traitBlocked(sink: BlockerSink, ih: IndexedHost, id: 'host-trait-missing' | 'host-trait-forbidden', field: string, message: string, trait: string): void {
+  record(sink, field, () => makeFinding(id, field, message, [{ source: 'host-trait', ref: trait, value: ih.traits.has(trait) }]));
+}
+
+const NO_PROVIDERS: readonly IndexedProvider[] = [];
+
+/**
+ * Instances of the request this host takes (0 = it does not fit). Without a sink it stops at the first blocker
+ * (the loop every request runs over every host: numbers and set lookups only); with one it goes on and records
+ * every blocker, as Placement's answer would leave the host out for each.
+ */
+function hostInstances(ih: IndexedHost, plan: Plan, sink: BlockerSink | null): number {
+  const name = ih.host.name;
+  let instances = Infinity;
+  for (const [rc, amount] of plan.resources) {
+    const inventory = ih.root.inventories[rc];
     if (!inventory) {
-      blockers.push(makeFinding('host-resource-missing', rc, `${host.name} has no ${rc} inventory; one instance needs ${amount}.`,
-        [{ source: 'placement', ref: `${host.name} ${rc}`, value: null }]));
-      limits.push(0);
+      if (!sink) return 0;
+      record(sink, rc, () => makeFinding('host-resource-missing', rc, `${name} has no ${rc} inventory; one instance needs ${amount}.`,
+        [{ source: 'placement', ref: `${name} ${rc}`, value: null }]));
+      instances = 0;
       continue;
     }
-    const capacity = inventoryCapacity(inventory);
-    const used = host.usages[rc] ?? 0;
-    const free = Math.max(0, capacity - used);
-    const evidence = [{ source: 'placement' as const, ref: `${host.name} ${rc}`,
-      value: `total ${inventory.total}, reserved ${inventory.reserved}, ratio ${inventory.allocationRatio} ⇒ capacity ${capacity}, used ${used}, free ${free}` }];
-    if (amount < inventory.minUnit || amount > inventory.maxUnit || amount % inventory.stepSize !== 0) {
-      blockers.push(makeFinding('host-resource-unit-mismatch', rc,
-        `${host.name}: ${rc} ${amount} is outside min_unit ${inventory.minUnit} / max_unit ${inventory.maxUnit} or not a multiple of step_size ${inventory.stepSize}.`,
-        evidence));
-      limits.push(0);
-      continue;
+    const free = ih.root.free[rc] ?? 0;
+    const fit = amount < inventory.minUnit || amount > inventory.maxUnit || amount % inventory.stepSize !== 0 ? -1 : Math.floor(free / amount);
+    if (fit <= 0) {
+      if (!sink) return 0;
+      record(sink, rc, () => {
+        const evidence: Evidence[] = [{ source: 'placement', ref: `${name} ${rc}`,
+          value: `total ${inventory.total}, reserved ${inventory.reserved}, ratio ${inventory.allocationRatio} ⇒ capacity ${inventoryCapacity(inventory)}, used ${ih.host.usages[rc] ?? 0}, free ${free}` }];
+        return fit < 0
+          ? makeFinding('host-resource-unit-mismatch', rc,
+            `${name}: ${rc} ${amount} is outside min_unit ${inventory.minUnit} / max_unit ${inventory.maxUnit} or not a multiple of step_size ${inventory.stepSize}.`,
+            evidence)
+          : makeFinding('host-resource-insufficient', rc, `${name}: ${rc} needs ${amount}, ${free} free.`, evidence);
+      });
     }
-    const fit = Math.floor(free / amount);
-    if (fit === 0) {
-      blockers.push(makeFinding('host-resource-insufficient', rc, `${host.name}: ${rc} needs ${amount}, ${free} free.`, evidence));
-    }
-    limits.push(fit);
+    instances = Math.min(instances, Math.max(0, fit));
   }
 
-  const traitBlocked = (id: 'host-trait-missing' | 'host-trait-forbidden', field: string, message: string, trait: string) => {
-    blockers.push(makeFinding(id, field, message, [{ source: 'host-trait', ref: trait, value: host.traits.includes(trait) }]));
-    limits.push(0);
-  };
-  // Unsuffixed traits and root_required both land on the root here: the unsuffixed resources all live there.
-  const unsuffixed = query.groups.find((g) => g.suffix === '');
-  for (const trait of [...new Set([...(unsuffixed?.required ?? []), ...query.rootRequired])].sort()) {
-    if (!host.traits.includes(trait)) traitBlocked('host-trait-missing', `trait:${trait}`, `${host.name} lacks required trait ${trait}.`, trait);
+  for (const trait of plan.required) {
+    if (ih.traits.has(trait)) continue;
+    if (!sink) return 0;
+    traitBlocked(sink, ih, 'host-trait-missing', `trait:${trait}`, `${name} lacks required trait ${trait}.`, trait);
+    instances = 0;
   }
-  // Includes compute_status_filter's COMPUTE_STATUS_DISABLED (§2.5).
-  for (const trait of [...new Set([...(unsuffixed?.forbidden ?? []), ...query.rootForbidden])].sort()) {
-    if (host.traits.includes(trait)) traitBlocked('host-trait-forbidden', `trait:${trait}`, `${host.name} has forbidden trait ${trait}.`, trait);
+  for (const trait of plan.forbidden) {
+    if (!ih.traits.has(trait)) continue;
+    if (!sink) return 0;
+    traitBlocked(sink, ih, 'host-trait-forbidden', `trait:${trait}`, `${name} has forbidden trait ${trait}.`, trait);
+    instances = 0;
   }
-  for (const { trait, familyPrefix, property } of request.deviceTraits) {
-    if (!host.traits.includes(trait) && host.traits.some((t) => t.startsWith(familyPrefix))) {
-      traitBlocked('host-trait-missing', property, `${host.name} does not report ${trait}, needed by ${property}.`, trait);
-    }
+  for (const { trait, familyPrefix, property } of plan.deviceTraits) {
+    if (ih.traits.has(trait) || !ih.reportsFamily(familyPrefix)) continue;
+    if (!sink) return 0;
+    traitBlocked(sink, ih, 'host-trait-missing', property, `${name} does not report ${trait}, needed by ${property}.`, trait);
+    instances = 0;
   }
 
   // Numbered groups (one per PCI device, §4.6): each on one provider of this tree. none ⇒ groups may share a
   // provider (Σ units); isolate ⇒ pairwise different providers. PciPassthroughFilter-only devices have no policy.
-  const asks = new Map<string, PlacementRequestGroup[]>();
-  for (const group of query.groups.filter((g) => g.suffix !== '')) asks.set(sameAsk(group), [...(asks.get(sameAsk(group)) ?? []), group]);
-  const providers = providersOf(host);
-  for (const groups of asks.values()) {
-    const group = groups[0]!;
-    const eligible = providers.map((p) => ({ p, units: groupUnits(p, group) })).filter(({ p }) => Object.keys(group.resources).every((rc) => p.inventories[rc]));
-    const units = eligible.map((e) => e.units);
-    const total = units.reduce((a, b) => a + b, 0);
-    const isolate = query.groupPolicy === 'isolate' && group.checkedBy === 'placement';
-    const fit = isolate ? isolatedFit(units, groups.length) : Math.floor(total / groups.length);
-    if (fit === 0) {
-      const what = Object.entries(group.resources).map(([rc, n]) => (n === 1 ? rc : `${rc}:${n}`)).join('+')
-        + (group.required.length > 0 ? ` with ${group.required.join(',')}` : '');
-      const rule = isolate
-        ? `needs ${groups.length} different providers with a free device (group_policy=isolate); ${units.filter((u) => u > 0).length} have one`
-        : `needs ${groups.length}, ${total} free in total (group_policy=none)`;
-      const onPci = !Object.keys(group.resources).some((rc) => host.inventories[rc]);
-      blockers.push(makeFinding(onPci ? 'host-pci-insufficient' : 'host-resource-insufficient', Object.keys(group.resources).join(','),
-        `${host.name}: ${what} ${rule}.`,
-        eligible.map(({ p, units: u }): Evidence => ({ source: 'placement', ref: p.name, value: `${u} free for this group` }))));
+  for (const ask of plan.asks) {
+    const { group, count, classes, isolate } = ask;
+    const holding = classes.length === 0 ? ih.providers : (ih.providersByClass.get(classes[0]!) ?? NO_PROVIDERS);
+    const eligible = classes.length > 1 ? holding.filter((p) => classes.every((rc) => p.inventories[rc])) : holding;
+    let fit: number;
+    if (isolate || sink) {
+      const units = eligible.map((p) => groupUnits(p, ask));
+      const total = units.reduce((a, b) => a + b, 0);
+      fit = isolate ? isolatedFit(units, count) : Math.floor(total / count);
+      if (fit === 0 && sink) {
+        record(sink, classes.join(','), () => {
+          const what = Object.entries(group.resources).map(([rc, n]) => (n === 1 ? rc : `${rc}:${n}`)).join('+')
+            + (group.required.length > 0 ? ` with ${group.required.join(',')}` : '');
+          const rule = isolate
+            ? `needs ${count} different providers with a free device (group_policy=isolate); ${units.filter((u) => u > 0).length} have one`
+            : `needs ${count}, ${total} free in total (group_policy=none)`;
+          const onPci = !classes.some((rc) => ih.root.inventories[rc]);
+          return makeFinding(onPci ? 'host-pci-insufficient' : 'host-resource-insufficient', classes.join(','), `${name}: ${what} ${rule}.`,
+            eligible.map((p, i): Evidence => ({ source: 'placement', ref: p.name, value: `${units[i]} free for this group` })));
+        });
+      }
+    } else {
+      // The common case (group_policy none, no detail wanted): a sum, no arrays.
+      let total = 0;
+      for (const p of eligible) total += groupUnits(p, ask);
+      fit = Math.floor(total / count);
     }
-    limits.push(fit);
+    if (fit === 0 && !sink) return 0;
+    instances = Math.min(instances, fit);
   }
-
-  const pciProviders: PciProviderFree[] = host.pciProviders.map((p) => ({
-    provider: p.name, resourceClass: p.resourceClass, capacity: inventoryCapacity(p.inventory), used: p.used, free: providerFree(p),
-  }));
-  const freePci: Record<string, number> = {};
-  for (const p of pciProviders) freePci[p.resourceClass] = (freePci[p.resourceClass] ?? 0) + p.free;
-  const instances = limits.length === 0 ? 0 : Math.min(...limits);
-  return { host: host.name, uuid: host.uuid, instances, freePci, pciProviders, blockers: instances === 0 ? blockers : [] };
+  return instances === Infinity ? 0 : instances;
 }
 
-export function computeCapacity(hosts: Host[], request: CapacityRequest): Capacity {
-  const fits = hosts.map((host) => hostFit(host, request)).sort((a, b) => a.host.localeCompare(b.host));
+function hostFit(ih: IndexedHost, instances: number, blockers: Finding[]): HostFit {
+  return { host: ih.host.name, uuid: ih.host.uuid, instances, freePci: { ...ih.freePci }, pciProviders: [...ih.pciProviders], blockers };
+}
+
+/** The hosts that fit the request (those Placement would return), by name. */
+export function candidateHosts(hosts: readonly Host[], request: CapacityRequest): string[] {
+  const plan = planOf(request);
+  return hostIndex(hosts).byName.filter((ih) => hostInstances(ih, plan, null) > 0).map((ih) => ih.host.name);
+}
+
+/** Hosts that do not fit, shown with their blockers: enough to see why, few enough to keep the answer small. */
+export const BLOCKED_EXAMPLES = 3;
+export const DEFAULT_CAPACITY_HOSTS = 20;
+
+export function computeCapacity(hosts: readonly Host[], request: CapacityRequest): Capacity {
+  const plan = planOf(request);
+  const listed = request.capacityHosts ?? DEFAULT_CAPACITY_HOSTS;
+  const fitting: { ih: IndexedHost; instances: number }[] = [];
+  const blocked: Record<string, number> = {};
+  const blockedExamples: HostFit[] = [];
+  for (const ih of hostIndex(hosts).byName) {
+    const instances = hostInstances(ih, plan, null);
+    if (instances > 0) {
+      fitting.push({ ih, instances });
+      continue;
+    }
+    const sink: BlockerSink = { reasons: [], findings: blockedExamples.length < BLOCKED_EXAMPLES ? [] : null };
+    hostInstances(ih, plan, sink);
+    for (const reason of sink.reasons) blocked[reason] = (blocked[reason] ?? 0) + 1;
+    if (sink.findings) blockedExamples.push(hostFit(ih, 0, sink.findings));
+  }
+
+  const asked = [...plan.resources.map(([rc]) => rc), ...plan.asks.flatMap((a) => a.classes)].sort((a, b) => a.localeCompare(b));
+  const free: Record<string, number> = Object.fromEntries(asked.map((rc) => [rc, 0]));
+  let totalInstances = 0;
+  for (const { ih, instances } of fitting) {
+    totalInstances += instances;
+    for (const rc of asked) free[rc] = (free[rc] ?? 0) + (ih.free[rc] ?? 0);
+  }
+  // Stable sort: hosts with as many instances stay in name order.
+  const top = fitting.sort((a, b) => b.instances - a.instances).slice(0, listed);
   return {
-    hosts: fits,
-    hostsThatFit: fits.filter((f) => f.instances > 0).length,
-    totalInstances: fits.reduce((sum, f) => sum + f.instances, 0),
+    hostsChecked: hosts.length,
+    hostsThatFit: fitting.length,
+    totalInstances,
+    free,
+    hosts: top.map(({ ih, instances }) => hostFit(ih, instances, [])),
+    blocked: Object.fromEntries(Object.entries(blocked).sort(([a, x], [b, y]) => y - x || a.localeCompare(b))),
+    blockedExamples,
   };
 }

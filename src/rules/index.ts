@@ -10,6 +10,7 @@ import { buildScope, checkAll, uniqueFindings } from './validate.ts';
 export { FINDINGS, verdictOf } from './findings.ts';
 export { WORKLOAD_PROFILES } from './profiles.ts';
 export { placementQuery } from './placement-query.ts';
+export { DEFAULT_CAPACITY_HOSTS } from './capacity.ts';
 export { checkPciConfig } from './pci-config.ts';
 export type { PciAliasModel, PciConfigCheck, PciConfigInput, PciExistingProvider, PciFlavorAliasUse, PciSpecModel } from './pci-config.ts';
 export type * from './types.ts';

@@ -7,7 +7,7 @@ import {
   adviseAlias, aliasJson, inventoryCapacity, parseAliasSpec, parsePciResourceClass, pciDeviceClasses, resolveAlias,
 } from './pci.ts';
 import { LAB_FLAVORS, LAB_IMAGES, flavor, host, image, inventory, labSnapshot, pciProvider, request, snapshot } from './test-fixtures.ts';
-import type { Flavor, HostFacts } from './types.ts';
+import type { Capacity, Flavor, HostFacts } from './types.ts';
 
 const lab = labSnapshot();
 const ctx = (facts: Partial<HostFacts> = {}): RuleContext => {
@@ -17,7 +17,9 @@ const ctx = (facts: Partial<HostFacts> = {}): RuleContext => {
 const capacityRequest = (fl: Flavor): CapacityRequest => ({
   query: placementQuery(fl, { properties: {} }, { facts: DEFAULT_HOST_FACTS, pci: [] }), deviceTraits: [],
 });
-const fitOf = (capacity: ReturnType<typeof computeCapacity>, name: string) => capacity.hosts.find((h) => h.host === name)!;
+/** Hosts that fit are in `hosts`, the first few that do not in `blockedExamples`: the lab's two are all listed. */
+const listed = (capacity: Capacity) => [...capacity.hosts, ...capacity.blockedExamples];
+const fitOf = (capacity: Capacity, name: string) => listed(capacity).find((h) => h.host === name)!;
 
 describe('Placement capacity formula', () => {
   it.each([
@@ -180,7 +182,10 @@ describe('capacity per host', () => {
 
   it('§4.7 blockers name the resource with numbers', () => {
     const h = host('h', { vcpus: 2, usages: { VCPU: 32 } }); // capacity 2 × 16 = 32, all used
-    const fit = computeCapacity([h], capacityRequest(flavor('f', 2, 1024, 10))).hosts[0]!;
+    const capacity = computeCapacity([h], capacityRequest(flavor('f', 2, 1024, 10)));
+    const fit = capacity.blockedExamples[0]!;
+    expect(capacity.hosts).toEqual([]);
+    expect(capacity.blocked).toEqual({ VCPU: 1 });
     expect(fit.instances).toBe(0);
     expect(fit.blockers[0]?.id).toBe('host-resource-insufficient');
     expect(fit.blockers[0]?.message).toBe('h: VCPU needs 2, 0 free.');
@@ -194,7 +199,9 @@ describe('capacity per host', () => {
   it('§4.7 lab.pinned does not fit the lab: no PCPU inventory', () => {
     const advice = advise(lab, request(LAB_IMAGES.ubuntu, LAB_FLAVORS.pinned), ctx());
     expect(advice.capacity?.totalInstances).toBe(0);
-    expect(advice.capacity?.hosts[0]?.blockers.map((b) => b.id)).toContain('host-resource-missing');
+    expect(advice.capacity?.blockedExamples[0]?.blockers.map((b) => b.id)).toContain('host-resource-missing');
+    // compute-1 has no free VF either (lab.sriov above): it counts under both blockers.
+    expect(advice.capacity?.blocked).toEqual({ PCPU: 2, CUSTOM_PCI_NIC_VF: 1 });
     expect(advice.findings.map((f) => f.id)).toContain('no-host-fits');
   });
 
@@ -204,20 +211,47 @@ describe('capacity per host', () => {
     { name: 'image trait required', specs: {}, props: { 'trait:CUSTOM_LAB_RACK_B': 'required' }, fits: ['lab-compute-2'], blocker: 'host-trait-missing' },
   ])('§1.4 §1.5 $name', ({ specs, props, fits, blocker }) => {
     const advice = advise(lab, request(image({ os_distro: 'ubuntu22.04', ...props }), flavor('f', 1, 512, 1, specs)), ctx());
-    expect(advice.capacity?.hosts.filter((h) => h.instances > 0).map((h) => h.host)).toEqual(fits);
-    expect(advice.capacity?.hosts.flatMap((h) => h.blockers.map((b) => b.id))).toEqual([blocker]);
+    expect(advice.capacity?.hosts.map((h) => h.host)).toEqual(fits);
+    expect(listed(advice.capacity!).flatMap((h) => h.blockers.map((b) => b.id))).toEqual([blocker]);
+    expect(advice.capacity?.blocked).toEqual({ 'trait:CUSTOM_LAB_RACK_B': 1 });
   });
 
   it('§2.6 a host lacking COMPUTE_NET_VIF_MODEL_E1000 is blocked for a guest that needs e1000', () => {
     const advice = advise(lab, request(image({ os_distro: 'rhel', os_version: '5.0' }), flavor('f', 1, 512, 1)), ctx());
     expect(advice.imageProperties.find((r) => r.key === 'hw_vif_model')?.value).toBe('e1000');
-    const blocked = advice.capacity?.hosts.find((h) => h.host === 'lab-compute-2');
+    const blocked = fitOf(advice.capacity!, 'lab-compute-2');
+    expect(advice.capacity?.blocked).toEqual({ hw_vif_model: 1 });
     expect(blocked?.instances).toBe(0);
     expect(blocked?.blockers.map((b) => [b.id, b.evidence[0]?.ref])).toEqual([['host-trait-missing', 'COMPUTE_NET_VIF_MODEL_E1000']]);
   });
 
   it('§2.5 disabled computes never fit (COMPUTE_STATUS_DISABLED is always forbidden)', () => {
     const h = host('off', { traits: ['COMPUTE_STATUS_DISABLED'] });
-    expect(computeCapacity([h], capacityRequest(flavor('f', 1, 512, 1))).hosts[0]?.blockers[0]?.id).toBe('host-trait-forbidden');
+    expect(computeCapacity([h], capacityRequest(flavor('f', 1, 512, 1))).blockedExamples[0]?.blockers[0]?.id).toBe('host-trait-forbidden');
+  });
+
+  describe('the answer stays small: hosts that fit listed up to capacityHosts, the rest summed', () => {
+    // VCPU capacity vcpus × 16, MEMORY_MB (65536 − 512) × 1.5, DISK_GB 1000: 1 vCPU / 512 MB / 1 GB ⇒ instances = vcpus × 16.
+    const hosts = [host('d', { vcpus: 1 }), host('a', { vcpus: 2 }), host('c', { vcpus: 2 }), host('b', { vcpus: 4 }),
+      host('full', { vcpus: 1, usages: { VCPU: 16 } }), host('off', { traits: ['COMPUTE_STATUS_DISABLED'] })];
+    const small = (capacityHosts?: number) => computeCapacity(hosts, { ...capacityRequest(flavor('f', 1, 512, 1)), capacityHosts });
+
+    it('§4.7 most instances first, ties by name, capped; totals over every host that fits', () => {
+      const capacity = small(2);
+      expect(capacity.hosts.map((h) => [h.host, h.instances])).toEqual([['b', 64], ['a', 32]]);
+      expect([capacity.hostsChecked, capacity.hostsThatFit, capacity.totalInstances]).toEqual([6, 4, 64 + 32 + 32 + 16]);
+      expect(capacity.free).toEqual({ DISK_GB: 4000, MEMORY_MB: 4 * 97536, VCPU: (4 + 2 + 2 + 1) * 16 });
+      expect(small().hosts.map((h) => h.host)).toEqual(['b', 'a', 'c', 'd']);
+      expect(small(0).hosts).toEqual([]);
+    });
+
+    it('§4.7 §2.5 hosts that do not fit are counted per blocker, with examples by name', () => {
+      const capacity = small(2);
+      expect(capacity.blocked).toEqual({ VCPU: 1, 'trait:COMPUTE_STATUS_DISABLED': 1 });
+      expect(capacity.blockedExamples.map((h) => [h.host, h.instances, h.blockers.map((b) => b.message)])).toEqual([
+        ['full', 0, ['full: VCPU needs 1, 0 free.']],
+        ['off', 0, ['off has forbidden trait COMPUTE_STATUS_DISABLED.']],
+      ]);
+    });
   });
 });

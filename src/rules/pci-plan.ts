@@ -29,11 +29,11 @@ interface PlannedAlias {
   why: string;
 }
 
-function mostFree(classes: PciDeviceClass[]): PciDeviceClass | undefined {
+function mostFree(classes: readonly PciDeviceClass[]): PciDeviceClass | undefined {
   return [...classes].sort((a, b) => b.free - a.free || a.resourceClass.localeCompare(b.resourceClass))[0];
 }
 
-function notInPlacement(what: string, classes: PciDeviceClass[]): Finding {
+function notInPlacement(what: string, classes: readonly PciDeviceClass[]): Finding {
   return makeFinding('pci-device-not-in-placement', 'pci_passthrough:alias',
     `${what}: no nested Placement provider has such devices (classes: ${classes.map((c) => c.resourceClass).join(', ') || 'none'}).`,
     [{ source: 'placement', ref: 'PCI resource providers', value: classes.length }]);

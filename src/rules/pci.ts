@@ -51,10 +51,26 @@ function classify(resourceClass: string, traits: string[], device: KnownPciDevic
   return { deviceType: 'type-PCI', kind };
 }
 
-export function pciDeviceClasses(hosts: Host[]): PciDeviceClass[] {
+/** Per host list: the classes depend on the snapshot only, and every PCI answer needs them. */
+const deviceClasses = new WeakMap<readonly Host[], readonly PciDeviceClass[]>();
+
+export function pciDeviceClasses(hosts: readonly Host[]): readonly PciDeviceClass[] {
+  let classes = deviceClasses.get(hosts);
+  if (!classes) {
+    classes = computeDeviceClasses(hosts);
+    deviceClasses.set(hosts, classes);
+  }
+  return classes;
+}
+
+function computeDeviceClasses(hosts: readonly Host[]): PciDeviceClass[] {
   const byClass = new Map<string, PciProvider[]>();
-  for (const provider of hosts.flatMap((h) => h.pciProviders)) {
-    byClass.set(provider.resourceClass, [...(byClass.get(provider.resourceClass) ?? []), provider]);
+  for (const host of hosts) {
+    for (const provider of host.pciProviders) {
+      const same = byClass.get(provider.resourceClass);
+      if (same) same.push(provider);
+      else byClass.set(provider.resourceClass, [provider]);
+    }
   }
   return [...byClass.entries()]
     .map(([resourceClass, providers]): PciDeviceClass => {
@@ -128,7 +144,7 @@ function byFreeThenName(a: PciDeviceClass, b: PciDeviceClass): number {
  * `vf`/`sriov` ⇒ type-VF, `pf` ⇒ type-PF, `gpu` ⇒ GPUs, `nic` ⇒ NICs; a name with no hint maps only
  * when the cloud has exactly one PCI class. Several left ⇒ the one with the most free devices.
  */
-export function resolveAlias(name: string, classes: PciDeviceClass[], explicit: Record<string, string> | undefined): AliasResolution {
+export function resolveAlias(name: string, classes: readonly PciDeviceClass[], explicit: Record<string, string> | undefined): AliasResolution {
   const mapped = explicit?.[name];
   if (mapped !== undefined) {
     return { deviceClass: classes.find((c) => c.resourceClass === mapped) ?? null, resourceClass: mapped, findings: [] };

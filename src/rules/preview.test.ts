@@ -104,7 +104,9 @@ describe('placement query and candidate hosts on the lab', () => {
     { name: '§4.6 lab.pf', fl: LAB_FLAVORS.pf, hosts: ['lab-compute-1', 'lab-compute-2'] },
     { name: '§1.5 lab.pinned asks PCPU, which no lab host has', fl: LAB_FLAVORS.pinned, hosts: [] },
   ])('$name → $hosts', ({ fl, hosts }) => {
-    expect(preview(lab, input(fl), ctx({ pciInPlacement: true })).candidateHosts).toEqual(hosts);
+    const answer = preview(lab, input(fl), ctx({ pciInPlacement: true }));
+    expect(answer.candidateHosts).toEqual(hosts);
+    expect(answer.candidateHostCount).toBe(hosts.length);
   });
 
   it('§4.6 advise puts the preview of the advised configuration in the answer, on the query capacity used', () => {

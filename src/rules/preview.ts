@@ -1,6 +1,6 @@
 // What Nova and libvirt will actually produce for an image + flavor + vNIC type, and where Nova would fail
 // or silently ignore a setting (domain.md §1.1–§2.7, §4.6). Pure: the snapshot and declared host facts only.
-import { computeCapacity, type PciDemand } from './capacity.ts';
+import { candidateHosts, computeCapacity, type PciDemand } from './capacity.ts';
 import type { RuleContext } from './index.ts';
 import { expectedQueues } from './multiqueue.ts';
 import {
@@ -242,7 +242,11 @@ function previewImageChecks(scope: RuleScope, out: Outcome): void {
   }
 }
 
+/** Names of candidate hosts listed in a preview; the count is always complete (answers stay small at 15,000 hosts). */
+export const PREVIEW_CANDIDATE_NAMES = 50;
+
 /** The preview for a scope whose PCI devices are already resolved to Placement demands. */
+
 export function previewOf(scope: RuleScope & { flavor: Flavor }, vnicType: VnicType, pci: { demands: PciDemand[]; findings: Finding[] }, disks?: number): NovaPreview {
   const { facts, properties } = scope;
   const out = new Outcome();
@@ -268,13 +272,20 @@ export function previewOf(scope: RuleScope & { flavor: Flavor }, vnicType: VnicT
     out.fail('api', 'PciRequestAliasNotDefined', 'pci_passthrough:alias', `${finding.message} Unless [pci] alias on nova-api defines it, server create fails.`, 'domain.md §1.5, §2.7', finding.evidence);
   }
   const placement = placementQuery(scope.flavor, { properties }, { facts, pci: pci.demands });
-  const capacity = computeCapacity(scope.hosts, { query: placement, deviceTraits: [] });
-  const candidateHosts = capacity.hosts.filter((h) => h.instances > 0).map((h) => h.host);
-  if (candidateHosts.length === 0) {
-    out.fail('scheduler', 'NoValidHost', null, `No host satisfies the allocation_candidates query (${scope.hosts.length} host(s) checked): ${capacity.hosts.flatMap((h) => h.blockers.slice(0, 1).map((b) => b.message)).join(' ') || 'no hosts'}`,
+  const candidates = candidateHosts(scope.hosts, { query: placement, deviceTraits: [] });
+  if (candidates.length === 0) {
+    const capacity = computeCapacity(scope.hosts, { query: placement, deviceTraits: [], capacityHosts: 0 });
+    const why = Object.entries(capacity.blocked).map(([reason, hosts]) => `${reason} on ${hosts} host(s)`).join(', ');
+    const examples = capacity.blockedExamples.flatMap((h) => h.blockers.slice(0, 1).map((b) => b.message)).join(' ');
+    out.fail('scheduler', 'NoValidHost', null, `No host satisfies the allocation_candidates query (${scope.hosts.length} host(s) checked): ${why ? `blocked by ${why}. ${examples}` : 'no hosts'}`,
       'domain.md §4.7, §2.7', [{ source: 'placement', ref: 'GET /allocation_candidates', value: placement.query }]);
   }
-  return { vnicType, nic, storage, machineType, imagePrefilter, placement, candidateHosts, failures: out.failures, ignored: out.ignored };
+  return {
+    vnicType, nic, storage, machineType, imagePrefilter, placement,
+    candidateHostCount: candidates.length,
+    candidateHosts: candidates.slice(0, PREVIEW_CANDIDATE_NAMES),
+    failures: out.failures, ignored: out.ignored,
+  };
 }
 
 /** What Nova will do with this image, flavor and vNIC type (flavor PCI aliases resolved as in advise, §4.2). */

@@ -144,7 +144,7 @@ export interface HostFit {
   freePci: Record<string, number>;
   /** The same, provider by provider (domain.md §4.7: capacity = int((total − reserved) × ratio), free = capacity − used). */
   pciProviders?: PciProviderFree[];
-  /** Why it does not fit (or fits fewer): resource or trait, with numbers. Empty when it fits. */
+  /** Why it does not fit: resource or trait, with numbers. Empty when it fits. */
   blockers: Finding[];
 }
 
@@ -156,10 +156,25 @@ export interface PciProviderFree {
   free: number;
 }
 
+/**
+ * Where the request fits, summed over every host, with the hosts that fit most listed: per-host detail of all
+ * hosts would make the answer grow with the cloud (GET /v1/hosts and /v1/pci/capacity page through it).
+ */
 export interface Capacity {
-  hosts: HostFit[];
+  hostsChecked: number;
   hostsThatFit: number;
   totalInstances: number;
+  /** Free units of each resource class the request asks for, summed over the hosts that fit. */
+  free: Record<string, number>;
+  /** Hosts that fit, most instances first (then by name), at most `AdviceRequest.capacityHosts` of them. */
+  hosts: HostFit[];
+  /**
+   * Hosts that do not fit, per blocker: the resource class(es), `trait:<name>` or the image property whose device
+   * trait is missing (the blocker's `field`). A host with several blockers counts under each.
+   */
+  blocked: Record<string, number>;
+  /** The first few hosts (by name) that do not fit, with their blockers. */
+  blockedExamples: HostFit[];
 }
 
 export interface GuestIdentity {
@@ -230,6 +245,8 @@ export interface AdviceRequest {
    * cannot map (aliases live in nova.conf, no API shows them: domain.md §4.2).
    */
   aliasResourceClasses?: Record<string, string>;
+  /** How many of the hosts that fit the capacity lists (the rest are counted only). */
+  capacityHosts?: number;
 }
 
 export interface Advice {
@@ -335,7 +352,9 @@ export interface NovaPreview {
   /** `[scheduler] image_metadata_prefilter`: the traits the image properties compute, and whether Nova adds them. */
   imagePrefilter: { enabled: boolean; applied: boolean; traits: string[]; invalidTraits: string[]; reason: string; source: string };
   placement: PlacementQuery;
-  /** Hosts Placement would return for the query (and, for PCI without pci_in_placement, the PciPassthroughFilter keeps). */
+  /** How many hosts Placement would return for the query (and, for PCI without pci_in_placement, the PciPassthroughFilter keeps). */
+  candidateHostCount: number;
+  /** The first of those hosts by name (at most PREVIEW_CANDIDATE_NAMES). */
   candidateHosts: string[];
   failures: PreviewFailure[];
   ignored: PreviewIgnored[];

@@ -272,11 +272,28 @@ const SYNC_JOB_PATCH: { [K in keyof Required<SyncJobPatch>]: (param: string) => 
 
 // ---------------------------------------------------------------- the store
 
+/**
+ * Validation audit rows are written in batches: one INSERT per request would cost every validation a database
+ * round trip (and, embedded, a turn of the single session). A batch goes when it is full or after a short wait.
+ */
+const AUDIT_BATCH_MAX = 500;
+const AUDIT_FLUSH_MS = 250;
+
+interface QueuedValidation {
+  record: ValidationRecord;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
 export class PgSnapshotStore implements SnapshotStore {
   readonly #db: Database;
   readonly #log: StoreLog | undefined;
   /** Clouds being synced by this process; the embedded engine's stand-in for advisory locks. */
   readonly #localSyncLocks = new Set<string>();
+  /** Validation records waiting for the next batch INSERT. */
+  readonly #audit: QueuedValidation[] = [];
+  #auditTimer: NodeJS.Timeout | undefined;
+  #auditWrite: Promise<void> = Promise.resolve();
 
   constructor(db: Database, log?: StoreLog) {
     this.#db = db;
@@ -379,12 +396,40 @@ export class PgSnapshotStore implements SnapshotStore {
     return rows.map(toSummary);
   }
 
-  async recordValidation(record: ValidationRecord): Promise<void> {
-    await this.#db.pool.query(
-      `INSERT INTO validations (cloud, snapshot_id, image_ref, flavor_ref, verdict, finding_ids)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [record.cloud, record.snapshotId, record.imageRef, record.flavorRef, record.verdict, record.findingIds],
-    );
+  recordValidation(record: ValidationRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#audit.push({ record, resolve, reject });
+      if (this.#audit.length >= AUDIT_BATCH_MAX) void this.flushValidations();
+      else this.#auditTimer ??= setTimeout(() => void this.flushValidations(), AUDIT_FLUSH_MS).unref();
+    });
+  }
+
+  async flushValidations(): Promise<void> {
+    clearTimeout(this.#auditTimer);
+    this.#auditTimer = undefined;
+    // One batch at a time, in arrival order: a flush asked for while one runs waits for it, then takes the rest.
+    const previous = this.#auditWrite;
+    const write = previous.then(async () => {
+      while (this.#audit.length > 0) await this.#writeAudit(this.#audit.splice(0, AUDIT_BATCH_MAX));
+    });
+    this.#auditWrite = write;
+    await write;
+  }
+
+  async #writeAudit(batch: QueuedValidation[]): Promise<void> {
+    const columns = 6;
+    const values = batch.map((_q, i) => `(${Array.from({ length: columns }, (_c, j) => `$${i * columns + j + 1}`).join(', ')})`);
+    try {
+      await this.#db.pool.query(
+        `INSERT INTO validations (cloud, snapshot_id, image_ref, flavor_ref, verdict, finding_ids) VALUES ${values.join(', ')}`,
+        batch.flatMap(({ record: r }) => [r.cloud, r.snapshotId, r.imageRef, r.flavorRef, r.verdict, r.findingIds]),
+      );
+      for (const q of batch) q.resolve();
+    } catch (err) {
+      // The answers were given already; losing their audit rows is logged, not retried against a failing database.
+      this.#log?.error({ err, records: batch.length }, 'validation audit batch not written');
+      for (const q of batch) q.reject(err);
+    }
   }
 
   async createSyncJob(cloud: string): Promise<SyncJob> {
@@ -429,8 +474,9 @@ export class PgSnapshotStore implements SnapshotStore {
     await this.#db.pool.query('SELECT 1');
   }
 
-  close(): Promise<void> {
-    return this.#db.close();
+  async close(): Promise<void> {
+    await this.flushValidations();
+    await this.#db.close();
   }
 
   // ---------------------------------------------------------------- internals

@@ -63,7 +63,14 @@ export interface SnapshotStore {
   /** The newest complete snapshot of a cloud (any cloud when omitted), fully loaded, or null. */
   latestSnapshot(cloud?: string): Promise<CloudSnapshot | null>;
   listSnapshots(cloud?: string, limit?: number): Promise<SnapshotSummary[]>;
+  /**
+   * Queues a validation record for audit. Records are written in batches (one multi-row INSERT, at most
+   * ~250 ms after queuing); the promise settles when this record's batch is written or has failed (the
+   * failure is logged). Callers that must not wait for the database need not await it.
+   */
   recordValidation(record: ValidationRecord): Promise<void>;
+  /** Writes every queued validation record now; close() does it too, so nothing queued is lost on shutdown. */
+  flushValidations(): Promise<void>;
   createSyncJob(cloud: string): Promise<SyncJob>;
   /** Merges the given fields into the job. */
   updateSyncJob(id: string, patch: Partial<Omit<SyncJob, 'id' | 'cloud' | 'startedAt'>>): Promise<SyncJob>;

@@ -3,9 +3,10 @@
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SnapshotRegistry } from '../../src/inventory/registry.ts';
-import { createSyncService, runSync, type SyncProgressEvent } from '../../src/inventory/sync.ts';
+import { createSyncService, runSync, type RunSyncOptions, type SyncProgressEvent } from '../../src/inventory/sync.ts';
 import type { OpenStackError } from '../../src/openstack/errors.ts';
 import { openPostgresStore, type TestStore } from '../helpers/db.ts';
+import { capacityView } from './support/capacity.ts';
 import { FakeOpenStack } from './support/fake-openstack.ts';
 import { fakeClient } from './support/setup.ts';
 
@@ -34,6 +35,7 @@ describe('runSync', () => {
     const outcome = await runSync(client, t.store, { log, onProgress: (e) => events.push(e) });
     expect(outcome.status).toBe('succeeded');
     expect(outcome.counts).toEqual({ flavors: 4, images: 4, hosts: 2, pciProviders: 6 });
+    expect(outcome.placementRead).toEqual({ path: 'per-provider', walked: 8 }); // auto: 8 providers ≤ 2,000
     // token + nova version + 3 flavor pages + 3 image pages + placement version + list + 8 providers × 4
     expect(outcome.requestCount).toBe(1 + 1 + 3 + 3 + 1 + 1 + 32);
     expect(outcome.summary?.requestCount).toBe(outcome.requestCount);
@@ -49,18 +51,21 @@ describe('runSync', () => {
     expect(c1?.pciProviders.filter((p) => p.resourceClass === 'CUSTOM_PCI_NIC_VF').map((p) => p.used)).toEqual([1, 1]);
   });
 
-  const badDays: [string, () => void, string][] = [
+  const bulkCall = (r: { path: string }) => r.path.startsWith('/allocation_candidates');
+  const badDays: [string, () => void, string, RunSyncOptions['placementRead']?][] = [
     ['a timeout', () => fake.script((r) => (r.path.startsWith('/v2/images') ? { status: 200, body: {}, delayMs: 800 } : undefined)), 'upstream_timeout'],
     ['a marker gone between pages', () => fake.script((r) => (r.path.includes('marker=lab-pinned') ? fake.recorded('marker-gone', 'compute', 'GET') : undefined)), 'upstream_bad_request'],
     ['Placement refusing a non-admin', () => fake.script((r) => (r.path === '/resource_providers' ? fake.recorded('demo', 'placement', 'GET', '/resource_providers') : undefined)), 'upstream_forbidden'],
     ['a provider deleted during the walk (404)', () => fake.script((r) => (r.path.endsWith('/inventories') && r.path.includes('324518c4') ? { status: 404, body: { errors: [{ detail: 'No resource provider' }] } } : undefined)), 'upstream_not_found'],
     ['a 503 burst outlasting the retries', () => fake.script((r) => (r.path.endsWith('/traits') ? { status: 503, body: 'down' } : undefined)), 'upstream_unavailable'],
+    ['the bulk read refused (403)', () => fake.script((r) => (bulkCall(r) ? fake.recorded('demo', 'placement', 'GET', '/resource_providers') : undefined)), 'upstream_forbidden', 'bulk'],
+    ['the bulk read answering 503 past the retries', () => fake.script((r) => (bulkCall(r) ? { status: 503, body: 'down' } : undefined)), 'upstream_unavailable', 'bulk'],
   ];
 
-  it.each(badDays)('%s fails cleanly and keeps the last good snapshot', async (_name, script, code) => {
+  it.each(badDays)('%s fails cleanly and keeps the last good snapshot', async (_name, script, code, placementRead) => {
     const good = await goodSync();
     script();
-    const outcome = await runSync(fakeClient(fake, log, { timeoutMs: 300 }), t.store, { log });
+    const outcome = await runSync(fakeClient(fake, log, { timeoutMs: 300 }), t.store, { log, ...(placementRead && { placementRead }) });
     expect(outcome.status).toBe('failed');
     expect((outcome.error as OpenStackError).code).toBe(code);
     expect(outcome.summary?.status).toBe('failed');
@@ -68,6 +73,19 @@ describe('runSync', () => {
     expect((await t.store.latestSnapshot('fake'))?.id).toBe(good.summary?.id);
     const [latest] = await t.store.listSnapshots('fake', 1);
     expect(latest?.status).toBe('failed');
+  });
+
+  it('bulk: the same hosts as the per-provider sync, in 6 Placement calls instead of 33', async () => {
+    const exact = await goodSync();
+    const walked = (await t.store.latestSnapshot('fake'))!;
+    const outcome = await runSync(fakeClient(fake, log), t.store, { log, placementRead: 'bulk' });
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.placementRead).toEqual({ path: 'bulk', walked: 0 });
+    expect(outcome.counts).toEqual(exact.counts);
+    expect(outcome.requestCount).toBe(exact.requestCount - 33 + 6);
+    const bulk = (await t.store.latestSnapshot('fake'))!;
+    expect(bulk.id).toBe(outcome.summary?.id);
+    expect(capacityView(bulk)).toEqual(capacityView(walked));
   });
 
   it('a token expiring mid-sync costs one re-authentication and the sync succeeds', async () => {

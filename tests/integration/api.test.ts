@@ -140,6 +140,36 @@ describe.each(backends)('API on $name with the demo cloud', (backend) => {
     expect(res.body.guest.distro).toBe('centos');
   });
 
+  it('summarises capacity: the hosts that fit, capped by capacity_hosts, the others counted per blocker', async () => {
+    const flavor = { vcpus: 2, ram: 2048, disk: 20, extra_specs: {} };
+    const full = await post('/v1/recommendations', { image: UBUNTU, flavor });
+    expect(full.status).toBe(200);
+    const capacity = full.body.capacity;
+    expect(capacity.hostsThatFit).toBeGreaterThan(0);
+    expect(capacity.hosts).toHaveLength(Math.min(capacity.hostsThatFit, 20));
+    const instances = (capacity.hosts as { instances: number }[]).map((h) => h.instances);
+    expect(instances).toEqual([...instances].sort((a, b) => b - a));
+    expect(Object.keys(capacity.free).sort()).toEqual(['DISK_GB', 'MEMORY_MB', 'VCPU']);
+    expect(capacity.hostsChecked).toBeGreaterThanOrEqual(capacity.hostsThatFit + capacity.blockedExamples.length);
+
+    const one = await post('/v1/recommendations', { image: UBUNTU, flavor, capacity_hosts: 1 });
+    expect(one.body.capacity).toEqual({ ...capacity, hosts: capacity.hosts.slice(0, 1) });
+    expectProblem(await post('/v1/recommendations', { image: UBUNTU, capacity_hosts: 1001 }), 400, 'bad_request');
+  });
+
+  it('answers a repeated request from the cache: same advice, key order irrelevant, fresh snapshot age', async () => {
+    const body = { image: UBUNTU, flavor: { name: 'm1.small' }, workload: 'network-throughput' };
+    const first = await post('/v1/recommendations', body);
+    const again = await post('/v1/recommendations', { workload: 'network-throughput', flavor: { name: 'm1.small' }, image: UBUNTU });
+    expect(again.status).toBe(200);
+    const { snapshot: _a, ...advice } = first.body;
+    const { snapshot, ...cached } = again.body;
+    expect(cached).toEqual(advice);
+    expect(snapshot).toMatchObject({ id: first.body.snapshot.id, ageSeconds: expect.any(Number) });
+    const other = await post('/v1/recommendations', { ...body, workload: 'legacy-guest' });
+    expect(other.body).not.toEqual(again.body);
+  });
+
   describe('refuses bad input with 400 naming each field', () => {
     it.each([
       ['a property that is not a string', { image: { properties: { hw_vif_model: 42 } } }, ['image.properties.hw_vif_model']],
@@ -223,6 +253,8 @@ describe.each(backends)('API on $name with the demo cloud', (backend) => {
     });
 
     it.runIf(backend.name === 'PostgreSQL')('records each verdict for audit', async () => {
+      // The answers do not wait for the audit rows: they go in the store's next batch.
+      await ctx.store.flushValidations();
       const client = new pg.Client({ connectionString: ctx.settings.DATABASE_URL });
       await client.connect();
       try {
@@ -301,6 +333,32 @@ describe.each(backends)('API on $name with the demo cloud', (backend) => {
     const doc = await request(app.server).get('/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
     expect((await request(app.server).get('/docs/')).status).toBe(200);
+  });
+});
+
+describe('validation audit on shutdown (PostgreSQL)', () => {
+  it('writes every record queued before close', async () => {
+    const db = await createTestDatabase();
+    try {
+      const ctx = await openAppContext(loadSettings({ DATABASE_URL: db.url, AUTH_MODE: 'none', LOG_LEVEL: 'silent' }), silent);
+      const app = await started(depsOf(ctx));
+      const names = Array.from({ length: 7 }, (_v, i) => `shutdown-${i}`);
+      for (const name of names) {
+        expect((await request(app.server).post('/v1/validations').send({ properties: { os_distro: 'ubuntu22.04' }, name })).status).toBe(200);
+      }
+      await app.close();
+      await ctx.close();
+      const client = new pg.Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ image_ref: string }>("SELECT image_ref FROM validations WHERE image_ref LIKE 'shutdown-%' ORDER BY image_ref");
+        expect(rows.map((r) => r.image_ref)).toEqual(names);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await db.drop();
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type {
   Advice as RulesAdvice, GuestIdentity as RulesGuest, NovaPreview as RulesPreview, NovaStage, VnicType, WorkloadProfile,
 } from '../../rules/types.ts';
+import { DEFAULT_CAPACITY_HOSTS } from '../../rules/index.ts';
 import { CloudName, Evidence, Name, Finding, SnapshotRef, closedList, type Conforms } from './common.ts';
 import { FlavorRef } from './flavor.ts';
 import { ImageRef } from './image.ts';
@@ -30,6 +31,9 @@ export const VNIC_TYPES = closedList<VnicType>()([
   'accelerator-direct-physical',
   'remote-managed',
 ]);
+
+/** Listing every host that fits would make the answer grow with the cloud; GET /v1/hosts pages through them. */
+const MAX_CAPACITY_HOSTS = 1000;
 
 const DEVICE_TYPES = ['type-PCI', 'type-PF', 'type-VF'] as const;
 const hex4 = z.string().regex(/^[0-9a-fA-F]{4}$/, 'four hex digits');
@@ -64,6 +68,13 @@ export const RecommendationRequest = z
       .record(Name, z.string().regex(/^[A-Z0-9_]{1,255}$/, 'a Placement resource class'))
       .optional()
       .describe('[pci] alias name → resource class, for flavor aliases the advisor cannot map itself.'),
+    capacity_hosts: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_CAPACITY_HOSTS)
+      .default(DEFAULT_CAPACITY_HOSTS)
+      .describe('How many of the hosts that fit capacity.hosts lists (most instances first); the others are counted. Per-host detail of every host: GET /v1/hosts, /v1/pci/capacity.'),
     cloud: CloudName,
   })
   .meta({ id: 'RecommendationRequest' });
@@ -112,7 +123,17 @@ export const HostFit = z
   .meta({ id: 'HostFit' });
 
 export const Capacity = z
-  .object({ hosts: z.array(HostFit), hostsThatFit: z.number().int(), totalInstances: z.number().int() })
+  .object({
+    hostsChecked: z.number().int(),
+    hostsThatFit: z.number().int(),
+    totalInstances: z.number().int(),
+    free: z.record(z.string(), z.number()).describe('Free units of each resource class the request asks for, summed over the hosts that fit.'),
+    hosts: z.array(HostFit).describe('Hosts that fit, most instances first, at most capacity_hosts of them.'),
+    blocked: z
+      .record(z.string(), z.number().int())
+      .describe('Hosts that do not fit, per blocker (resource class, trait:<name>, or the image property whose trait is missing); a host with several blockers counts under each.'),
+    blockedExamples: z.array(HostFit).describe('The first few hosts (by name) that do not fit, with their blockers.'),
+  })
   .meta({ id: 'Capacity' });
 
 export const GuestIdentity = z
@@ -188,7 +209,8 @@ export const NovaPreview = z
       source: z.string(),
     }),
     placement: PlacementQuery,
-    candidateHosts: z.array(z.string()),
+    candidateHostCount: z.number().int(),
+    candidateHosts: z.array(z.string()).describe('The first candidate hosts by name (at most 50); candidateHostCount counts all.'),
     failures: z.array(
       z.object({
         stage: z.enum(STAGES),

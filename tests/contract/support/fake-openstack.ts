@@ -1,7 +1,8 @@
 // A local OpenStack on 127.0.0.1 (node:http, random port) that replays what the lab answered
-// (tests/fixtures/lab-zed.json) and lets a test script the bad days. All four services sit under one
-// origin with a path prefix each (/identity, /compute, /image, /placement), which also checks that
-// the client resolves Glance's relative `next` against an endpoint that has a path.
+// (tests/fixtures/lab-zed.json, support/lab-allocation-candidates.json) and lets a test script the bad
+// days. All four services sit under one origin with a path prefix each (/identity, /compute, /image,
+// /placement), which also checks that the client resolves Glance's relative `next` against an endpoint
+// that has a path.
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,7 +31,11 @@ export interface FakeReply {
 /** Returns a reply to override the replay, or undefined to let the recording answer. */
 export type Script = (req: FakeRequest) => FakeReply | undefined;
 
-const fixture = JSON.parse(readFileSync(new URL('../../fixtures/lab-zed.json', import.meta.url), 'utf8')) as LabFixture;
+const readFixture = (url: URL) => JSON.parse(readFileSync(url, 'utf8')) as LabFixture;
+const recorded = readFixture(new URL('../../fixtures/lab-zed.json', import.meta.url));
+// The bulk provider read's one call, recorded from the same lab state later (src/openstack/placement.ts).
+const bulk = readFixture(new URL('./lab-allocation-candidates.json', import.meta.url));
+const fixture: LabFixture = { ...recorded, exchanges: [...recorded.exchanges, ...bulk.exchanges] };
 
 /** Query parameters sorted, so `?limit=2&is_public=None` and `?is_public=None&limit=2` match. */
 function canonical(path: string): string {

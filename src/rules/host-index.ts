@@ -1,0 +1,92 @@
+// What every answer needs from the hosts and does not depend on the request, computed once per host list.
+// A snapshot is immutable and a sync makes a new one, so the index is keyed on the snapshot's `hosts` array
+// (WeakMap: it goes when the snapshot goes). Same hosts ⇒ same index, so the rules stay deterministic.
+import { inventoryCapacity, providerFree } from './pci.ts';
+import type { Host, Inventory, PciProviderFree } from './types.ts';
+
+/** A provider a request group can land on: the root or a nested PCI provider (§4.5). */
+export interface IndexedProvider {
+  name: string;
+  traits: ReadonlySet<string>;
+  inventories: Readonly<Record<string, Inventory>>;
+  /** max(0, capacity − used) per resource class (§4.7). */
+  free: Readonly<Record<string, number>>;
+}
+
+export interface IndexedHost {
+  host: Host;
+  traits: ReadonlySet<string>;
+  root: IndexedProvider;
+  /** Root and PCI providers. */
+  providers: readonly IndexedProvider[];
+  /** The providers holding each resource class. */
+  providersByClass: ReadonlyMap<string, readonly IndexedProvider[]>;
+  /** Free units per resource class over the whole tree. */
+  free: Readonly<Record<string, number>>;
+  freePci: Readonly<Record<string, number>>;
+  pciProviders: readonly PciProviderFree[];
+  /** Whether the host reports any trait with this prefix (a trait family, §2.6); filled on first ask. */
+  reportsFamily(prefix: string): boolean;
+}
+
+export interface HostIndex {
+  /** In the snapshot's order. */
+  hosts: readonly IndexedHost[];
+  /** Sorted by name, the order answers list hosts in. */
+  byName: readonly IndexedHost[];
+  /** Every trait some root provider reports. */
+  traits: ReadonlySet<string>;
+}
+
+function indexProvider(name: string, traits: string[], inventories: Record<string, Inventory>, usages: Record<string, number>): IndexedProvider {
+  const free: Record<string, number> = {};
+  for (const [rc, inventory] of Object.entries(inventories)) free[rc] = Math.max(0, inventoryCapacity(inventory) - (usages[rc] ?? 0));
+  return { name, traits: new Set(traits), inventories, free };
+}
+
+function indexHost(host: Host): IndexedHost {
+  const root = indexProvider(host.name, host.traits, host.inventories, host.usages);
+  const pci = host.pciProviders.map((p) => indexProvider(p.name, p.traits, { [p.resourceClass]: p.inventory }, { [p.resourceClass]: p.used }));
+  const providers = [root, ...pci];
+  const providersByClass = new Map<string, IndexedProvider[]>();
+  const free: Record<string, number> = {};
+  for (const provider of providers) {
+    for (const [rc, units] of Object.entries(provider.free)) {
+      providersByClass.set(rc, [...(providersByClass.get(rc) ?? []), provider]);
+      free[rc] = (free[rc] ?? 0) + units;
+    }
+  }
+  const pciProviders: PciProviderFree[] = host.pciProviders.map((p) => ({
+    provider: p.name, resourceClass: p.resourceClass, capacity: inventoryCapacity(p.inventory), used: p.used, free: providerFree(p),
+  }));
+  const freePci: Record<string, number> = {};
+  for (const p of pciProviders) freePci[p.resourceClass] = (freePci[p.resourceClass] ?? 0) + p.free;
+  const families = new Map<string, boolean>();
+  return {
+    host, traits: root.traits, root, providers, providersByClass, free, freePci, pciProviders,
+    reportsFamily(prefix) {
+      let reports = families.get(prefix);
+      if (reports === undefined) {
+        reports = host.traits.some((t) => t.startsWith(prefix));
+        families.set(prefix, reports);
+      }
+      return reports;
+    },
+  };
+}
+
+const indexes = new WeakMap<readonly Host[], HostIndex>();
+
+export function hostIndex(hosts: readonly Host[]): HostIndex {
+  let index = indexes.get(hosts);
+  if (!index) {
+    const indexed = hosts.map(indexHost);
+    index = {
+      hosts: indexed,
+      byName: [...indexed].sort((a, b) => a.host.name.localeCompare(b.host.name)),
+      traits: new Set(hosts.flatMap((h) => h.traits)),
+    };
+    indexes.set(hosts, index);
+  }
+  return index;
+}
