@@ -53,6 +53,9 @@ function checkBusProperty(scope: RuleScope, field: 'hw_disk_bus' | 'hw_cdrom_bus
 }
 
 /** Checks hw_disk_bus, hw_cdrom_bus, hw_floppy_bus and hw_scsi_model as they are (validate path). */
+/** Buses QEMU emulates in full; a guest with virtio-blk gains nothing from them (domain.md §2.3, §8). */
+const EMULATED_DISK_BUSES: ReadonlySet<string> = new Set(['ide', 'sata', 'usb']);
+
 export function checkDisk(scope: RuleScope): Finding[] {
   const { guest, properties } = scope;
   const findings = [
@@ -84,6 +87,11 @@ export function checkDisk(scope: RuleScope): Finding[] {
     findings.push(makeFinding('implicit-disk-bus-unsupported-by-guest', 'hw_disk_bus',
       `hw_disk_bus is unset, so Nova boots the disk on virtio (with or without libosinfo), but ${label} has no virtio-blk driver: it cannot boot.`,
       guest.identity.evidence));
+  }
+  if (bus !== null && EMULATED_DISK_BUSES.has(bus) && guest.identity.virtio.blk) {
+    findings.push(makeFinding('disk-bus-emulated-for-virtio-guest', 'hw_disk_bus',
+      `hw_disk_bus=${bus} is an emulated bus, but ${label} has a virtio-blk driver: virtio (or virtio-scsi) is faster.`,
+      [imageEvidence('hw_disk_bus', bus), ...guest.identity.evidence]));
   }
   if (bus === 'virtio' && !guest.identity.virtio.blk) {
     findings.push(makeFinding('guest-lacks-virtio-driver', 'hw_disk_bus',

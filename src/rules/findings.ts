@@ -89,6 +89,18 @@ export const FINDINGS = [
     source: 'domain.md §3.2, §3.3, §3.4, §8',
   },
   {
+    id: 'vif-model-emulated-for-virtio-guest', severity: 'warning',
+    trigger: 'hw_vif_model is an emulated NIC (e1000, e1000e, rtl8139, ne2k_pci, pcnet, igb) while the guest has a virtio-net driver.',
+    remedy: 'Set hw_vif_model=virtio: paravirtual, faster, and the only model with vhost-net and multiqueue.',
+    source: 'domain.md §2.1, §2.2, §3.2, §8',
+  },
+  {
+    id: 'disk-bus-emulated-for-virtio-guest', severity: 'warning',
+    trigger: 'hw_disk_bus is an emulated bus (ide, sata, usb) while the guest has a virtio-blk driver.',
+    remedy: 'Set hw_disk_bus=virtio (or scsi with hw_scsi_model=virtio-scsi for many disks or discard).',
+    source: 'domain.md §2.3, §3.2, §8',
+  },
+  {
     id: 'implicit-disk-bus-unsupported-by-guest', severity: 'error',
     trigger: 'hw_disk_bus unset: Nova defaults to virtio on kvm/qemu, which this guest cannot boot from.',
     remedy: 'Set hw_disk_bus explicitly (sata on q35, ide on pc).',

@@ -149,3 +149,22 @@ describe('disk bus', () => {
     expect(result.findings.map((f) => f.id)).toEqual(['os-distro-not-short-id']);
   });
 });
+
+describe('emulated devices on a guest that has virtio drivers (performs badly)', () => {
+  it.each<{ name: string; props: Record<string, string>; id: string; raised: boolean }>([
+    { name: '§2.1 §8 Ubuntu 22.04 with e1000 → warned', props: { os_distro: 'ubuntu', os_version: '22.04', hw_vif_model: 'e1000' }, id: 'vif-model-emulated-for-virtio-guest', raised: true },
+    { name: '§2.1 §8 RHEL 9 with e1000e → warned', props: { os_distro: 'rhel', os_version: '9.2', hw_vif_model: 'e1000e' }, id: 'vif-model-emulated-for-virtio-guest', raised: true },
+    { name: '§3.2 RHEL 5.0 (no virtio-net) with e1000 → not warned', props: { os_distro: 'rhel', os_version: '5.0', hw_vif_model: 'e1000' }, id: 'vif-model-emulated-for-virtio-guest', raised: false },
+    { name: '§3.1 Windows 2022 without virtio-win, e1000e → not warned', props: { ...WIN2022, hw_vif_model: 'e1000e' }, id: 'vif-model-emulated-for-virtio-guest', raised: false },
+    { name: '§3.1 Windows 2022 with virtio-win, e1000e → warned', props: { ...WIN2022, os_virtio_drivers: 'true', hw_vif_model: 'e1000e' }, id: 'vif-model-emulated-for-virtio-guest', raised: true },
+    { name: '§8 Ubuntu 22.04 with virtio → not warned', props: { os_distro: 'ubuntu', os_version: '22.04', hw_vif_model: 'virtio' }, id: 'vif-model-emulated-for-virtio-guest', raised: false },
+    { name: '§2.3 §8 Debian 12 on sata → warned', props: { os_distro: 'debian', os_version: '12', hw_disk_bus: 'sata' }, id: 'disk-bus-emulated-for-virtio-guest', raised: true },
+    { name: '§2.3 §8 CentOS 6 on ide → warned', props: { os_distro: 'centos', os_version: '6', hw_disk_bus: 'ide' }, id: 'disk-bus-emulated-for-virtio-guest', raised: true },
+    { name: '§3.1 Windows 2022 without virtio-win on sata → not warned', props: { ...WIN2022, hw_disk_bus: 'sata' }, id: 'disk-bus-emulated-for-virtio-guest', raised: false },
+    { name: '§2.3 Ubuntu 22.04 on scsi + virtio-scsi → not warned', props: { os_distro: 'ubuntu', os_version: '22.04', hw_disk_bus: 'scsi', hw_scsi_model: 'virtio-scsi' }, id: 'disk-bus-emulated-for-virtio-guest', raised: false },
+  ])('$name', ({ props, id, raised }) => {
+    const result = validate(lab, { properties: props, flavor: null }, ctx());
+    expect(result.findings.some((f) => f.id === id)).toBe(raised);
+    if (raised) expect(result.verdict).not.toBe('pass');
+  });
+});

@@ -19,6 +19,9 @@ function implicitNicChoice(scope: RuleScope): string {
 }
 
 /** Checks the image's hw_vif_model as it is (validate path). */
+/** NIC models QEMU emulates in full; a guest with virtio-net gains nothing from them (domain.md §2.1, §8). */
+const EMULATED_VIF_MODELS: ReadonlySet<string> = new Set(['e1000', 'e1000e', 'rtl8139', 'ne2k_pci', 'pcnet', 'igb']);
+
 export function checkNic(scope: RuleScope): Finding[] {
   const raw = scope.properties['hw_vif_model'];
   const findings: Finding[] = [];
@@ -56,6 +59,11 @@ export function checkNic(scope: RuleScope): Finding[] {
     findings.push(makeFinding('guest-lacks-virtio-driver', 'hw_vif_model',
       `hw_vif_model=virtio but ${guestLabel(guest)} has no virtio-net driver: the guest gets no network.`,
       guest.identity.evidence));
+  }
+  if (EMULATED_VIF_MODELS.has(model) && guest.family && guest.identity.virtio.net) {
+    findings.push(makeFinding('vif-model-emulated-for-virtio-guest', 'hw_vif_model',
+      `hw_vif_model=${model} is an emulated NIC, but ${guestLabel(guest)} has a virtio-net driver: virtio is faster and the only model with vhost-net and multiqueue.`,
+      [imageEvidence('hw_vif_model', raw), ...guest.identity.evidence]));
   }
   if (facts.ovsDpdk && model !== 'virtio') {
     findings.push(makeFinding('vhost-user-needs-virtio', 'hw_vif_model',
