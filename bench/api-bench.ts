@@ -22,7 +22,7 @@ import {
   DEFAULT_ADMIN_DATABASE_URL, createScratchDatabase, finishReport, formatCount, formatMiB, formatMs, intFlag,
   newReport, processMemory, sampleRss, startChild, type BenchReport,
 } from './common.ts';
-import { DEFAULT_OPTIONS, generateSyntheticCloud, type SyntheticCloudOptions } from './synthetic-cloud.ts';
+import { DEFAULT_OPTIONS, generateSyntheticCloud, type SyntheticCloudOptions, SYNTHETIC_CLOUD_FLAGS } from './synthetic-cloud.ts';
 
 const TARGET = { recommendP99Ms: 5, recommendRps: 5000, coldStartMs: 10_000 } as const;
 const READY_TIMEOUT_MS = 120_000;
@@ -160,10 +160,7 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      hosts: { type: 'string' },
-      flavors: { type: 'string' },
-      images: { type: 'string' },
-      seed: { type: 'string' },
+      ...SYNTHETIC_CLOUD_FLAGS,
       duration: { type: 'string' },
       connections: { type: 'string' },
       'admin-url': { type: 'string' },

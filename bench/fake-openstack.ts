@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import type { GlanceImage, NovaFlavor, PlacementProvider } from '../src/openstack/schemas.ts';
 import { RawCloud } from '../src/openstack/schemas.ts';
 import { intFlag } from './common.ts';
-import { DEFAULT_OPTIONS, generateSyntheticCloud } from './synthetic-cloud.ts';
+import { DEFAULT_OPTIONS, generateSyntheticCloud, SYNTHETIC_CLOUD_FLAGS } from './synthetic-cloud.ts';
 
 export interface FakeCredentials {
   username: string;
@@ -672,10 +672,7 @@ export interface FakeReadyEvent {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      hosts: { type: 'string' },
-      flavors: { type: 'string' },
-      images: { type: 'string' },
-      seed: { type: 'string' },
+      ...SYNTHETIC_CLOUD_FLAGS,
       file: { type: 'string' },
       port: { type: 'string' },
       'latency-ms': { type: 'string' },

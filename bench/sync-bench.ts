@@ -26,7 +26,7 @@ import {
   processMemory, startTsChild, type BenchReport,
 } from './common.ts';
 import { cloudsYaml, type FakeReadyEvent, type FakeStats } from './fake-openstack.ts';
-import { DEFAULT_OPTIONS } from './synthetic-cloud.ts';
+import { DEFAULT_OPTIONS, SYNTHETIC_CLOUD_FLAGS } from './synthetic-cloud.ts';
 
 const GiB = 1024 ** 3;
 const TARGET = { wallMs: 5 * 60_000, concurrency: 16, peakRss: 1.5 * GiB } as const;
@@ -86,10 +86,7 @@ export async function syncBench(argv: string[]): Promise<{ report: BenchReport; 
   const { values } = parseArgs({
     args: argv,
     options: {
-      hosts: { type: 'string' },
-      flavors: { type: 'string' },
-      images: { type: 'string' },
-      seed: { type: 'string' },
+      ...SYNTHETIC_CLOUD_FLAGS,
       'latency-ms': { type: 'string' },
       concurrency: { type: 'string' },
       'admin-url': { type: 'string' },

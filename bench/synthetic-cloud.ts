@@ -454,13 +454,18 @@ export function writeRawCloud(raw: RawCloud, path: string): void {
   closeSync(fd);
 }
 
+/** The command-line flags that size and seed a synthetic cloud, shared by every bench that generates one. */
+export const SYNTHETIC_CLOUD_FLAGS = {
+  hosts: { type: 'string' },
+  flavors: { type: 'string' },
+  images: { type: 'string' },
+  seed: { type: 'string' },
+} as const;
+
 function main(): void {
   const { values } = parseArgs({
     options: {
-      hosts: { type: 'string' },
-      flavors: { type: 'string' },
-      images: { type: 'string' },
-      seed: { type: 'string' },
+      ...SYNTHETIC_CLOUD_FLAGS,
       out: { type: 'string' },
     },
   });
