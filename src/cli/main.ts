@@ -231,6 +231,12 @@ function exitCodeOf(err: unknown): number {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // A reader that stops early (`| head`) closes the pipe: end quietly with the verdict's exit code, as
+  // other command-line tools do, instead of crashing on EPIPE.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? EXIT.ok);
+  });
   try {
     await program().parseAsync(argv);
   } catch (err) {
