@@ -1,36 +1,25 @@
 // POST /v1/pci/config-checks end to end: buildApp() on the real start-up wiring (migrations, demo cloud)
 // against a fresh database on the real PostgreSQL, requests through supertest (domain.md §4).
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.ts';
-import { openAppContext, type AppContext } from '../../src/app-context.ts';
-import { loadSettings } from '../../src/config/index.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { openDemoApp, type DemoApp } from '../helpers/demo-app.ts';
 
 const X710_VF_SPEC = '{"vendor_id": "8086", "product_id": "154c", "traits": "HW_NIC_SRIOV"}';
 const X710_PF_SPEC = '{"vendor_id": "8086", "product_id": "1572", "address": "*:3b:00.1"}';
 const X710_VF_ALIAS = '{"name": "x710-vf", "vendor_id": "8086", "product_id": "154c", "device_type": "type-VF"}';
 
 describe('POST /v1/pci/config-checks on PostgreSQL with the demo cloud', () => {
-  let db: TestDatabase;
-  let ctx: AppContext;
+  let demo: DemoApp;
   let app: FastifyInstance;
   const post = (body: unknown) => request(app.server).post('/v1/pci/config-checks').send(body as object);
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ctx = await openAppContext(loadSettings({ DATABASE_URL: db.url, AUTH_MODE: 'none', LOG_LEVEL: 'silent' }), pino({ level: 'silent' }));
-    app = await buildApp({ settings: ctx.settings, store: ctx.store, registry: ctx.registry, ruleContext: ctx.ruleContext });
-    await app.ready();
+    demo = await openDemoApp();
+    app = demo.app;
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await ctx?.close();
-    await db?.drop();
-  });
+  afterAll(() => demo?.close());
 
   it('§4.5 models the specs in Placement and names the demo providers they match', async () => {
     const res = await post({ device_spec: [X710_VF_SPEC], alias: [X710_VF_ALIAS] });

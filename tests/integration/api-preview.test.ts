@@ -1,33 +1,21 @@
 // POST /v1/previews and the preview inside POST /v1/recommendations, end to end: buildApp() on the real
 // start-up wiring (demo cloud, real PostgreSQL), requests through supertest.
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.ts';
-import { openAppContext, type AppContext } from '../../src/app-context.ts';
-import { loadSettings } from '../../src/config/index.ts';
-import { createTestDatabase } from '../helpers/db.ts';
+import { openDemoApp, type DemoApp } from '../helpers/demo-app.ts';
 
 describe('previews API on PostgreSQL with the demo cloud', () => {
-  let ctx: AppContext;
+  let demo: DemoApp;
   let app: FastifyInstance;
-  let drop: () => Promise<void>;
   const post = (url: string, body: unknown) => request(app.server).post(url).send(body as object);
 
   beforeAll(async () => {
-    const db = await createTestDatabase();
-    drop = db.drop;
-    ctx = await openAppContext(loadSettings({ DATABASE_URL: db.url, AUTH_MODE: 'none', LOG_LEVEL: 'silent' }), pino({ level: 'silent' }));
-    app = await buildApp({ settings: ctx.settings, store: ctx.store, registry: ctx.registry, ruleContext: ctx.ruleContext });
-    await app.ready();
+    demo = await openDemoApp();
+    app = demo.app;
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await ctx?.close();
-    await drop?.();
-  });
+  afterAll(() => demo?.close());
 
   it('§2.1 §2.2 §4.6 previews a named image + flavor: NIC, storage, query, hosts', async () => {
     const res = await post('/v1/previews', { image: { name: 'ubuntu-24.04' }, flavor: { name: 'c2.large.mq' } });

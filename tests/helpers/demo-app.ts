@@ -1,0 +1,29 @@
+// The API on its real start-up wiring (migrations, demo cloud, rule context) over a fresh PostgreSQL
+// database, not listening: what the route suites share.
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { buildApp } from '../../src/api/app.ts';
+import { openAppContext } from '../../src/app-context.ts';
+import { loadSettings } from '../../src/config/index.ts';
+import { createTestDatabase } from './db.ts';
+
+export interface DemoApp {
+  app: FastifyInstance;
+  /** Closes the app, the store and drops the database. */
+  close(): Promise<void>;
+}
+
+export async function openDemoApp(): Promise<DemoApp> {
+  const db = await createTestDatabase();
+  const ctx = await openAppContext(loadSettings({ DATABASE_URL: db.url, AUTH_MODE: 'none', LOG_LEVEL: 'silent' }), pino({ level: 'silent' }));
+  const app = await buildApp({ settings: ctx.settings, store: ctx.store, registry: ctx.registry, ruleContext: ctx.ruleContext });
+  await app.ready();
+  return {
+    app,
+    close: async () => {
+      await app.close();
+      await ctx.close();
+      await db.drop();
+    },
+  };
+}
