@@ -1,7 +1,8 @@
 // Side by side with Placement (issue 5): loads the lab's real Placement (../shared/openstack-lab) with a few
 // hundred synthetic hosts and their PCI providers through its API, reads them back with the real client as a
-// sync would, then for the same flavors compares our capacity answer (advise() → capacity.hosts[].instances)
-// with Placement's GET /allocation_candidates: the same hosts, and the time of each, as a ratio.
+// sync would, then for the same flavors translates each into the query Nova sends (src/rules placementQuery),
+// and compares the hosts our capacity answer (computeCapacity) says fit with those Placement's
+// GET /allocation_candidates returns for exactly that query: the same hosts, and the time of each, as a ratio.
 //   npx tsx bench/placement-compare.ts [--hosts 300] [--flavors 42] [--seed 1] [--max-pci-groups 2]
 //       [--cloud lab-admin] [--clouds-yaml /var/lib/openstack-lab/clouds.yaml] [--keep] [--json FILE]
 // The providers it creates are named `bench-…` and removed with their allocations at the end (and at the
@@ -17,10 +18,11 @@ import { normaliseCloud, normaliseFlavor } from '../src/inventory/normalise.ts';
 import { createClient, type OpenStackClient } from '../src/openstack/client.ts';
 import { loadCloudConfigs } from '../src/openstack/config.ts';
 import type { RawCloud } from '../src/openstack/schemas.ts';
-import { flavorResources } from '../src/rules/capacity.ts';
-import { advise, defaultRuleContext } from '../src/rules/index.ts';
-import { storageBusTrait, vifModelTrait } from '../src/rules/nova.ts';
-import type { Advice, CloudSnapshot, Flavor, Image } from '../src/rules/types.ts';
+import { computeCapacity, type CapacityRequest, type PciDemand } from '../src/rules/capacity.ts';
+import { hostIndex } from '../src/rules/host-index.ts';
+import { parseAliasSpec } from '../src/rules/pci.ts';
+import { placementQuery, type PlacementQueryContext } from '../src/rules/placement-query.ts';
+import type { Flavor, Host, Image } from '../src/rules/types.ts';
 import { finishReport, formatCount, formatMs, intFlag, newReport, type BenchReport } from './common.ts';
 import { ALIAS_RESOURCE_CLASSES, generateSyntheticCloud } from './synthetic-cloud.ts';
 
@@ -33,10 +35,19 @@ const OUR_REPEATS = 15;
 const LAB_CLOUDS_YAML = '/var/lib/openstack-lab/clouds.yaml';
 
 /** The guest every compared request uses: virtio NIC and disk, so the device traits are the common ones. */
-const IMAGE: Image = {
-  id: 'bench-image', name: 'bench-ubuntu-22.04', status: 'active', visibility: 'public', diskFormat: 'qcow2',
-  minDiskGb: 0, minRamMb: 0, properties: { os_distro: 'ubuntu', os_version: '22.04', hw_vif_model: 'virtio', hw_disk_bus: 'virtio' },
-};
+const IMAGE: Pick<Image, 'properties'> = { properties: { hw_vif_model: 'virtio', hw_disk_bus: 'virtio' } };
+/**
+ * pci_in_placement, so each PCI device is a request group Placement itself checks (as the lab acceptance test
+ * does); the image prefilter, so the NIC model and disk bus are root traits of the query too, and our side
+ * needs no device traits beyond it.
+ */
+const FACTS: PlacementQueryContext['facts'] = { imageMetadataPrefilter: true, pciInPlacement: true };
+/**
+ * Nova's limit (1000) would cut a flavor with two VF groups to part of its hosts (8,826 candidates at 300 hosts);
+ * the comparison is of every host that fits. Placement builds every candidate and only then slices the list
+ * (research_context.py limit_results), so a limit no answer reaches costs it nothing.
+ */
+const CANDIDATE_LIMIT = Number.MAX_SAFE_INTEGER;
 
 class PlacementError extends Error {
   constructor(
@@ -206,45 +217,27 @@ interface Comparison {
 }
 
 /**
- * The allocation-candidates query Nova would send for the advised configuration (domain.md §4.6): the
- * flavor's resources unsuffixed, each PCI device its own group of 1, the root's required and forbidden traits
- * (flavor and image `trait:`, compute_status_filter's COMPUTE_STATUS_DISABLED, packed_virtqueue_filter's
- * COMPUTE_NET_VIRTIO_PACKED, the advised NIC model and disk bus).
+ * The flavor's devices, through the `[pci] alias` table nova.conf would hold for the synthetic cloud. Its
+ * aliases name vendor and product (Nova's default CUSTOM_PCI_<V>_<P> class), so they carry no traits.
  */
-function placementQuery(flavor: Flavor, advice: Advice): { query: URLSearchParams; groups: number } {
-  const advised: Flavor = { ...flavor, extraSpecs: { ...flavor.extraSpecs, ...Object.fromEntries(advice.flavorExtraSpecs.map((r) => [r.key, r.value])) } };
-  const query = new URLSearchParams();
-  query.set('resources', Object.entries(flavorResources(advised)).map(([rc, n]) => `${rc}:${n}`).join(','));
-  const required = new Set(['!COMPUTE_STATUS_DISABLED']);
-  for (const [key, value] of Object.entries(advised.extraSpecs)) {
-    const trait = /^trait:(.+)$/.exec(key)?.[1];
-    if (trait) required.add(value === 'forbidden' ? `!${trait}` : trait);
-  }
-  const device = (key: string): string | undefined => advice.imageProperties.find((r) => r.key === key)?.value ?? IMAGE.properties[key];
-  // Nova's packed_virtqueue_filter (always on) turns a packed-ring request into a required trait (§2.2).
-  const packed = advised.extraSpecs['hw:virtio_packed_ring'] ?? device('hw_virtio_packed_ring');
-  if (packed !== undefined && ['1', 't', 'true', 'on', 'y', 'yes'].includes(packed.toLowerCase())) required.add('COMPUTE_NET_VIRTIO_PACKED');
-  const vif = device('hw_vif_model');
-  if (vif) required.add(vifModelTrait(vif));
-  required.add(storageBusTrait(device('hw_disk_bus') ?? 'virtio'));
-  // root_required (≥ 1.35), as Nova sends compute_status_filter's trait: these are root-provider traits, which
-  // is what our engine checks; and Zed's Placement answers 500 on PostgreSQL to a forbidden trait in the
-  // unsuffixed `required` once nested providers exist (research_context.py passes trait names as ids).
-  query.set('root_required', [...required].join(','));
-  // The devices come from the advised pci_passthrough:alias, through the [pci] alias table nova-api would have.
-  let groups = 0;
-  for (const entry of (advised.extraSpecs['pci_passthrough:alias'] ?? '').split(',').filter((e) => e.trim() !== '')) {
-    const [name = '', count = '0'] = entry.trim().split(':');
-    const alias = advice.pciAliases.find((a) => a.alias.name === name)?.alias;
-    const rc = ALIAS_RESOURCE_CLASSES[name] ?? alias?.resource_class ?? `CUSTOM_PCI_${alias?.vendor_id}_${alias?.product_id}`.toUpperCase();
-    for (let i = 0; i < Number(count); i++) {
-      groups++;
-      query.set(`resources${groups}`, `${rc}:1`);
-      if (alias?.traits) query.set(`required${groups}`, alias.traits);
-    }
-  }
-  if (groups > 0) query.set('group_policy', advised.extraSpecs['group_policy'] === 'isolate' ? 'isolate' : 'none');
-  return { query, groups };
+function pciDemands(flavor: Flavor): PciDemand[] {
+  return (parseAliasSpec(flavor.extraSpecs['pci_passthrough:alias'] ?? '') ?? []).map(({ name, count }) => {
+    const resourceClass = ALIAS_RESOURCE_CLASSES[name];
+    if (!resourceClass) throw new Error(`flavor ${flavor.name}: PCI alias ${name} is not in the synthetic cloud's alias table`);
+    return { resourceClass, count, requiredTraits: [] };
+  });
+}
+
+/**
+ * computeCapacity keeps its scan per host list and request, so repeats on one list would time cache hits: each
+ * repeat gets its own copy of the list, with its host index built beforehand, as a synced snapshot has it.
+ */
+function hostListsToTime(hosts: readonly Host[]): (readonly Host[])[] {
+  return Array.from({ length: OUR_REPEATS }, () => {
+    const copy = [...hosts];
+    hostIndex(copy);
+    return copy;
+  });
 }
 
 function median(values: number[]): number {
@@ -252,28 +245,25 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
-async function compare(placement: PlacementWriter, snapshot: CloudSnapshot, flavor: Flavor, maxGroups: number): Promise<Comparison | null> {
-  const ctx = defaultRuleContext();
-  // capacityHosts above the host count: the comparison needs every fitting host, not the answer's default top 20.
-  const request = {
-    image: IMAGE, flavor, workload: 'general' as const, vnicType: 'normal' as const,
-    aliasResourceClasses: { ...ALIAS_RESOURCE_CLASSES }, capacityHosts: snapshot.hosts.length,
-  };
-  const times: number[] = [];
-  let advice: Advice | null = null;
-  for (let i = 0; i < OUR_REPEATS; i++) {
-    const started = performance.now();
-    advice = advise(snapshot, request, ctx);
-    times.push(performance.now() - started);
-  }
-  const { query, groups } = placementQuery(flavor, advice!);
+async function compare(placement: PlacementWriter, hostLists: (readonly Host[])[], flavor: Flavor, maxGroups: number): Promise<Comparison | null> {
+  const hosts = hostLists[0]!;
+  const query = placementQuery(flavor, IMAGE, { facts: FACTS, pci: pciDemands(flavor), limit: CANDIDATE_LIMIT });
+  // The numbered groups are the PCI devices: the synthetic flavors have no resourcesN: extra specs.
+  const groups = query.groups.filter((g) => g.suffix !== '').length;
   if (groups > maxGroups) return null;
-  const ours = new Set((advice!.capacity?.hosts ?? []).filter((h) => h.instances > 0).map((h) => h.uuid));
+  // capacityHosts = the host count: the comparison needs every fitting host, not the answer's default top 20.
+  const request: CapacityRequest = { query, deviceTraits: [], capacityHosts: hosts.length };
+  const runs = hostLists.map((list) => {
+    const started = performance.now();
+    const capacity = computeCapacity(list, request);
+    return { capacity, ms: performance.now() - started };
+  });
+  const ours = new Set(runs[0]!.capacity.hosts.map((h) => h.uuid));
   type Candidates = { allocation_requests: { allocations: Record<string, unknown> }[]; provider_summaries: Record<string, { root_provider_uuid: string }> };
   let answer: { data: Candidates; ms: number };
   const asked = performance.now();
   try {
-    answer = await placement.call<Candidates>('GET', `/allocation_candidates?${query}`);
+    answer = await placement.call<Candidates>('GET', `/allocation_candidates?${query.query}`);
   } catch (err) {
     // A trait or resource class this Placement has never heard of is a 400; Nova then finds no host.
     if (!(err instanceof PlacementError && err.status === 400 && /No such (trait|resource class)/.test(err.body))) throw err;
@@ -281,11 +271,13 @@ async function compare(placement: PlacementWriter, snapshot: CloudSnapshot, flav
   }
   const { data, ms } = answer;
   const theirs = new Set(data.allocation_requests.flatMap((r) => Object.keys(r.allocations).map((uuid) => data.provider_summaries[uuid]?.root_provider_uuid ?? uuid)));
-  const disagreement = (advice!.capacity?.hosts ?? []).find((h) => theirs.has(h.uuid) && !ours.has(h.uuid))?.blockers[0]?.message;
+  // The answer lists blockers for a few hosts only: a refused host Placement offers is asked about alone.
+  const refused = hosts.find((h) => theirs.has(h.uuid) && !ours.has(h.uuid));
+  const disagreement = refused && computeCapacity([refused], request).blockedExamples[0]?.blockers[0]?.message;
   return {
     flavor: flavor.name, pciGroups: groups, ...(disagreement !== undefined && { disagreement }), ours: ours.size, placement: theirs.size,
     onlyOurs: [...ours].filter((u) => !theirs.has(u)).length, onlyPlacement: [...theirs].filter((u) => !ours.has(u)).length,
-    ourMs: median(times), placementMs: ms, candidates: data.allocation_requests.length,
+    ourMs: median(runs.map((r) => r.ms)), placementMs: ms, candidates: data.allocation_requests.length,
   };
 }
 
@@ -342,8 +334,9 @@ export async function placementCompare(argv: string[]): Promise<BenchReport> {
 
     const results: Comparison[] = [];
     let skipped = 0;
+    const hostLists = hostListsToTime(snapshot.hosts);
     for (const flavor of flavorsToCompare(raw)) {
-      const result = await compare(placement, snapshot, flavor, maxGroups);
+      const result = await compare(placement, hostLists, flavor, maxGroups);
       if (result) results.push(result);
       else skipped++;
     }

@@ -1,16 +1,18 @@
 // What a recommendation or validation does, independent of HTTP: the routes and the CLI both call these,
 // so `nova-advisor validate` and POST /v1/validations cannot disagree.
+import { z } from 'zod';
 import { advise, checkPciConfig, preview, validate, type RuleContext } from '../rules/index.ts';
 import type { CloudSnapshot, Flavor, Image } from '../rules/types.ts';
 import type { SnapshotRegistry } from '../inventory/registry.ts';
 import type { SnapshotStore } from '../store/types.ts';
 import { ApiError, noSnapshot } from './errors.ts';
+import { namedItems, positionOf } from './lookup.ts';
 import type { FlavorRef } from './schemas/flavor.ts';
 import type { ImageRef } from './schemas/image.ts';
 import type { PciConfigCheck, PciConfigCheckRequest } from './schemas/pci-config.ts';
 import type { PreviewRequest, PreviewResult } from './schemas/preview.ts';
-import type { Advice, RecommendationRequest } from './schemas/recommendation.ts';
-import type { ValidationRequest, ValidationResult } from './schemas/validation.ts';
+import { type Advice, AdviceBody, type RecommendationRequest } from './schemas/recommendation.ts';
+import { type ValidationRequest, type ValidationResult, ValidationBody } from './schemas/validation.ts';
 
 export interface CoreDeps {
   store: SnapshotStore;
@@ -44,11 +46,11 @@ export function snapshotRef(snapshot: CloudSnapshot, now: Date = new Date()) {
 
 function findOne<T extends { id: string; name: string | null }>(items: T[], kind: string, ref: { id?: string; name?: string }): T {
   if (ref.id !== undefined) {
-    const found = items.find((i) => i.id === ref.id);
-    if (!found) throw new ApiError('not_found', `no ${kind} with id "${ref.id}" in the snapshot`);
-    return found;
+    const at = positionOf(items, (i) => i.id, ref.id);
+    if (at === undefined) throw new ApiError('not_found', `no ${kind} with id "${ref.id}" in the snapshot`);
+    return items[at]!;
   }
-  const named = items.filter((i) => i.name === ref.name);
+  const named = namedItems(items, ref.name ?? '');
   const [first] = named;
   if (!first) throw new ApiError('not_found', `no ${kind} named "${ref.name}" in the snapshot`);
   // Glance image names are not unique; picking one silently could advise on the wrong image.
@@ -98,44 +100,63 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Answers kept per snapshot; enough for the requests a cloud's tooling repeats, bounded in memory (~10–50 KB each). */
-const ADVICE_CACHE_SIZE = 500;
-
-/**
- * Advice is a pure function of (snapshot, request, rule context) and a snapshot never changes (a sync makes a new
- * one), so answers are memoized per rule context and snapshot object, least recently used out first. The
- * snapshot's age is added per response.
- */
-const adviceCache = new WeakMap<RuleContext, WeakMap<CloudSnapshot, Map<string, Omit<Advice, 'snapshot'>>>>();
-
-function cachedAdvice(ctx: RuleContext, snapshot: CloudSnapshot, body: RecommendationRequest, compute: () => Omit<Advice, 'snapshot'>): Omit<Advice, 'snapshot'> {
-  let perSnapshot = adviceCache.get(ctx);
-  if (!perSnapshot) {
-    perSnapshot = new WeakMap();
-    adviceCache.set(ctx, perSnapshot);
-  }
-  let entries = perSnapshot.get(snapshot);
-  if (!entries) {
-    entries = new Map();
-    perSnapshot.set(snapshot, entries);
-  }
-  const key = canonicalJson(body);
-  const hit = entries.get(key);
-  if (hit) {
-    // Map keeps insertion order: re-inserting marks it most recently used.
-    entries.delete(key);
-    entries.set(key, hit);
-    return hit;
-  }
-  const advice = compute();
-  entries.set(key, advice);
-  if (entries.size > ADVICE_CACHE_SIZE) entries.delete(entries.keys().next().value!);
-  return advice;
+/** An answer without its snapshot reference, and its JSON once some HTTP response needed it. */
+interface CachedAnswer<T> {
+  body: T;
+  json: string | null;
 }
 
-export function recommend(deps: CoreDeps, body: RecommendationRequest): Advice {
+/** Answers kept per snapshot and kind; enough for the requests a cloud's tooling repeats, bounded in memory (~1–50 KB each). */
+const ANSWER_CACHE_SIZE = 500;
+
+/**
+ * Answers are a pure function of (rule context, snapshot, request) and a snapshot never changes (a sync makes a
+ * new one), so they are memoized per rule context and snapshot object, least recently used out first. The
+ * snapshot reference (its age changes every second) is added per response.
+ */
+class AnswerCache<T> {
+  private readonly perContext = new WeakMap<RuleContext, WeakMap<CloudSnapshot, Map<string, CachedAnswer<T>>>>();
+
+  get(ctx: RuleContext, snapshot: CloudSnapshot, request: unknown, compute: () => T): CachedAnswer<T> {
+    let perSnapshot = this.perContext.get(ctx);
+    if (!perSnapshot) {
+      perSnapshot = new WeakMap();
+      this.perContext.set(ctx, perSnapshot);
+    }
+    let entries = perSnapshot.get(snapshot);
+    if (!entries) {
+      entries = new Map();
+      perSnapshot.set(snapshot, entries);
+    }
+    const key = canonicalJson(request);
+    let answer = entries.get(key);
+    if (answer) {
+      // Map keeps insertion order: re-inserting marks it most recently used.
+      entries.delete(key);
+    } else {
+      answer = { body: compute(), json: null };
+      if (entries.size >= ANSWER_CACHE_SIZE) entries.delete(entries.keys().next().value!);
+    }
+    entries.set(key, answer);
+    return answer;
+  }
+}
+
+/**
+ * The HTTP body of a cached answer: the body encoded through its schema (so it is checked as the route's response
+ * serializer would) once per answer, with the snapshot reference spliced in per response.
+ */
+function answerJson<T extends object>(answer: CachedAnswer<T>, schema: z.ZodType<T>, snapshot: CloudSnapshot): string {
+  answer.json ??= JSON.stringify(z.encode(schema, answer.body));
+  const rest = answer.json.slice(1);
+  return `{"snapshot":${JSON.stringify(snapshotRef(snapshot))}${rest === '}' ? '' : ','}${rest}`;
+}
+
+const adviceCache = new AnswerCache<AdviceBody>();
+
+function cachedAdvice(deps: CoreDeps, body: RecommendationRequest): { snapshot: CloudSnapshot; answer: CachedAnswer<AdviceBody> } {
   const snapshot = currentSnapshot(deps.registry, body.cloud);
-  const advice = cachedAdvice(deps.ruleContext, snapshot, body, () => advise(
+  const answer = adviceCache.get(deps.ruleContext, snapshot, body, () => advise(
     snapshot,
     {
       image: resolveImage(snapshot, body.image),
@@ -158,14 +179,28 @@ export function recommend(deps: CoreDeps, body: RecommendationRequest): Advice {
     },
     deps.ruleContext,
   ));
-  return { ...advice, snapshot: snapshotRef(snapshot) };
+  return { snapshot, answer };
 }
 
-/** Validates proposed image properties and records the verdict for audit. */
-export function validateImage(deps: CoreDeps, body: ValidationRequest): ValidationResult {
+export function recommend(deps: CoreDeps, body: RecommendationRequest): Advice {
+  const { snapshot, answer } = cachedAdvice(deps, body);
+  return { ...answer.body, snapshot: snapshotRef(snapshot) };
+}
+
+/** recommend() as the JSON an HTTP response sends. */
+export function recommendJson(deps: CoreDeps, body: RecommendationRequest): string {
+  const { snapshot, answer } = cachedAdvice(deps, body);
+  return answerJson(answer, AdviceBody, snapshot);
+}
+
+const validationCache = new AnswerCache<ValidationBody>();
+
+/** Validates proposed image properties and records the verdict for audit (every request, cached answer or not). */
+function cachedValidation(deps: CoreDeps, body: ValidationRequest): { snapshot: CloudSnapshot; answer: CachedAnswer<ValidationBody> } {
   const snapshot = currentSnapshot(deps.registry, body.cloud);
   const flavor = resolveFlavor(snapshot, body.flavor);
-  const result = validate(snapshot, { properties: body.properties, flavor }, deps.ruleContext);
+  // The name is only recorded; leaving it out of the key lets differently named uploads share an answer.
+  const answer = validationCache.get(deps.ruleContext, snapshot, { ...body, name: undefined }, () => validate(snapshot, { properties: body.properties, flavor }, deps.ruleContext));
   // Not awaited: the audit row goes in the store's next batch, so the answer does not wait for the database.
   // A failed batch is logged by the store; the caught rejection only keeps it from being unhandled.
   deps.store.recordValidation({
@@ -173,10 +208,21 @@ export function validateImage(deps: CoreDeps, body: ValidationRequest): Validati
     snapshotId: snapshot.id,
     imageRef: body.name ?? null,
     flavorRef: flavor ? (flavor.id === PROPOSED_ID ? flavor.name : flavor.id) : null,
-    verdict: result.verdict,
-    findingIds: result.findings.map((f) => f.id),
+    verdict: answer.body.verdict,
+    findingIds: answer.body.findings.map((f) => f.id),
   }).catch(() => undefined);
-  return { verdict: result.verdict, findings: result.findings, guest: result.guest, snapshot: snapshotRef(snapshot) };
+  return { snapshot, answer };
+}
+
+export function validateImage(deps: CoreDeps, body: ValidationRequest): ValidationResult {
+  const { snapshot, answer } = cachedValidation(deps, body);
+  return { ...answer.body, snapshot: snapshotRef(snapshot) };
+}
+
+/** validateImage() as the JSON an HTTP response sends. */
+export function validationJson(deps: CoreDeps, body: ValidationRequest): string {
+  const { snapshot, answer } = cachedValidation(deps, body);
+  return answerJson(answer, ValidationBody, snapshot);
 }
 
 /** Checks a proposed [pci] device_spec / alias against the current snapshot (domain.md §4.1–§4.5). */

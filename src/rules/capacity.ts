@@ -1,10 +1,9 @@
 // Where a flavor (+ PCI devices) fits and how many instances, per host and in total, for exactly the request
 // placement-query.ts translates (domain.md §4.6, §4.7): the hosts that fit are the hosts Placement returns.
 import { makeFinding } from './findings.ts';
-import { hostIndex, type IndexedHost, type IndexedProvider } from './host-index.ts';
+import { hostIndex, type HostIndex, type IndexedHost, type IndexedProvider, type RootColumn } from './host-index.ts';
 import { inventoryCapacity } from './pci.ts';
-import { placementQuery } from './placement-query.ts';
-import type { Capacity, Evidence, Finding, Flavor, Host, HostFit, PlacementQuery, PlacementRequestGroup } from './types.ts';
+import type { Capacity, Evidence, Finding, Host, HostFit, PlacementQuery, PlacementRequestGroup } from './types.ts';
 
 export interface PciDemand {
   resourceClass: string;
@@ -23,12 +22,6 @@ export interface CapacityRequest {
   deviceTraits: { trait: string; familyPrefix: string; property: string }[];
   /** How many of the hosts that fit the answer lists (DEFAULT_CAPACITY_HOSTS when absent). */
   capacityHosts?: number;
-}
-
-/** The unsuffixed resources Nova asks for a flavor alone (image-free, local root disk): for reports and benches. */
-export function flavorResources(flavor: Flavor): Record<string, number> {
-  const query = placementQuery(flavor, { properties: {} }, { facts: { imageMetadataPrefilter: false, pciInPlacement: false }, pci: [] });
-  return query.groups.find((g) => g.suffix === '')?.resources ?? {};
 }
 
 /** Instances whose N devices must come from N different providers: largest k with Σ min(free_i, k) ≥ k·N. */
@@ -59,147 +52,228 @@ function sameAsk(group: PlacementRequestGroup): string {
 
 /** The request, taken apart once so that checking a host is a loop over numbers and set lookups. */
 interface Plan {
-  resources: [string, number][];
+  resources: { rc: string; amount: number; column: RootColumn | undefined }[];
   required: string[];
   forbidden: string[];
   deviceTraits: CapacityRequest['deviceTraits'];
   asks: Ask[];
+  /** The trait blockers of each distinct root trait set (IndexedHost.traitSet), filled as hosts are checked. */
+  traitBlockers: TraitBlocker[][];
+}
+
+/** A root trait that keeps hosts out: a required or device-model trait missing, or a forbidden one present. */
+interface TraitBlocker {
+  id: 'host-trait-missing' | 'host-trait-forbidden';
+  field: string;
+  trait: string;
+  /** After the host name. */
+  message: string;
 }
 
 /** Numbered groups asking the same thing, counted together. */
 interface Ask {
   group: PlacementRequestGroup;
+  /** The reason it gives when it keeps a host out: its resource classes. */
+  field: string;
   resources: [string, number][];
   classes: string[];
   count: number;
   isolate: boolean;
+  /** group_policy none: units per host (Σ over its eligible providers), by position in byName. */
+  totals: Float64Array | null;
 }
 
-function planOf(request: CapacityRequest): Plan {
+const NO_PROVIDERS: readonly IndexedProvider[] = [];
+
+/** Providers of this host that hold every class of the ask. */
+function eligibleProviders(ih: IndexedHost, classes: readonly string[]): readonly IndexedProvider[] {
+  const holding = classes.length === 0 ? ih.providers : (ih.providersByClass.get(classes[0]!) ?? NO_PROVIDERS);
+  return classes.length > 1 ? holding.filter((p) => classes.every((rc) => p.inventories[rc])) : holding;
+}
+
+/** Asks' per-host totals kept per host list: flavors share a handful of PCI asks, and each costs 8 bytes a host. */
+const ASK_TOTALS_CACHE_SIZE = 512;
+const askTotalsCache = new WeakMap<HostIndex, Map<string, Float64Array>>();
+
+/** How many times each host's providers can serve the ask, summed (group_policy none), computed once per ask. */
+function askTotals(index: HostIndex, key: string, ask: Ask): Float64Array {
+  let cached = askTotalsCache.get(index);
+  if (!cached) {
+    cached = new Map();
+    askTotalsCache.set(index, cached);
+  }
+  let totals = cached.get(key);
+  if (!totals) {
+    totals = new Float64Array(index.byName.length);
+    index.byName.forEach((ih, at) => {
+      let total = 0;
+      for (const p of eligibleProviders(ih, ask.classes)) total += groupUnits(p, ask);
+      totals![at] = total;
+    });
+    if (cached.size >= ASK_TOTALS_CACHE_SIZE) cached.clear();
+    cached.set(key, totals);
+  }
+  return totals;
+}
+
+function planOf(index: HostIndex, request: CapacityRequest): Plan {
   const { query } = request;
   const unsuffixed = query.groups.find((g) => g.suffix === '');
   const grouped = new Map<string, PlacementRequestGroup[]>();
   for (const group of query.groups.filter((g) => g.suffix !== '')) grouped.set(sameAsk(group), [...(grouped.get(sameAsk(group)) ?? []), group]);
   return {
-    resources: Object.entries(unsuffixed?.resources ?? {}).sort(([a], [b]) => a.localeCompare(b)),
+    resources: Object.entries(unsuffixed?.resources ?? {}).sort(([a], [b]) => a.localeCompare(b))
+      .map(([rc, amount]) => ({ rc, amount, column: index.rootColumns.get(rc) })),
     // Unsuffixed traits and root_required both land on the root here: the unsuffixed resources all live there.
     required: [...new Set([...(unsuffixed?.required ?? []), ...query.rootRequired])].sort(),
     // Includes compute_status_filter's COMPUTE_STATUS_DISABLED (§2.5).
     forbidden: [...new Set([...(unsuffixed?.forbidden ?? []), ...query.rootForbidden])].sort(),
     deviceTraits: request.deviceTraits,
-    asks: [...grouped.values()].map((groups) => ({
-      group: groups[0]!,
-      resources: Object.entries(groups[0]!.resources),
-      count: groups.length,
-      classes: Object.keys(groups[0]!.resources),
-      isolate: query.groupPolicy === 'isolate' && groups[0]!.checkedBy === 'placement',
-    })),
+    asks: [...grouped].map(([key, groups]) => {
+      const ask: Ask = {
+        group: groups[0]!,
+        field: Object.keys(groups[0]!.resources).join(','),
+        resources: Object.entries(groups[0]!.resources),
+        count: groups.length,
+        classes: Object.keys(groups[0]!.resources),
+        isolate: query.groupPolicy === 'isolate' && groups[0]!.checkedBy === 'placement',
+        totals: null,
+      };
+      if (!ask.isolate) ask.totals = askTotals(index, key, ask);
+      return ask;
+    }),
+    traitBlockers: [],
   };
 }
 
-/**
- * Where a blocked host's reasons go: `reasons` gets the blocker's field (resource class, `trait:X`, property) once and
- * `findings`, when given, the full findings with their evidence (built only for the hosts an answer shows).
- */
-interface BlockerSink {
-  reasons: string[];
-  findings: Finding[] | null;
-}
-
-function record(sink: BlockerSink, field: string, finding: () => Finding): void {
-  if (!sink.reasons.includes(field)) sink.reasons.push(field);
-  sink.findings?.push(finding());
-}
-
-function traitBlocked(sink: BlockerSink, ih: IndexedHost, id: 'host-trait-missing' | 'host-trait-forbidden', field: string, message: string, trait: string): void {
-  record(sink, field, () => makeFinding(id, field, message, [{ source: 'host-trait', ref: trait, value: ih.traits.has(trait) }]));
-}
-
-const NO_PROVIDERS: readonly IndexedProvider[] = [];
-
-/**
- * Instances of the request this host takes (0 = it does not fit). Without a sink it stops at the first blocker
- * (the loop every request runs over every host: numbers and set lookups only); with one it goes on and records
- * every blocker, as Placement's answer would leave the host out for each.
- */
-function hostInstances(ih: IndexedHost, plan: Plan, sink: BlockerSink | null): number {
-  const name = ih.host.name;
-  let instances = Infinity;
-  for (const [rc, amount] of plan.resources) {
-    const inventory = ih.root.inventories[rc];
-    if (!inventory) {
-      if (!sink) return 0;
-      record(sink, rc, () => makeFinding('host-resource-missing', rc, `${name} has no ${rc} inventory; one instance needs ${amount}.`,
-        [{ source: 'placement', ref: `${name} ${rc}`, value: null }]));
-      instances = 0;
-      continue;
-    }
-    const free = ih.root.free[rc] ?? 0;
-    const fit = amount < inventory.minUnit || amount > inventory.maxUnit || amount % inventory.stepSize !== 0 ? -1 : Math.floor(free / amount);
-    if (fit <= 0) {
-      if (!sink) return 0;
-      record(sink, rc, () => {
-        const evidence: Evidence[] = [{ source: 'placement', ref: `${name} ${rc}`,
-          value: `total ${inventory.total}, reserved ${inventory.reserved}, ratio ${inventory.allocationRatio} ⇒ capacity ${inventoryCapacity(inventory)}, used ${ih.host.usages[rc] ?? 0}, free ${free}` }];
-        return fit < 0
-          ? makeFinding('host-resource-unit-mismatch', rc,
-            `${name}: ${rc} ${amount} is outside min_unit ${inventory.minUnit} / max_unit ${inventory.maxUnit} or not a multiple of step_size ${inventory.stepSize}.`,
-            evidence)
-          : makeFinding('host-resource-insufficient', rc, `${name}: ${rc} needs ${amount}, ${free} free.`, evidence);
-      });
-    }
-    instances = Math.min(instances, Math.max(0, fit));
-  }
-
+/** Depends on the root traits only, so it is worked out once per distinct trait set of the cloud. */
+function traitBlockersOf(ih: IndexedHost, plan: Plan): TraitBlocker[] {
+  const known = plan.traitBlockers[ih.traitSet];
+  if (known) return known;
+  const blockers: TraitBlocker[] = [];
   for (const trait of plan.required) {
-    if (ih.traits.has(trait)) continue;
-    if (!sink) return 0;
-    traitBlocked(sink, ih, 'host-trait-missing', `trait:${trait}`, `${name} lacks required trait ${trait}.`, trait);
-    instances = 0;
+    if (!ih.traits.has(trait)) blockers.push({ id: 'host-trait-missing', field: `trait:${trait}`, trait, message: `lacks required trait ${trait}.` });
   }
   for (const trait of plan.forbidden) {
-    if (!ih.traits.has(trait)) continue;
-    if (!sink) return 0;
-    traitBlocked(sink, ih, 'host-trait-forbidden', `trait:${trait}`, `${name} has forbidden trait ${trait}.`, trait);
-    instances = 0;
+    if (ih.traits.has(trait)) blockers.push({ id: 'host-trait-forbidden', field: `trait:${trait}`, trait, message: `has forbidden trait ${trait}.` });
   }
   for (const { trait, familyPrefix, property } of plan.deviceTraits) {
     if (ih.traits.has(trait) || !ih.reportsFamily(familyPrefix)) continue;
+    blockers.push({ id: 'host-trait-missing', field: property, trait, message: `does not report ${trait}, needed by ${property}.` });
+  }
+  plan.traitBlockers[ih.traitSet] = blockers;
+  return blockers;
+}
+
+/**
+ * Where blocked hosts' reasons go: per reason (resource class, `trait:X`, property) the number of hosts it keeps
+ * out, each host counted once per reason, and for the hosts an answer shows, the full findings with evidence.
+ * One instance serves a whole request, host after host, without allocating per host.
+ */
+class Blockers {
+  readonly counts = new Map<string, number>();
+  /** The host each reason was last counted for: a host counts once per reason. */
+  private readonly countedFor = new Map<string, number>();
+  private host = -1;
+  private findings: Finding[] | null = null;
+
+  /** Starts the next host; with `detail` its findings are built (`block` hands out the list to add to). */
+  startHost(detail: boolean): void {
+    this.host++;
+    this.findings = detail ? [] : null;
+  }
+
+  /** Notes that `field` keeps this host out; returns where its finding goes, or null when none is wanted. */
+  block(field: string): Finding[] | null {
+    if (this.countedFor.get(field) !== this.host) {
+      this.countedFor.set(field, this.host);
+      this.counts.set(field, (this.counts.get(field) ?? 0) + 1);
+    }
+    return this.findings;
+  }
+
+  get hostFindings(): Finding[] | null {
+    return this.findings;
+  }
+}
+
+function resourceFinding(ih: IndexedHost, rc: string, amount: number, fit: number): Finding {
+  const name = ih.host.name;
+  const inventory = ih.root.inventories[rc];
+  if (!inventory) {
+    return makeFinding('host-resource-missing', rc, `${name} has no ${rc} inventory; one instance needs ${amount}.`,
+      [{ source: 'placement', ref: `${name} ${rc}`, value: null }]);
+  }
+  const free = ih.root.free[rc] ?? 0;
+  const evidence: Evidence[] = [{ source: 'placement', ref: `${name} ${rc}`,
+    value: `total ${inventory.total}, reserved ${inventory.reserved}, ratio ${inventory.allocationRatio} ⇒ capacity ${inventoryCapacity(inventory)}, used ${ih.host.usages[rc] ?? 0}, free ${free}` }];
+  return fit < 0
+    ? makeFinding('host-resource-unit-mismatch', rc,
+      `${name}: ${rc} ${amount} is outside min_unit ${inventory.minUnit} / max_unit ${inventory.maxUnit} or not a multiple of step_size ${inventory.stepSize}.`,
+      evidence)
+    : makeFinding('host-resource-insufficient', rc, `${name}: ${rc} needs ${amount}, ${free} free.`, evidence);
+}
+
+function askFinding(ih: IndexedHost, ask: Ask, eligible: readonly IndexedProvider[], units: readonly number[]): Finding {
+  const { group, count, classes, isolate } = ask;
+  const what = Object.entries(group.resources).map(([rc, n]) => (n === 1 ? rc : `${rc}:${n}`)).join('+')
+    + (group.required.length > 0 ? ` with ${group.required.join(',')}` : '');
+  const rule = isolate
+    ? `needs ${count} different providers with a free device (group_policy=isolate); ${units.filter((u) => u > 0).length} have one`
+    : `needs ${count}, ${units.reduce((a, b) => a + b, 0)} free in total (group_policy=none)`;
+  const onPci = !classes.some((rc) => ih.root.inventories[rc]);
+  return makeFinding(onPci ? 'host-pci-insufficient' : 'host-resource-insufficient', ask.field, `${ih.host.name}: ${what} ${rule}.`,
+    eligible.map((p, i): Evidence => ({ source: 'placement', ref: p.name, value: `${units[i]} free for this group` })));
+}
+
+/**
+ * Instances of the request this host takes (0 = it does not fit). Without blockers it stops at the first one
+ * (candidateHosts); with them it goes on and notes every blocker, as Placement's answer would leave the host out
+ * for each. The loop every request runs over every host: numbers, set lookups, no allocation unless findings
+ * are wanted.
+ */
+function hostInstances(ih: IndexedHost, at: number, plan: Plan, sink: Blockers | null): number {
+  let instances = Infinity;
+  const traitBlockers = traitBlockersOf(ih, plan);
+  if (traitBlockers.length > 0) {
     if (!sink) return 0;
-    traitBlocked(sink, ih, 'host-trait-missing', property, `${name} does not report ${trait}, needed by ${property}.`, trait);
+    for (const { id, field, trait, message } of traitBlockers) {
+      sink.block(field)?.push(makeFinding(id, field, `${ih.host.name} ${message}`, [{ source: 'host-trait', ref: trait, value: ih.traits.has(trait) }]));
+    }
     instances = 0;
+  }
+  for (const { rc, amount, column } of plan.resources) {
+    // No inventory (NaN, or no host has the class) or outside min_unit / max_unit / step_size: -1.
+    const fit = !column || !(amount >= column.minUnit[at]!) || amount > column.maxUnit[at]! || amount % column.stepSize[at]! !== 0
+      ? -1
+      : Math.floor(column.free[at]! / amount);
+    if (fit <= 0) {
+      if (!sink) return 0;
+      sink.block(rc)?.push(resourceFinding(ih, rc, amount, fit));
+      instances = 0;
+    } else {
+      instances = Math.min(instances, fit);
+    }
   }
 
   // Numbered groups (one per PCI device, §4.6): each on one provider of this tree. none ⇒ groups may share a
   // provider (Σ units); isolate ⇒ pairwise different providers. PciPassthroughFilter-only devices have no policy.
   for (const ask of plan.asks) {
-    const { group, count, classes, isolate } = ask;
-    const holding = classes.length === 0 ? ih.providers : (ih.providersByClass.get(classes[0]!) ?? NO_PROVIDERS);
-    const eligible = classes.length > 1 ? holding.filter((p) => classes.every((rc) => p.inventories[rc])) : holding;
+    const { count, isolate, totals } = ask;
+    const detail = sink?.hostFindings;
     let fit: number;
-    if (isolate || sink) {
-      const units = eligible.map((p) => groupUnits(p, ask));
-      const total = units.reduce((a, b) => a + b, 0);
-      fit = isolate ? isolatedFit(units, count) : Math.floor(total / count);
-      if (fit === 0 && sink) {
-        record(sink, classes.join(','), () => {
-          const what = Object.entries(group.resources).map(([rc, n]) => (n === 1 ? rc : `${rc}:${n}`)).join('+')
-            + (group.required.length > 0 ? ` with ${group.required.join(',')}` : '');
-          const rule = isolate
-            ? `needs ${count} different providers with a free device (group_policy=isolate); ${units.filter((u) => u > 0).length} have one`
-            : `needs ${count}, ${total} free in total (group_policy=none)`;
-          const onPci = !classes.some((rc) => ih.root.inventories[rc]);
-          return makeFinding(onPci ? 'host-pci-insufficient' : 'host-resource-insufficient', classes.join(','), `${name}: ${what} ${rule}.`,
-            eligible.map((p, i): Evidence => ({ source: 'placement', ref: p.name, value: `${units[i]} free for this group` })));
-        });
-      }
+    let units: number[] = [];
+    if (totals && !detail) {
+      fit = Math.floor(totals[at]! / count);
     } else {
-      // The common case (group_policy none, no detail wanted): a sum, no arrays.
-      let total = 0;
-      for (const p of eligible) total += groupUnits(p, ask);
-      fit = Math.floor(total / count);
+      // Units per provider: isolate needs them, and a finding shows them.
+      units = eligibleProviders(ih, ask.classes).map((p) => groupUnits(p, ask));
+      fit = isolate ? isolatedFit(units, count) : Math.floor(units.reduce((a, b) => a + b, 0) / count);
     }
-    if (fit === 0 && !sink) return 0;
+    if (fit === 0) {
+      if (!sink) return 0;
+      sink.block(ask.field)?.push(askFinding(ih, ask, eligibleProviders(ih, ask.classes), units));
+    }
     instances = Math.min(instances, fit);
   }
   return instances === Infinity ? 0 : instances;
@@ -209,50 +283,104 @@ function hostFit(ih: IndexedHost, instances: number, blockers: Finding[]): HostF
   return { host: ih.host.name, uuid: ih.host.uuid, instances, freePci: { ...ih.freePci }, pciProviders: [...ih.pciProviders], blockers };
 }
 
-/** The hosts that fit the request (those Placement would return), by name. */
-export function candidateHosts(hosts: readonly Host[], request: CapacityRequest): string[] {
-  const plan = planOf(request);
-  return hostIndex(hosts).byName.filter((ih) => hostInstances(ih, plan, null) > 0).map((ih) => ih.host.name);
+/** Every host checked against one request: what both capacity answers and candidate lists are read from. */
+interface HostScan {
+  index: HostIndex;
+  /** Instances per host, by position in `index.byName` (0 = it does not fit). */
+  instances: Int32Array;
+  /** Positions of the hosts that fit, most instances first, then by name. */
+  ranked: Int32Array;
+  totalInstances: number;
+  free: Record<string, number>;
+  blocked: Record<string, number>;
+  blockedExamples: HostFit[];
 }
 
 /** Hosts that do not fit, shown with their blockers: enough to see why, few enough to keep the answer small. */
 export const BLOCKED_EXAMPLES = 3;
 export const DEFAULT_CAPACITY_HOSTS = 20;
 
-export function computeCapacity(hosts: readonly Host[], request: CapacityRequest): Capacity {
-  const plan = planOf(request);
-  const listed = request.capacityHosts ?? DEFAULT_CAPACITY_HOSTS;
-  const fitting: { ih: IndexedHost; instances: number }[] = [];
-  const blocked: Record<string, number> = {};
+function scanHosts(index: HostIndex, request: CapacityRequest): HostScan {
+  const plan = planOf(index, request);
+  const hostCount = index.byName.length;
+  const instances = new Int32Array(hostCount);
   const blockedExamples: HostFit[] = [];
-  for (const ih of hostIndex(hosts).byName) {
-    const instances = hostInstances(ih, plan, null);
-    if (instances > 0) {
-      fitting.push({ ih, instances });
-      continue;
-    }
-    const sink: BlockerSink = { reasons: [], findings: blockedExamples.length < BLOCKED_EXAMPLES ? [] : null };
-    hostInstances(ih, plan, sink);
-    for (const reason of sink.reasons) blocked[reason] = (blocked[reason] ?? 0) + 1;
-    if (sink.findings) blockedExamples.push(hostFit(ih, 0, sink.findings));
-  }
+  const blockers = new Blockers();
+  let fitCount = 0;
+  index.byName.forEach((ih, at) => {
+    blockers.startHost(blockedExamples.length < BLOCKED_EXAMPLES);
+    const fit = hostInstances(ih, at, plan, blockers);
+    instances[at] = fit;
+    if (fit > 0) fitCount++;
+    else if (blockers.hostFindings) blockedExamples.push(hostFit(ih, 0, blockers.hostFindings));
+  });
 
-  const asked = [...plan.resources.map(([rc]) => rc), ...plan.asks.flatMap((a) => a.classes)].sort((a, b) => a.localeCompare(b));
+  const asked = [...plan.resources.map(({ rc }) => rc), ...plan.asks.flatMap((a) => a.classes)].sort((a, b) => a.localeCompare(b));
   const free: Record<string, number> = Object.fromEntries(asked.map((rc) => [rc, 0]));
   let totalInstances = 0;
-  for (const { ih, instances } of fitting) {
-    totalInstances += instances;
+  // Most instances first, then name order, as one numeric sort: key = −instances·n + position.
+  const keys = new Float64Array(fitCount);
+  let k = 0;
+  for (let at = 0; at < hostCount; at++) {
+    const fit = instances[at]!;
+    if (fit === 0) continue;
+    totalInstances += fit;
+    const ih = index.byName[at]!;
     for (const rc of asked) free[rc] = (free[rc] ?? 0) + (ih.free[rc] ?? 0);
+    keys[k++] = -fit * hostCount + at;
   }
-  // Stable sort: hosts with as many instances stay in name order.
-  const top = fitting.sort((a, b) => b.instances - a.instances).slice(0, listed);
+  keys.sort();
+  const ranked = Int32Array.from(keys, (key) => ((key % hostCount) + hostCount) % hostCount);
+  return {
+    index, instances, ranked, totalInstances, free, blockedExamples,
+    blocked: Object.fromEntries([...blockers.counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b))),
+  };
+}
+
+/** Scans kept per host list; each holds two numbers per host, so a few hundred stay small at 15,000 hosts. */
+const SCAN_CACHE_SIZE = 256;
+const scans = new WeakMap<HostIndex, Map<string, HostScan>>();
+
+/**
+ * The scan of these hosts for this request, computed once: a host list never changes (a sync makes a new one)
+ * and the answer depends on the query and device traits only, so requests that differ in image but share a
+ * flavor and workload, and the preview and capacity of one answer, share it. Least recently used out first.
+ */
+function hostScan(hosts: readonly Host[], request: CapacityRequest): HostScan {
+  const index = hostIndex(hosts);
+  let cached = scans.get(index);
+  if (!cached) {
+    cached = new Map();
+    scans.set(index, cached);
+  }
+  const key = JSON.stringify([request.query, request.deviceTraits]);
+  let scan = cached.get(key);
+  if (scan) {
+    cached.delete(key);
+  } else {
+    scan = scanHosts(index, request);
+    if (cached.size >= SCAN_CACHE_SIZE) cached.delete(cached.keys().next().value!);
+  }
+  cached.set(key, scan);
+  return scan;
+}
+
+/** The hosts that fit the request (those Placement would return), by name. */
+export function candidateHosts(hosts: readonly Host[], request: CapacityRequest): string[] {
+  const { index, instances } = hostScan(hosts, request);
+  return index.byName.filter((_ih, at) => instances[at]! > 0).map((ih) => ih.host.name);
+}
+
+export function computeCapacity(hosts: readonly Host[], request: CapacityRequest): Capacity {
+  const scan = hostScan(hosts, request);
+  const listed = request.capacityHosts ?? DEFAULT_CAPACITY_HOSTS;
   return {
     hostsChecked: hosts.length,
-    hostsThatFit: fitting.length,
-    totalInstances,
-    free,
-    hosts: top.map(({ ih, instances }) => hostFit(ih, instances, [])),
-    blocked: Object.fromEntries(Object.entries(blocked).sort(([a, x], [b, y]) => y - x || a.localeCompare(b))),
-    blockedExamples,
+    hostsThatFit: scan.ranked.length,
+    totalInstances: scan.totalInstances,
+    free: { ...scan.free },
+    hosts: [...scan.ranked.subarray(0, listed)].map((at) => hostFit(scan.index.byName[at]!, scan.instances[at]!, [])),
+    blocked: { ...scan.blocked },
+    blockedExamples: scan.blockedExamples,
   };
 }

@@ -40,17 +40,28 @@ export function factsForHost(defaults: HostFacts, overrides: readonly HostFactsO
   return { facts, from };
 }
 
-/**
- * The hosts an image + flavor can land on: those with every root trait the flavor or image requires and
- * none the flavor forbids (unsuffixed `trait:X`, §1.4, §1.5, §2.5). All hosts when none qualifies, so
- * an unschedulable request still gets an answer (capacity says it fits nowhere).
- */
-export function hostsInScope(hosts: Host[], flavor: Flavor | null, properties: Record<string, string>): Host[] {
+/** The root traits an image + flavor require (flavor or image) and forbid (flavor): unsuffixed `trait:X` (§1.4, §1.5, §2.5). */
+export interface ScopeTraits {
+  required: string[];
+  forbidden: string[];
+}
+
+export function scopeTraits(flavor: Flavor | null, properties: Record<string, string>): ScopeTraits {
   const specs = Object.entries(flavor?.extraSpecs ?? {});
   const wanted = (entries: [string, string][], value: string) =>
     entries.flatMap(([key, v]) => (v === value ? (/^trait:(.+)$/.exec(key)?.slice(1) ?? []) : []));
-  const required = [...wanted(specs, 'required'), ...wanted(Object.entries(properties), 'required')];
-  const forbidden = wanted(specs, 'forbidden');
+  return {
+    required: [...new Set([...wanted(specs, 'required'), ...wanted(Object.entries(properties), 'required')])].sort(),
+    forbidden: [...new Set(wanted(specs, 'forbidden'))].sort(),
+  };
+}
+
+/**
+ * The hosts an image + flavor can land on: those with every required root trait and none forbidden. All
+ * hosts when none qualifies, so an unschedulable request still gets an answer (capacity says it fits nowhere).
+ */
+export function hostsInScope(hosts: Host[], { required, forbidden }: ScopeTraits): Host[] {
+  if (required.length === 0 && forbidden.length === 0) return hosts;
   const inScope = hosts.filter((h) => required.every((t) => h.traits.includes(t)) && !forbidden.some((t) => h.traits.includes(t)));
   return inScope.length > 0 ? inScope : hosts;
 }

@@ -16,6 +16,8 @@ export interface IndexedProvider {
 export interface IndexedHost {
   host: Host;
   traits: ReadonlySet<string>;
+  /** Hosts with the same root traits share this number, so a trait verdict is worked out once per distinct set. */
+  traitSet: number;
   root: IndexedProvider;
   /** Root and PCI providers. */
   providers: readonly IndexedProvider[];
@@ -29,11 +31,24 @@ export interface IndexedHost {
   reportsFamily(prefix: string): boolean;
 }
 
+/**
+ * One root resource class over all hosts, by position in `byName`: what the capacity loop reads for every host
+ * of every request, as numbers in a row rather than a property lookup per host. NaN where a root has none.
+ */
+export interface RootColumn {
+  free: Float64Array;
+  minUnit: Float64Array;
+  maxUnit: Float64Array;
+  stepSize: Float64Array;
+}
+
 export interface HostIndex {
   /** In the snapshot's order. */
   hosts: readonly IndexedHost[];
   /** Sorted by name, the order answers list hosts in. */
   byName: readonly IndexedHost[];
+  /** Per resource class some root provider has. */
+  rootColumns: ReadonlyMap<string, RootColumn>;
   /** Every trait some root provider reports. */
   traits: ReadonlySet<string>;
 }
@@ -44,7 +59,7 @@ function indexProvider(name: string, traits: string[], inventories: Record<strin
   return { name, traits: new Set(traits), inventories, free };
 }
 
-function indexHost(host: Host): IndexedHost {
+function indexHost(host: Host, traitSet: number): IndexedHost {
   const root = indexProvider(host.name, host.traits, host.inventories, host.usages);
   const pci = host.pciProviders.map((p) => indexProvider(p.name, p.traits, { [p.resourceClass]: p.inventory }, { [p.resourceClass]: p.used }));
   const providers = [root, ...pci];
@@ -63,7 +78,7 @@ function indexHost(host: Host): IndexedHost {
   for (const p of pciProviders) freePci[p.resourceClass] = (freePci[p.resourceClass] ?? 0) + p.free;
   const families = new Map<string, boolean>();
   return {
-    host, traits: root.traits, root, providers, providersByClass, free, freePci, pciProviders,
+    host, traits: root.traits, traitSet, root, providers, providersByClass, free, freePci, pciProviders,
     reportsFamily(prefix) {
       let reports = families.get(prefix);
       if (reports === undefined) {
@@ -75,15 +90,50 @@ function indexHost(host: Host): IndexedHost {
   };
 }
 
+function rootColumnsOf(hosts: readonly IndexedHost[]): Map<string, RootColumn> {
+  const columns = new Map<string, RootColumn>();
+  const column = (): RootColumn => ({
+    free: new Float64Array(hosts.length).fill(NaN),
+    minUnit: new Float64Array(hosts.length).fill(NaN),
+    maxUnit: new Float64Array(hosts.length).fill(NaN),
+    stepSize: new Float64Array(hosts.length).fill(NaN),
+  });
+  hosts.forEach(({ root }, at) => {
+    for (const [rc, inventory] of Object.entries(root.inventories)) {
+      let col = columns.get(rc);
+      if (!col) {
+        col = column();
+        columns.set(rc, col);
+      }
+      col.free[at] = root.free[rc] ?? 0;
+      col.minUnit[at] = inventory.minUnit;
+      col.maxUnit[at] = inventory.maxUnit;
+      col.stepSize[at] = inventory.stepSize;
+    }
+  });
+  return columns;
+}
+
 const indexes = new WeakMap<readonly Host[], HostIndex>();
 
 export function hostIndex(hosts: readonly Host[]): HostIndex {
   let index = indexes.get(hosts);
   if (!index) {
-    const indexed = hosts.map(indexHost);
+    const traitSets = new Map<string, number>();
+    const indexed = hosts.map((host) => {
+      const signature = [...new Set(host.traits)].sort().join(' ');
+      let traitSet = traitSets.get(signature);
+      if (traitSet === undefined) {
+        traitSet = traitSets.size;
+        traitSets.set(signature, traitSet);
+      }
+      return indexHost(host, traitSet);
+    });
+    const byName = [...indexed].sort((a, b) => a.host.name.localeCompare(b.host.name));
     index = {
       hosts: indexed,
-      byName: [...indexed].sort((a, b) => a.host.name.localeCompare(b.host.name)),
+      byName,
+      rootColumns: rootColumnsOf(byName),
       traits: new Set(hosts.flatMap((h) => h.traits)),
     };
     indexes.set(hosts, index);

@@ -3,8 +3,8 @@ import { adviseWith } from './advise.ts';
 import { preview as previewWith, type PreviewInput } from './preview.ts';
 import { verdictOf } from './findings.ts';
 import { BUILTIN_GUEST_KNOWLEDGE } from './guest-table.ts';
-import { DEFAULT_HOST_FACTS, hostsInScope, resolveHostFacts } from './host-facts.ts';
-import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, GuestIdentity, GuestKnowledge, HostFacts, HostFactsOverride, NovaPreview, Verdict } from './types.ts';
+import { DEFAULT_HOST_FACTS, hostsInScope, resolveHostFacts, scopeTraits } from './host-facts.ts';
+import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, GuestIdentity, GuestKnowledge, Host, HostFacts, HostFactsOverride, NovaPreview, Verdict } from './types.ts';
 import { buildScope, checkAll, uniqueFindings } from './validate.ts';
 
 export { FINDINGS, verdictOf } from './findings.ts';
@@ -23,9 +23,39 @@ export interface RuleContext {
   hostFactOverrides?: HostFactsOverride[];
 }
 
+type ScopedFacts = { facts: HostFacts; findings: Finding[] };
+
+/**
+ * Per rule context and host list, the declared facts by the traits that pick the hosts in scope: resolving them
+ * reads every host, and the answer depends on nothing else (a snapshot never changes).
+ */
+const SCOPED_FACTS_MEMO_SIZE = 1_000;
+const scopedFactsMemo = new WeakMap<RuleContext, WeakMap<readonly Host[], Map<string, ScopedFacts>>>();
+
 /** The declared facts of the hosts this image + flavor can land on, and what to say when they differ. */
-function scopeFacts(snapshot: CloudSnapshot, flavor: Flavor | null, properties: Record<string, string>, ctx: RuleContext): { facts: HostFacts; findings: Finding[] } {
-  return resolveHostFacts(ctx.hostFacts, ctx.hostFactOverrides ?? [], snapshot.cloud, hostsInScope(snapshot.hosts, flavor, properties));
+function scopeFacts(snapshot: CloudSnapshot, flavor: Flavor | null, properties: Record<string, string>, ctx: RuleContext): ScopedFacts {
+  // Without overrides every host has the cloud-wide facts: no need to find the hosts in scope.
+  if (!ctx.hostFactOverrides?.length) return { facts: ctx.hostFacts, findings: [] };
+  let perHosts = scopedFactsMemo.get(ctx);
+  if (!perHosts) {
+    perHosts = new WeakMap();
+    scopedFactsMemo.set(ctx, perHosts);
+  }
+  let byTraits = perHosts.get(snapshot.hosts);
+  if (!byTraits) {
+    byTraits = new Map();
+    perHosts.set(snapshot.hosts, byTraits);
+  }
+  const traits = scopeTraits(flavor, properties);
+  const key = JSON.stringify(traits);
+  let scoped = byTraits.get(key);
+  if (!scoped) {
+    scoped = resolveHostFacts(ctx.hostFacts, ctx.hostFactOverrides, snapshot.cloud, hostsInScope(snapshot.hosts, traits));
+    // Proposed images may name any trait; a bound keeps odd requests from growing the memo without end.
+    if (byTraits.size >= SCOPED_FACTS_MEMO_SIZE) byTraits.clear();
+    byTraits.set(key, scoped);
+  }
+  return scoped;
 }
 
 export function defaultRuleContext(): RuleContext {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeCapacity, flavorResources, isolatedFit, type CapacityRequest } from './capacity.ts';
+import { computeCapacity, isolatedFit, type CapacityRequest } from './capacity.ts';
 import { DEFAULT_HOST_FACTS } from './host-facts.ts';
 import { placementQuery } from './placement-query.ts';
 import { advise, defaultRuleContext, type RuleContext } from './index.ts';
@@ -192,6 +192,8 @@ describe('capacity per host', () => {
   });
 
   it('§1.5 DISK_GB = root + ephemeral + swap rounded up to GB; dedicated CPUs ask PCPU', () => {
+    const flavorResources = (f: Flavor) => placementQuery(f, { properties: {} }, { facts: { imageMetadataPrefilter: false, pciInPlacement: false }, pci: [] })
+      .groups.find((g) => g.suffix === '')?.resources;
     expect(flavorResources(flavor('f', 2, 1024, 10, {}, { ephemeralGb: 5, swapMb: 1500 }))).toEqual({ VCPU: 2, MEMORY_MB: 1024, DISK_GB: 17 });
     expect(flavorResources(LAB_FLAVORS.pinned)).toEqual({ PCPU: 4, MEMORY_MB: 4096, DISK_GB: 20 });
   });
@@ -228,6 +230,23 @@ describe('capacity per host', () => {
   it('§2.5 disabled computes never fit (COMPUTE_STATUS_DISABLED is always forbidden)', () => {
     const h = host('off', { traits: ['COMPUTE_STATUS_DISABLED'] });
     expect(computeCapacity([h], capacityRequest(flavor('f', 1, 512, 1))).blockedExamples[0]?.blockers[0]?.id).toBe('host-trait-forbidden');
+  });
+
+  it('§4.7 §2.5 a host kept out for several reasons counts under each, once; hosts with the same traits share the verdict', () => {
+    const hosts = [
+      host('both', { vcpus: 1, usages: { VCPU: 16 }, traits: ['COMPUTE_STATUS_DISABLED'] }),
+      host('off', { traits: ['COMPUTE_STATUS_DISABLED'] }),
+      host('ok'),
+      host('ok-too', { traits: [...host('ok').traits].reverse() }),
+    ];
+    const request = capacityRequest(flavor('f', 1, 512, 1));
+    const capacity = computeCapacity(hosts, request);
+    expect(capacity.blocked).toEqual({ 'trait:COMPUTE_STATUS_DISABLED': 2, VCPU: 1 });
+    expect(capacity.hosts.map((h) => h.host)).toEqual(['ok', 'ok-too']);
+    expect(capacity.blockedExamples.map((h) => h.blockers.map((b) => b.field))).toEqual([['trait:COMPUTE_STATUS_DISABLED', 'VCPU'], ['trait:COMPUTE_STATUS_DISABLED']]);
+    // Answers are kept per host list and request: the same request on a fresh list gives the same answer, another request another.
+    expect(computeCapacity([...hosts], request)).toEqual(capacity);
+    expect(computeCapacity(hosts, capacityRequest(flavor('g', 64, 512, 1))).blocked).toEqual({ VCPU: 4, 'trait:COMPUTE_STATUS_DISABLED': 2 });
   });
 
   describe('the answer stays small: hosts that fit listed up to capacityHosts, the rest summed', () => {

@@ -252,7 +252,17 @@ describe.each(backends)('API on $name with the demo cloud', (backend) => {
       expectProblem(await post('/v1/validations', { properties: {}, flavor: { id: 'nope' } }), 404, 'not_found');
     });
 
-    it.runIf(backend.name === 'PostgreSQL')('records each verdict for audit', async () => {
+    it('answers a repeated validation the same, with a current snapshot reference', async () => {
+      const properties = { os_distro: 'ubuntu', os_version: '22.04', hw_vif_model: 'e1000' };
+      const first = await post('/v1/validations', { properties, name: 'repeat-1' });
+      const again = await post('/v1/validations', { name: 'repeat-2', properties: { hw_vif_model: 'e1000', os_version: '22.04', os_distro: 'ubuntu' } });
+      expect(again.status).toBe(200);
+      expect(again.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(again.body).toEqual(first.body);
+      expect(Object.keys(again.body).sort()).toEqual(['findings', 'guest', 'snapshot', 'verdict']);
+    });
+
+    it.runIf(backend.name === 'PostgreSQL')('records each verdict for audit, also when the answer is reused', async () => {
       // The answers do not wait for the audit rows: they go in the store's next batch.
       await ctx.store.flushValidations();
       const client = new pg.Client({ connectionString: ctx.settings.DATABASE_URL });
@@ -262,6 +272,10 @@ describe.each(backends)('API on $name with the demo cloud', (backend) => {
           "SELECT verdict FROM validations WHERE image_ref LIKE 'verdict-%' ORDER BY image_ref",
         );
         expect(rows.map((r) => r.verdict)).toEqual(['fail', 'pass', 'warn']);
+        const repeated = await client.query<{ image_ref: string; verdict: string }>(
+          "SELECT image_ref, verdict FROM validations WHERE image_ref LIKE 'repeat-%' ORDER BY image_ref",
+        );
+        expect(repeated.rows).toEqual([{ image_ref: 'repeat-1', verdict: 'warn' }, { image_ref: 'repeat-2', verdict: 'warn' }]);
       } finally {
         await client.end();
       }
@@ -281,6 +295,23 @@ describe.each(backends)('API on $name with the demo cloud', (backend) => {
       expect(all.body.items.map((f: { id: string }) => f.id)).toEqual(
         expect.arrayContaining([...first.body.items, ...second.body.items].map((f: { id: string }) => f.id)),
       );
+    });
+
+    it('pages a filtered list: the marker may be any item, and the last full page has no next marker', async () => {
+      const all = await request(app.server).get('/v1/flavors?limit=1000');
+      const ids = all.body.items.map((f: { id: string }) => f.id);
+      const sriov = all.body.items.filter((f: { extraSpecs: object }) => 'pci_passthrough:alias' in f.extraSpecs).map((f: { id: string }) => f.id);
+      expect(sriov.length).toBeGreaterThan(1);
+      const exact = await request(app.server).get(`/v1/flavors?extra_spec=pci_passthrough:alias&limit=${sriov.length}`);
+      expect(exact.body.items.map((f: { id: string }) => f.id)).toEqual(sriov);
+      expect(exact.body.nextMarker).toBeNull();
+      const short = await request(app.server).get(`/v1/flavors?extra_spec=pci_passthrough:alias&limit=${sriov.length - 1}`);
+      expect(short.body.nextMarker).toBe(sriov.at(-2));
+      // A marker that does not match the filter still says where to go on from, as Nova's id markers do.
+      const before = ids[ids.indexOf(sriov[1]) - 1];
+      expect('pci_passthrough:alias' in all.body.items[ids.indexOf(before)].extraSpecs).toBe(before === sriov[0]);
+      const after = await request(app.server).get(`/v1/flavors?extra_spec=pci_passthrough:alias&limit=1000&marker=${before}`);
+      expect(after.body.items.map((f: { id: string }) => f.id)).toEqual(sriov.slice(1));
     });
 
     it('filters flavors and refuses unknown parameters and markers', async () => {

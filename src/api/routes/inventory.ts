@@ -7,13 +7,14 @@ import type { CloudSnapshot } from '../../rules/types.ts';
 import type { AppDeps } from '../app.ts';
 import { currentSnapshot, snapshotRef } from '../core.ts';
 import { ApiError } from '../errors.ts';
+import { positionOf } from '../lookup.ts';
 import { contains, paginate } from '../paging.ts';
 import { CloudQuery, Name, type PageQuery, problems } from '../schemas/common.ts';
 import { Flavor, FlavorListQuery, FlavorPage } from '../schemas/flavor.ts';
 import { Host, HostListQuery, HostPage } from '../schemas/host.ts';
 import { Image, ImageListQuery, ImagePage } from '../schemas/image.ts';
 
-interface ReadView<Item extends z.ZodType, Query extends typeof PageQuery> {
+interface ReadView<Item extends z.ZodType<object>, Query extends typeof PageQuery> {
   path: string;
   /** Singular noun for summaries and messages. */
   noun: string;
@@ -25,7 +26,7 @@ interface ReadView<Item extends z.ZodType, Query extends typeof PageQuery> {
   matches(item: z.output<Item>, query: z.output<Query>): boolean;
 }
 
-function readView<Item extends z.ZodType, Query extends typeof PageQuery>(
+function readView<Item extends z.ZodType<object>, Query extends typeof PageQuery>(
   app: FastifyInstance,
   deps: AppDeps,
   view: ReadView<Item, Query>,
@@ -51,14 +52,15 @@ function readView<Item extends z.ZodType, Query extends typeof PageQuery>(
   app.get(view.path, { schema: listSchema }, async (request) => {
     const query = request.query as z.output<Query>;
     const snapshot = currentSnapshot(deps.registry, query.cloud);
-    const items = view.list(snapshot).filter((item) => view.matches(item, query));
-    return { ...paginate(items, keyOf, query.limit, query.marker), snapshot: snapshotRef(snapshot) };
+    const page = paginate(view.list(snapshot), { key: keyOf, matches: (item) => view.matches(item, query), limit: query.limit, marker: query.marker });
+    return { ...page, snapshot: snapshotRef(snapshot) };
   });
 
   app.get(`${view.path}/:${view.key}`, { schema: itemSchema }, async (request) => {
-    const wanted = (request.params as Record<string, string>)[view.key];
+    const wanted = (request.params as Record<typeof view.key, string>)[view.key];
     const { cloud } = request.query as z.output<typeof CloudQuery>;
-    const found = view.list(currentSnapshot(deps.registry, cloud)).find((item) => keyOf(item) === wanted);
+    const items = view.list(currentSnapshot(deps.registry, cloud));
+    const found = items[positionOf(items, keyOf, wanted) ?? -1];
     if (!found) throw new ApiError('not_found', `no ${view.noun} with ${view.key} "${wanted}" in the snapshot`);
     return found;
   });

@@ -228,7 +228,7 @@ export const NovaPreview = z
 
 export type _PreviewConforms = Conforms<z.output<typeof NovaPreview>, RulesPreview>;
 
-const AdviceBody = z.object({
+export const AdviceBody = z.object({
   guest: GuestIdentity,
   imageProperties: z.array(Recommendation),
   flavorExtraSpecs: z.array(Recommendation),
@@ -238,7 +238,8 @@ const AdviceBody = z.object({
   preview: NovaPreview.optional().describe('What Nova and libvirt will do with the advised image and flavor; present when a flavor is given.'),
 });
 
-export type _AdviceConforms = Conforms<z.output<typeof AdviceBody>, RulesAdvice>;
+export type AdviceBody = z.output<typeof AdviceBody>;
+export type _AdviceConforms = Conforms<AdviceBody, RulesAdvice>;
 
 export const Advice = AdviceBody.extend({ snapshot: SnapshotRef }).meta({ id: 'Advice' });
 export type Advice = z.output<typeof Advice>;

@@ -19,14 +19,14 @@ export const ValidationRequest = z
   .meta({ id: 'ValidationRequest' });
 export type ValidationRequest = z.output<typeof ValidationRequest>;
 
-export const ValidationResult = z
-  .object({
-    verdict: z.enum(VERDICTS).describe('fail when any finding is an error, warn when any is a warning.'),
-    findings: z.array(Finding),
-    guest: GuestIdentity,
-    snapshot: SnapshotRef,
-  })
-  .meta({ id: 'ValidationResult' });
-export type ValidationResult = z.output<typeof ValidationResult>;
+export const ValidationBody = z.object({
+  verdict: z.enum(VERDICTS).describe('fail when any finding is an error, warn when any is a warning.'),
+  findings: z.array(Finding),
+  guest: GuestIdentity,
+});
 
-export type _ValidationConforms = Conforms<Omit<ValidationResult, 'snapshot'>, ReturnType<typeof validate>>;
+export type ValidationBody = z.output<typeof ValidationBody>;
+export type _ValidationConforms = Conforms<ValidationBody, ReturnType<typeof validate>>;
+
+export const ValidationResult = ValidationBody.extend({ snapshot: SnapshotRef }).meta({ id: 'ValidationResult' });
+export type ValidationResult = z.output<typeof ValidationResult>;
