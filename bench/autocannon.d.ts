@@ -5,6 +5,8 @@ declare module 'autocannon' {
     path?: string;
     headers?: Record<string, string>;
     body?: string;
+    /** Called before each send of this request; its result is what goes out. */
+    setupRequest?: (request: AutocannonRequest) => AutocannonRequest;
   }
 
   export interface AutocannonOptions {

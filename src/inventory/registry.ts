@@ -1,5 +1,6 @@
 // The snapshots the service answers from, held in memory (design.md "Data flow"): loaded at start and
 // after each sync, so requests never wait on the database or on OpenStack.
+import { prepareSnapshot } from '../rules/index.ts';
 import type { CloudSnapshot } from '../rules/types.ts';
 import type { SnapshotStore } from '../store/types.ts';
 
@@ -12,12 +13,13 @@ export class SnapshotRegistry {
   async refresh(clouds: string[]): Promise<void> {
     for (const cloud of clouds) {
       const snapshot = await this.store.latestSnapshot(cloud);
-      if (snapshot) this.byCloud.set(cloud, snapshot);
+      if (snapshot) this.put(snapshot);
     }
   }
 
   /** Makes a freshly written snapshot current without a database round trip. */
   put(snapshot: CloudSnapshot): void {
+    prepareSnapshot(snapshot);
     this.byCloud.set(snapshot.cloud, snapshot);
   }
 

@@ -365,10 +365,14 @@ function hostScan(hosts: readonly Host[], request: CapacityRequest): HostScan {
   return scan;
 }
 
-/** The hosts that fit the request (those Placement would return), by name. */
-export function candidateHosts(hosts: readonly Host[], request: CapacityRequest): string[] {
-  const { index, instances } = hostScan(hosts, request);
-  return index.byName.filter((_ih, at) => instances[at]! > 0).map((ih) => ih.host.name);
+/** How many hosts fit the request (those Placement would return) and the first `limit` of them by name. */
+export function candidateHosts(hosts: readonly Host[], request: CapacityRequest, limit: number): { count: number; names: string[] } {
+  const { index, instances, ranked } = hostScan(hosts, request);
+  const names: string[] = [];
+  for (let at = 0; at < instances.length && names.length < limit; at++) {
+    if (instances[at]! > 0) names.push(index.byName[at]!.host.name);
+  }
+  return { count: ranked.length, names };
 }
 
 export function computeCapacity(hosts: readonly Host[], request: CapacityRequest): Capacity {

@@ -272,8 +272,8 @@ export function previewOf(scope: RuleScope & { flavor: Flavor }, vnicType: VnicT
     out.fail('api', 'PciRequestAliasNotDefined', 'pci_passthrough:alias', `${finding.message} Unless [pci] alias on nova-api defines it, server create fails.`, 'domain.md §1.5, §2.7', finding.evidence);
   }
   const placement = placementQuery(scope.flavor, { properties }, { facts, pci: pci.demands });
-  const candidates = candidateHosts(scope.hosts, { query: placement, deviceTraits: [] });
-  if (candidates.length === 0) {
+  const candidates = candidateHosts(scope.hosts, { query: placement, deviceTraits: [] }, PREVIEW_CANDIDATE_NAMES);
+  if (candidates.count === 0) {
     const capacity = computeCapacity(scope.hosts, { query: placement, deviceTraits: [], capacityHosts: 0 });
     const why = Object.entries(capacity.blocked).map(([reason, hosts]) => `${reason} on ${hosts} host(s)`).join(', ');
     const examples = capacity.blockedExamples.flatMap((h) => h.blockers.slice(0, 1).map((b) => b.message)).join(' ');
@@ -282,8 +282,8 @@ export function previewOf(scope: RuleScope & { flavor: Flavor }, vnicType: VnicT
   }
   return {
     vnicType, nic, storage, machineType, imagePrefilter, placement,
-    candidateHostCount: candidates.length,
-    candidateHosts: candidates.slice(0, PREVIEW_CANDIDATE_NAMES),
+    candidateHostCount: candidates.count,
+    candidateHosts: candidates.names,
     failures: out.failures, ignored: out.ignored,
   };
 }
