@@ -65,6 +65,8 @@ interface Plan {
 interface TraitBlocker {
   id: 'host-trait-missing' | 'host-trait-forbidden';
   field: string;
+  /** A device-model trait (CapacityRequest.deviceTraits) rather than one of the query's. */
+  device: boolean;
   trait: string;
   /** After the host name. */
   message: string;
@@ -152,14 +154,14 @@ function traitBlockersOf(ih: IndexedHost, plan: Plan): TraitBlocker[] {
   if (known) return known;
   const blockers: TraitBlocker[] = [];
   for (const trait of plan.required) {
-    if (!ih.traits.has(trait)) blockers.push({ id: 'host-trait-missing', field: `trait:${trait}`, trait, message: `lacks required trait ${trait}.` });
+    if (!ih.traits.has(trait)) blockers.push({ id: 'host-trait-missing', field: `trait:${trait}`, device: false, trait, message: `lacks required trait ${trait}.` });
   }
   for (const trait of plan.forbidden) {
-    if (ih.traits.has(trait)) blockers.push({ id: 'host-trait-forbidden', field: `trait:${trait}`, trait, message: `has forbidden trait ${trait}.` });
+    if (ih.traits.has(trait)) blockers.push({ id: 'host-trait-forbidden', field: `trait:${trait}`, device: false, trait, message: `has forbidden trait ${trait}.` });
   }
   for (const { trait, familyPrefix, property } of plan.deviceTraits) {
     if (ih.traits.has(trait) || !ih.reportsFamily(familyPrefix)) continue;
-    blockers.push({ id: 'host-trait-missing', field: property, trait, message: `does not report ${trait}, needed by ${property}.` });
+    blockers.push({ id: 'host-trait-missing', field: property, device: true, trait, message: `does not report ${trait}, needed by ${property}.` });
   }
   plan.traitBlockers[ih.traitSet] = blockers;
   return blockers;
@@ -302,38 +304,77 @@ export const DEFAULT_CAPACITY_HOSTS = 20;
 
 function scanHosts(index: HostIndex, request: CapacityRequest): HostScan {
   const plan = planOf(index, request);
-  const hostCount = index.byName.length;
-  const instances = new Int32Array(hostCount);
+  const instances = new Int32Array(index.byName.length);
   const blockedExamples: HostFit[] = [];
   const blockers = new Blockers();
-  let fitCount = 0;
   index.byName.forEach((ih, at) => {
     blockers.startHost(blockedExamples.length < BLOCKED_EXAMPLES);
-    const fit = hostInstances(ih, at, plan, blockers);
-    instances[at] = fit;
-    if (fit > 0) fitCount++;
-    else if (blockers.hostFindings) blockedExamples.push(hostFit(ih, 0, blockers.hostFindings));
+    instances[at] = hostInstances(ih, at, plan, blockers);
+    if (instances[at] === 0 && blockers.hostFindings) blockedExamples.push(hostFit(ih, 0, blockers.hostFindings));
   });
+  return finishScan(index, plan, instances, blockers.counts, blockedExamples);
+}
 
+/**
+ * The request with device-model traits is the request without them plus, on hosts whose root traits lack one, one
+ * more blocker (§2.6): so it is derived from the scan without them (the preview of the same answer made it), a
+ * pass over trait sets instead of a second check of every host's resources and devices.
+ */
+function withDeviceTraits(index: HostIndex, base: HostScan, request: CapacityRequest): HostScan {
+  const plan = planOf(index, request);
+  const instances = base.instances.slice();
+  const counts = new Map(Object.entries(base.blocked));
+  // Per distinct trait set: its device blockers' fields (most sets have none).
+  const deviceFields: string[][] = [];
+  index.byName.forEach((ih, at) => {
+    let fields = deviceFields[ih.traitSet];
+    if (!fields) {
+      fields = traitBlockersOf(ih, plan).filter((b) => b.device).map((b) => b.field);
+      deviceFields[ih.traitSet] = fields;
+    }
+    for (const field of fields) {
+      counts.set(field, (counts.get(field) ?? 0) + 1);
+      instances[at] = 0;
+    }
+  });
+  const blockedExamples: HostFit[] = [];
+  const blockers = new Blockers();
+  for (let at = 0; at < instances.length && blockedExamples.length < BLOCKED_EXAMPLES; at++) {
+    if (instances[at]! > 0) continue;
+    const ih = index.byName[at]!;
+    blockers.startHost(true);
+    hostInstances(ih, at, plan, blockers);
+    blockedExamples.push(hostFit(ih, 0, blockers.hostFindings!));
+  }
+  return finishScan(index, plan, instances, counts, blockedExamples);
+}
+
+/** Totals, free units and the ranking of the hosts that fit, from the instances each host takes. */
+function finishScan(index: HostIndex, plan: Plan, instances: Int32Array, counts: ReadonlyMap<string, number>, blockedExamples: HostFit[]): HostScan {
+  const hostCount = instances.length;
   const asked = [...plan.resources.map(({ rc }) => rc), ...plan.asks.flatMap((a) => a.classes)].sort((a, b) => a.localeCompare(b));
-  const free: Record<string, number> = Object.fromEntries(asked.map((rc) => [rc, 0]));
   let totalInstances = 0;
   // Most instances first, then name order, as one numeric sort: key = −instances·n + position.
-  const keys = new Float64Array(fitCount);
-  let k = 0;
+  const keys: number[] = [];
   for (let at = 0; at < hostCount; at++) {
     const fit = instances[at]!;
     if (fit === 0) continue;
     totalInstances += fit;
-    const ih = index.byName[at]!;
-    for (const rc of asked) free[rc] = (free[rc] ?? 0) + (ih.free[rc] ?? 0);
-    keys[k++] = -fit * hostCount + at;
+    keys.push(-fit * hostCount + at);
   }
-  keys.sort();
-  const ranked = Int32Array.from(keys, (key) => ((key % hostCount) + hostCount) % hostCount);
+  const free: Record<string, number> = {};
+  for (const rc of asked) {
+    const column = index.freeColumns.get(rc);
+    let sum = 0;
+    if (column) for (let at = 0; at < hostCount; at++) if (instances[at]! > 0) sum += column[at]!;
+    free[rc] = sum;
+  }
+  const sorted = Float64Array.from(keys).sort();
+  const ranked = new Int32Array(sorted.length);
+  for (let i = 0; i < sorted.length; i++) ranked[i] = ((sorted[i]! % hostCount) + hostCount) % hostCount;
   return {
     index, instances, ranked, totalInstances, free, blockedExamples,
-    blocked: Object.fromEntries([...blockers.counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b))),
+    blocked: Object.fromEntries([...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b))),
   };
 }
 
@@ -358,7 +399,9 @@ function hostScan(hosts: readonly Host[], request: CapacityRequest): HostScan {
   if (scan) {
     cached.delete(key);
   } else {
-    scan = scanHosts(index, request);
+    scan = request.deviceTraits.length === 0
+      ? scanHosts(index, request)
+      : withDeviceTraits(index, hostScan(hosts, { ...request, deviceTraits: [] }), request);
     if (cached.size >= SCAN_CACHE_SIZE) cached.delete(cached.keys().next().value!);
   }
   cached.set(key, scan);

@@ -49,6 +49,8 @@ export interface HostIndex {
   byName: readonly IndexedHost[];
   /** Per resource class some root provider has. */
   rootColumns: ReadonlyMap<string, RootColumn>;
+  /** Per resource class, each host's free units over its whole tree (`IndexedHost.free`), by position in `byName`. */
+  freeColumns: ReadonlyMap<string, Float64Array>;
   /** Every trait some root provider reports. */
   traits: ReadonlySet<string>;
 }
@@ -114,6 +116,21 @@ function rootColumnsOf(hosts: readonly IndexedHost[]): Map<string, RootColumn> {
   return columns;
 }
 
+function freeColumnsOf(hosts: readonly IndexedHost[]): Map<string, Float64Array> {
+  const columns = new Map<string, Float64Array>();
+  hosts.forEach(({ free }, at) => {
+    for (const [rc, units] of Object.entries(free)) {
+      let column = columns.get(rc);
+      if (!column) {
+        column = new Float64Array(hosts.length);
+        columns.set(rc, column);
+      }
+      column[at] = units;
+    }
+  });
+  return columns;
+}
+
 const indexes = new WeakMap<readonly Host[], HostIndex>();
 
 export function hostIndex(hosts: readonly Host[]): HostIndex {
@@ -134,6 +151,7 @@ export function hostIndex(hosts: readonly Host[]): HostIndex {
       hosts: indexed,
       byName,
       rootColumns: rootColumnsOf(byName),
+      freeColumns: freeColumnsOf(byName),
       traits: new Set(hosts.flatMap((h) => h.traits)),
     };
     indexes.set(hosts, index);

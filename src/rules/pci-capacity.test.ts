@@ -249,6 +249,31 @@ describe('capacity per host', () => {
     expect(computeCapacity(hosts, capacityRequest(flavor('g', 64, 512, 1))).blocked).toEqual({ VCPU: 4, 'trait:COMPUTE_STATUS_DISABLED': 2 });
   });
 
+  it('§2.6 §4.7 device-model traits add a blocker on hosts that report the family but lack the trait, counted with the others', () => {
+    const vifTraits = (traits: string[]) => ['COMPUTE_STATUS_ENABLED', ...traits];
+    const hosts = () => [
+      host('a-lacks', { traits: vifTraits(['COMPUTE_NET_VIF_MODEL_VIRTIO']) }),
+      host('b-lacks-and-full', { traits: vifTraits(['COMPUTE_NET_VIF_MODEL_VIRTIO']), vcpus: 1, usages: { VCPU: 16 } }),
+      host('c-silent', { traits: vifTraits([]) }),
+      host('d-has', { traits: vifTraits(['COMPUTE_NET_VIF_MODEL_VIRTIO', 'COMPUTE_NET_VIF_MODEL_E1000']) }),
+    ];
+    const base = capacityRequest(flavor('f', 1, 512, 1));
+    const e1000: CapacityRequest = { ...base, deviceTraits: [{ trait: 'COMPUTE_NET_VIF_MODEL_E1000', familyPrefix: 'COMPUTE_NET_VIF_MODEL_', property: 'hw_vif_model' }] };
+    const capacity = computeCapacity(hosts(), e1000);
+    expect(capacity.hosts.map((h) => h.host)).toEqual(['c-silent', 'd-has']);
+    expect(capacity.blocked).toEqual({ hw_vif_model: 2, VCPU: 1 });
+    // Each host that fits: MEMORY_MB (65536 − 512) × 1.5 / 512 = 190 instances (VCPU would allow 32 × 16).
+    expect(capacity.totalInstances).toBe(2 * 190);
+    expect(capacity.blockedExamples.map((h) => [h.host, h.blockers.map((b) => b.field)])).toEqual([
+      ['a-lacks', ['hw_vif_model']],
+      ['b-lacks-and-full', ['hw_vif_model', 'VCPU']],
+    ]);
+    // The same whether the request without device traits was answered before on these hosts or not.
+    const again = hosts();
+    expect(computeCapacity(again, base).blocked).toEqual({ VCPU: 1 });
+    expect(computeCapacity(again, e1000)).toEqual(capacity);
+  });
+
   describe('the answer stays small: hosts that fit listed up to capacityHosts, the rest summed', () => {
     // VCPU capacity vcpus × 16, MEMORY_MB (65536 − 512) × 1.5, DISK_GB 1000: 1 vCPU / 512 MB / 1 GB ⇒ instances = vcpus × 16.
     const hosts = [host('d', { vcpus: 1 }), host('a', { vcpus: 2 }), host('c', { vcpus: 2 }), host('b', { vcpus: 4 }),
