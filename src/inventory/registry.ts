@@ -13,14 +13,24 @@ export class SnapshotRegistry {
   async refresh(clouds: string[]): Promise<void> {
     for (const cloud of clouds) {
       const snapshot = await this.store.latestSnapshot(cloud);
-      if (snapshot) this.put(snapshot);
+      if (snapshot) {
+        this.byCloud.set(cloud, snapshot);
+        await this.prepare(snapshot);
+      }
     }
   }
 
   /** Makes a freshly written snapshot current without a database round trip. */
   put(snapshot: CloudSnapshot): void {
-    prepareSnapshot(snapshot);
     this.byCloud.set(snapshot.cloud, snapshot);
+    // In the background: requests keep being answered meanwhile (one needing the index finishes the build).
+    void this.prepare(snapshot);
+  }
+
+  /** Builds what answers read about the snapshot's hosts a step at a time, letting other work run in between. */
+  private async prepare(snapshot: CloudSnapshot): Promise<void> {
+    const steps = prepareSnapshot(snapshot);
+    while (!steps.next().done) await new Promise((resolve) => setImmediate(resolve));
   }
 
   /** The snapshot of the named cloud, or of the default (first configured) cloud. */

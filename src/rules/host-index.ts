@@ -132,29 +132,56 @@ function freeColumnsOf(hosts: readonly IndexedHost[]): Map<string, Float64Array>
 }
 
 const indexes = new WeakMap<readonly Host[], HostIndex>();
+/** Builds under way, so that whoever needs the index first finishes the one build rather than starting another. */
+const building = new WeakMap<readonly Host[], Iterator<void, HostIndex>>();
+
+/** Hosts indexed between two steps of a build: a few milliseconds of work. */
+const HOSTS_PER_STEP = 1_000;
+
+function* buildIndex(hosts: readonly Host[]): Generator<void, HostIndex> {
+  const traitSets = new Map<string, number>();
+  const indexed: IndexedHost[] = [];
+  for (const host of hosts) {
+    const signature = [...new Set(host.traits)].sort().join(' ');
+    let traitSet = traitSets.get(signature);
+    if (traitSet === undefined) {
+      traitSet = traitSets.size;
+      traitSets.set(signature, traitSet);
+    }
+    indexed.push(indexHost(host, traitSet));
+    if (indexed.length % HOSTS_PER_STEP === 0) yield;
+  }
+  const byName = [...indexed].sort((a, b) => a.host.name.localeCompare(b.host.name));
+  yield;
+  const rootColumns = rootColumnsOf(byName);
+  yield;
+  const index: HostIndex = { hosts: indexed, byName, rootColumns, freeColumns: freeColumnsOf(byName), traits: new Set(hosts.flatMap((h) => h.traits)) };
+  indexes.set(hosts, index);
+  building.delete(hosts);
+  return index;
+}
+
+/**
+ * The index of these hosts, built in steps: each `next()` does a few milliseconds of work, so a caller can let
+ * other work run in between (the registry does, when a sync makes a snapshot current). Done at once when built.
+ */
+export function hostIndexSteps(hosts: readonly Host[]): Iterator<void, HostIndex> {
+  const known = indexes.get(hosts);
+  if (known) return { next: () => ({ done: true, value: known }) };
+  let steps = building.get(hosts);
+  if (!steps) {
+    steps = buildIndex(hosts);
+    building.set(hosts, steps);
+  }
+  return steps;
+}
 
 export function hostIndex(hosts: readonly Host[]): HostIndex {
-  let index = indexes.get(hosts);
-  if (!index) {
-    const traitSets = new Map<string, number>();
-    const indexed = hosts.map((host) => {
-      const signature = [...new Set(host.traits)].sort().join(' ');
-      let traitSet = traitSets.get(signature);
-      if (traitSet === undefined) {
-        traitSet = traitSets.size;
-        traitSets.set(signature, traitSet);
-      }
-      return indexHost(host, traitSet);
-    });
-    const byName = [...indexed].sort((a, b) => a.host.name.localeCompare(b.host.name));
-    index = {
-      hosts: indexed,
-      byName,
-      rootColumns: rootColumnsOf(byName),
-      freeColumns: freeColumnsOf(byName),
-      traits: new Set(hosts.flatMap((h) => h.traits)),
-    };
-    indexes.set(hosts, index);
+  const known = indexes.get(hosts);
+  if (known) return known;
+  const steps = hostIndexSteps(hosts);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
   }
-  return index;
 }

@@ -3,7 +3,7 @@ import { adviseWith } from './advise.ts';
 import { preview as previewWith, type PreviewInput } from './preview.ts';
 import { verdictOf } from './findings.ts';
 import { BUILTIN_GUEST_KNOWLEDGE } from './guest-table.ts';
-import { hostIndex } from './host-index.ts';
+import { hostIndexSteps } from './host-index.ts';
 import { DEFAULT_HOST_FACTS, hostsInScope, resolveHostFacts, scopeTraits } from './host-facts.ts';
 import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, GuestIdentity, GuestKnowledge, Host, HostFacts, HostFactsOverride, NovaPreview, Verdict } from './types.ts';
 import { buildScope, checkAll, uniqueFindings } from './validate.ts';
@@ -60,11 +60,11 @@ function scopeFacts(snapshot: CloudSnapshot, flavor: Flavor | null, properties: 
 }
 
 /**
- * Builds what every answer reads about the hosts (their index) now, so that the first request after a start or a
- * sync does not wait for it (~0.4 s at 15,000 hosts).
+ * Builds what every answer reads about the hosts (their index) ahead of the first request after a start or a sync
+ * (~0.5 s at 15,000 hosts), one step per `next()`, so the caller can let requests run between steps.
  */
-export function prepareSnapshot(snapshot: CloudSnapshot): void {
-  hostIndex(snapshot.hosts);
+export function prepareSnapshot(snapshot: CloudSnapshot): Iterator<void, unknown> {
+  return hostIndexSteps(snapshot.hosts);
 }
 
 export function defaultRuleContext(): RuleContext {
