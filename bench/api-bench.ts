@@ -101,8 +101,11 @@ interface Scenario {
   requests: AutocannonRequest[];
   /** Sent in turn across all connections (a shared counter), so no two connections replay the same sequence. */
   bodies?: { path: string; list: string[] };
-  /** Targets of the issue apply to this scenario. */
-  target?: 'recommendations' | 'validations';
+  /**
+   * Targets of the issue: `recommendations` (≥ 5,000 req/s, p99 ≤ 5 ms) on cached answers; `validations` (faster)
+   * against `computed-recommendations`, the recommendations computed per request as the validations are.
+   */
+  target?: 'recommendations' | 'computed-recommendations' | 'validations';
 }
 
 function rotating(name: string, path: string, list: string[], target?: Scenario['target']): Scenario {
@@ -146,11 +149,11 @@ function scenarios(samples: Samples): Scenario[] {
     rotating(`recommendations, ${REPEATED} requests repeated (answers cached)`, '/v1/recommendations',
       range(REPEATED).map((i) => recommendation(i, flavors[i * flavorStep]!)), 'recommendations'),
     rotating(`recommendations, a new image each time over ${REPEATED} flavors × workloads (capacity scans reused)`, '/v1/recommendations',
-      range(DISTINCT).map((i) => recommendation(i, flavors[(i % REPEATED) * flavorStep]!))),
+      range(DISTINCT).map((i) => recommendation(i, flavors[(i % REPEATED) * flavorStep]!)), 'computed-recommendations'),
     rotating('recommendations, new image, flavor and workload each time (nothing reused: two scans of every host)', '/v1/recommendations',
       range(DISTINCT).map((i) => recommendation(i, flavors[i % flavors.length]!))),
-    rotating(`validations, ${REPEATED} requests repeated (answers cached)`, '/v1/validations', range(REPEATED).map((i) => validation(i, false)), 'validations'),
-    rotating('validations, new properties each time', '/v1/validations', range(DISTINCT).map((i) => validation(i, true))),
+    rotating(`validations, ${REPEATED} requests repeated (answers cached)`, '/v1/validations', range(REPEATED).map((i) => validation(i, false))),
+    rotating('validations, new properties each time', '/v1/validations', range(DISTINCT).map((i) => validation(i, true)), 'validations'),
     { name: 'list / item reads', requests: reads },
   ];
 }
@@ -230,7 +233,7 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
       add('cold start to ready (spawn → /readyz 200)', formatMs(coldMs), '≤ 10 s', coldMs <= TARGET.coldStartMs);
       add('service RSS when ready', formatMiB(processMemory(service.pid).rss));
 
-      let recommendP99 = Infinity;
+      let computed: AutocannonResult | null = null;
       for (const scenario of scenarios(samples)) {
         const checked = scenario.bodies
           ? scenario.bodies.list.slice(0, REPEATED).map((body): AutocannonRequest => ({ method: 'POST', path: scenario.bodies!.path, headers: JSON_HEADERS, body }))
@@ -246,12 +249,19 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
         const result = await load(base, scenario, duration, connections);
         const memory = rss.stop();
         const rps = result.requests.average;
-        if (scenario.target === 'recommendations') recommendP99 = result.latency.p99;
-        add(`${scenario.name}: req/s`, formatCount(rps),
-          scenario.target === 'recommendations' ? '≥ 5,000' : undefined, rps >= TARGET.recommendRps);
-        add(`${scenario.name}: p50 / p99 latency`, `${result.latency.p50} / ${result.latency.p99} ms`,
-          scenario.target === 'recommendations' ? 'p99 ≤ 5 ms' : scenario.target === 'validations' ? 'p99 below recommendations' : undefined,
-          scenario.target === 'recommendations' ? result.latency.p99 <= TARGET.recommendP99Ms : result.latency.p99 < recommendP99);
+        const { p50, p99 } = result.latency;
+        if (scenario.target === 'computed-recommendations') computed = result;
+        if (scenario.target === 'recommendations') {
+          add(`${scenario.name}: req/s`, formatCount(rps), '≥ 5,000', rps >= TARGET.recommendRps);
+          add(`${scenario.name}: p50 / p99 latency`, `${p50} / ${p99} ms`, 'p99 ≤ 5 ms', p99 <= TARGET.recommendP99Ms);
+        } else if (scenario.target === 'validations' && computed) {
+          const faster = `faster than recommendations computed per request (${formatCount(computed.requests.average)} req/s, p99 ${computed.latency.p99} ms)`;
+          add(`${scenario.name}: req/s`, formatCount(rps), faster, rps > computed.requests.average);
+          add(`${scenario.name}: p50 / p99 latency`, `${p50} / ${p99} ms`, faster, p99 < computed.latency.p99);
+        } else {
+          add(`${scenario.name}: req/s`, formatCount(rps));
+          add(`${scenario.name}: p50 / p99 latency`, `${p50} / ${p99} ms`);
+        }
         add(`${scenario.name}: first answers, one at a time (p50 / max of ${checked.length})`,
           `${coldPercentile(check.coldMs, 0.5)} / ${coldPercentile(check.coldMs, 1)} ms`);
         add(`${scenario.name}: service RSS peak`, formatMiB(memory.peak));
