@@ -11,8 +11,8 @@ import type { FlavorRef } from './schemas/flavor.ts';
 import type { ImageRef } from './schemas/image.ts';
 import type { PciConfigCheck, PciConfigCheckRequest } from './schemas/pci-config.ts';
 import type { PreviewRequest, PreviewResult } from './schemas/preview.ts';
-import { type Advice, AdviceBody, type RecommendationRequest } from './schemas/recommendation.ts';
-import { type ValidationRequest, type ValidationResult, ValidationBody } from './schemas/validation.ts';
+import { AdviceBody, type RecommendationRequest } from './schemas/recommendation.ts';
+import { type ValidationRequest, ValidationBody } from './schemas/validation.ts';
 
 export interface CoreDeps {
   store: SnapshotStore;
@@ -142,21 +142,29 @@ class AnswerCache<T> {
   }
 }
 
-/**
- * The HTTP body of a cached answer: the body encoded through its schema (so it is checked as the route's response
- * serializer would) once per answer, with the snapshot reference spliced in per response.
- */
-function answerJson<T extends object>(answer: CachedAnswer<T>, schema: z.ZodType<T>, snapshot: CloudSnapshot): string {
-  answer.json ??= JSON.stringify(z.encode(schema, answer.body));
-  const rest = answer.json.slice(1);
-  return `{"snapshot":${JSON.stringify(snapshotRef(snapshot))}${rest === '}' ? '' : ','}${rest}`;
+/** An answer as the CLI prints it (an object) or as an HTTP response sends it (JSON), with the snapshot it rests on. */
+export interface Answer<T> {
+  object(): T & { snapshot: ReturnType<typeof snapshotRef> };
+  /** The body encoded through its schema (checked as the route serializer would) once per cached answer; the snapshot reference spliced in. */
+  json(): string;
+}
+
+function answerOf<T extends object>(snapshot: CloudSnapshot, cached: CachedAnswer<T>, schema: z.ZodType<T>): Answer<T> {
+  return {
+    object: () => ({ ...cached.body, snapshot: snapshotRef(snapshot) }),
+    json: () => {
+      cached.json ??= JSON.stringify(z.encode(schema, cached.body));
+      const rest = cached.json.slice(1);
+      return `{"snapshot":${JSON.stringify(snapshotRef(snapshot))}${rest === '}' ? '' : ','}${rest}`;
+    },
+  };
 }
 
 const adviceCache = new AnswerCache<AdviceBody>();
 
-function cachedAdvice(deps: CoreDeps, body: RecommendationRequest): { snapshot: CloudSnapshot; answer: CachedAnswer<AdviceBody> } {
+export function recommend(deps: CoreDeps, body: RecommendationRequest): Answer<AdviceBody> {
   const snapshot = currentSnapshot(deps.registry, body.cloud);
-  const answer = adviceCache.get(deps.ruleContext, snapshot, body, () => advise(
+  const cached = adviceCache.get(deps.ruleContext, snapshot, body, () => advise(
     snapshot,
     {
       image: resolveImage(snapshot, body.image),
@@ -179,28 +187,17 @@ function cachedAdvice(deps: CoreDeps, body: RecommendationRequest): { snapshot: 
     },
     deps.ruleContext,
   ));
-  return { snapshot, answer };
-}
-
-export function recommend(deps: CoreDeps, body: RecommendationRequest): Advice {
-  const { snapshot, answer } = cachedAdvice(deps, body);
-  return { ...answer.body, snapshot: snapshotRef(snapshot) };
-}
-
-/** recommend() as the JSON an HTTP response sends. */
-export function recommendJson(deps: CoreDeps, body: RecommendationRequest): string {
-  const { snapshot, answer } = cachedAdvice(deps, body);
-  return answerJson(answer, AdviceBody, snapshot);
+  return answerOf(snapshot, cached, AdviceBody);
 }
 
 const validationCache = new AnswerCache<ValidationBody>();
 
 /** Validates proposed image properties and records the verdict for audit (every request, cached answer or not). */
-function cachedValidation(deps: CoreDeps, body: ValidationRequest): { snapshot: CloudSnapshot; answer: CachedAnswer<ValidationBody> } {
+export function validateImage(deps: CoreDeps, body: ValidationRequest): Answer<ValidationBody> {
   const snapshot = currentSnapshot(deps.registry, body.cloud);
   const flavor = resolveFlavor(snapshot, body.flavor);
   // The name is only recorded; leaving it out of the key lets differently named uploads share an answer.
-  const answer = validationCache.get(deps.ruleContext, snapshot, { ...body, name: undefined }, () => validate(snapshot, { properties: body.properties, flavor }, deps.ruleContext));
+  const cached = validationCache.get(deps.ruleContext, snapshot, { ...body, name: undefined }, () => validate(snapshot, { properties: body.properties, flavor }, deps.ruleContext));
   // Not awaited: the audit row goes in the store's next batch, so the answer does not wait for the database.
   // A failed batch is logged by the store; the caught rejection only keeps it from being unhandled.
   deps.store.recordValidation({
@@ -208,21 +205,10 @@ function cachedValidation(deps: CoreDeps, body: ValidationRequest): { snapshot: 
     snapshotId: snapshot.id,
     imageRef: body.name ?? null,
     flavorRef: flavor ? (flavor.id === PROPOSED_ID ? flavor.name : flavor.id) : null,
-    verdict: answer.body.verdict,
-    findingIds: answer.body.findings.map((f) => f.id),
+    verdict: cached.body.verdict,
+    findingIds: cached.body.findings.map((f) => f.id),
   }).catch(() => undefined);
-  return { snapshot, answer };
-}
-
-export function validateImage(deps: CoreDeps, body: ValidationRequest): ValidationResult {
-  const { snapshot, answer } = cachedValidation(deps, body);
-  return { ...answer.body, snapshot: snapshotRef(snapshot) };
-}
-
-/** validateImage() as the JSON an HTTP response sends. */
-export function validationJson(deps: CoreDeps, body: ValidationRequest): string {
-  const { snapshot, answer } = cachedValidation(deps, body);
-  return answerJson(answer, ValidationBody, snapshot);
+  return answerOf(snapshot, cached, ValidationBody);
 }
 
 /** Checks a proposed [pci] device_spec / alias against the current snapshot (domain.md §4.1–§4.5). */

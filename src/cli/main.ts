@@ -122,7 +122,7 @@ export function program(): Command {
           flavor: refTo(snapshot.flavors, opts.flavor),
           cloud: opts.cloud,
         });
-        return validateImage(ctx, body);
+        return validateImage(ctx, body).object();
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else printValidation(result);
@@ -171,7 +171,7 @@ export function program(): Command {
             disks: opts.disks,
             cloud: opts.cloud,
           });
-          return recommend(ctx, body);
+          return recommend(ctx, body).object();
         });
         if (opts.json) process.stdout.write(`${JSON.stringify(advice, null, 2)}\n`);
         else printAdvice(advice);

@@ -1,7 +1,7 @@
 // POST /v1/recommendations
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.ts';
-import { recommendJson } from '../core.ts';
+import { recommend } from '../core.ts';
 import { sendSerialized } from '../serialized.ts';
 import { problems } from '../schemas/common.ts';
 import { Advice, RecommendationRequest } from '../schemas/recommendation.ts';
@@ -17,6 +17,6 @@ export const recommendationRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, 
         response: { 200: Advice, ...problems(400, 401, 403, 404, 409, 503) },
       },
     },
-    async (request, reply) => sendSerialized(reply, recommendJson(deps, request.body)),
+    async (request, reply) => sendSerialized(reply, recommend(deps, request.body).json()),
   );
 };

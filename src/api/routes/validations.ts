@@ -1,7 +1,7 @@
 // POST /v1/validations
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.ts';
-import { validationJson } from '../core.ts';
+import { validateImage } from '../core.ts';
 import { sendSerialized } from '../serialized.ts';
 import { problems } from '../schemas/common.ts';
 import { ValidationRequest, ValidationResult } from '../schemas/validation.ts';
@@ -17,6 +17,6 @@ export const validationRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps
         response: { 200: ValidationResult, ...problems(400, 401, 403, 404, 409, 503) },
       },
     },
-    async (request, reply) => sendSerialized(reply, validationJson(deps, request.body)),
+    async (request, reply) => sendSerialized(reply, validateImage(deps, request.body).json()),
   );
 };
