@@ -150,7 +150,7 @@ function scenarios(samples: Samples): Scenario[] {
       range(REPEATED).map((i) => recommendation(i, flavors[i * flavorStep]!)), 'recommendations'),
     rotating(`recommendations, a new image each time over ${REPEATED} flavors × workloads (capacity scans reused)`, '/v1/recommendations',
       range(DISTINCT).map((i) => recommendation(i, flavors[(i % REPEATED) * flavorStep]!)), 'computed-recommendations'),
-    rotating('recommendations, new image, flavor and workload each time (nothing reused: two scans of every host)', '/v1/recommendations',
+    rotating('recommendations, new image, flavor and workload each time (nothing reused: one scan of every host)', '/v1/recommendations',
       range(DISTINCT).map((i) => recommendation(i, flavors[i % flavors.length]!))),
     rotating(`validations, ${REPEATED} requests repeated (answers cached)`, '/v1/validations', range(REPEATED).map((i) => validation(i, false))),
     rotating('validations, new properties each time', '/v1/validations', range(DISTINCT).map((i) => validation(i, true)), 'validations'),
