@@ -23,11 +23,19 @@ export class GlanceReader {
   ) {}
 
   /** Images the credential can see (Glance's default listing: public, own, shared and accepted). */
-  async listImages(onPage?: (count: number) => void, signal?: AbortSignal): Promise<GlanceImage[]> {
+  listImages(onPage?: (count: number) => void, signal?: AbortSignal): Promise<GlanceImage[]> {
+    return this.mapImages((image) => image, onPage, signal);
+  }
+
+  /**
+   * The same listing, each image turned by `map` into what the caller keeps as soon as its page is read, so
+   * the raw bodies go page by page rather than all 100,000 of a large cloud being held to the end.
+   */
+  async mapImages<T>(map: (image: GlanceImage) => T, onPage?: (count: number) => void, signal?: AbortSignal): Promise<T[]> {
     const endpoint = await this.session.endpoint('image');
-    const readPage = (res: HttpResponse): Page<GlanceImage> => {
+    const readPage = (res: HttpResponse): Page<T> => {
       const body = this.session.http.parse(GlanceImagePage, res, 'image');
-      return { items: body.images, next: body.next ? glanceUrl(endpoint, body.next) : null };
+      return { items: body.images.map(map), next: body.next ? glanceUrl(endpoint, body.next) : null };
     };
     const first = { service: 'image' as const, url: glanceUrl(endpoint, '/images'), query: { limit: this.pageSize }, ...(signal && { signal }) };
     return collectPages(this.session, first, readPage, onPage);

@@ -3,14 +3,15 @@
 // provider_summaries that design.md "Stack facts" asks for at 15,000 hosts.
 import type { LimitFunction } from 'p-limit';
 import { OpenStackError } from './errors.ts';
+import type { HttpResponse, RequestSpec } from './http.ts';
 import type { KeystoneSession } from './keystone.ts';
 import { negotiate } from './microversion.ts';
 import {
+  ListedPlacementProvider,
   PlacementAggregates,
   PlacementAllocationCandidates,
   PlacementInventories,
-  PlacementProviderList,
-  PlacementProviderSummaries,
+  PlacementProviderSummary,
   PlacementTraits,
   PlacementUsages,
   PlacementVersionDocument,
@@ -23,6 +24,8 @@ import {
 export const PLACEMENT_MICROVERSIONS = { min: '1.14', max: '1.39', why: 'nested resource providers from 1.14' } as const;
 
 export type ProviderTree = Pick<RawCloud, 'resource_providers' | 'inventories' | 'usages' | 'traits' | 'aggregates'>;
+/** One provider's bodies, as a ProviderTree keys them by uuid; absent when the read path makes no such call. */
+export type ProviderBodies = { [K in Exclude<keyof ProviderTree, 'resource_providers'>]?: ProviderTree[K][string] };
 
 /** SYNC_PLACEMENT_READ; `auto`: per-provider up to AUTO_BULK_ABOVE_PROVIDERS providers, bulk above. */
 export type PlacementReadMode = 'auto' | 'bulk' | 'per-provider';
@@ -46,6 +49,17 @@ export interface ProviderRead {
   path: Exclude<PlacementReadMode, 'auto'>;
   /** Providers read one by one (all of them on the per-provider path). */
   walked: number;
+}
+
+/** A root found in the bulk read, with the bodies its summary gave. */
+interface SummarisedRoot {
+  rp: PlacementProvider;
+  bodies: Pick<ProviderBodies, 'usages' | 'traits'>;
+}
+
+export interface ProviderVisit extends Omit<ProviderRead, 'tree'> {
+  /** The listing, in Placement's order. */
+  providers: PlacementProvider[];
 }
 
 /**
@@ -75,14 +89,11 @@ export class PlacementReader {
     return this.version;
   }
 
-  private async read<S extends Parameters<KeystoneSession['get']>[2]>(path: string, schema: S, query?: URLSearchParams, signal?: AbortSignal) {
+  /** A GET of Placement at the negotiated microversion; a 403 names the roles the token has. */
+  private async call(path: string, opts: Pick<RequestSpec, 'query' | 'signal' | 'raw'> = {}): Promise<HttpResponse> {
     const [endpoint, version] = await Promise.all([this.session.endpoint('placement'), this.microversion()]);
     try {
-      return await this.session.get('placement', `${endpoint}${path}`, schema, {
-        microversion: `placement ${version}`,
-        ...(query && { query }),
-        ...(signal && { signal }),
-      });
+      return await this.session.request({ service: 'placement', method: 'GET', url: `${endpoint}${path}`, microversion: `placement ${version}`, ...opts });
     } catch (err) {
       if (err instanceof OpenStackError && err.code === 'upstream_forbidden') {
         const roles = await this.session.roles().catch(() => []);
@@ -98,10 +109,15 @@ export class PlacementReader {
     }
   }
 
+  private async read<S extends Parameters<KeystoneSession['get']>[2]>(path: string, schema: S, query?: URLSearchParams, signal?: AbortSignal) {
+    const res = await this.call(path, { ...(query && { query }), ...(signal && { signal }) });
+    return this.session.http.parse(schema, res, 'placement');
+  }
+
   /**
    * Every resource provider (roots and nested: Placement has no pagination here) and, per provider,
    * inventories, usages, traits and aggregates: 1 + 4·N calls, run through `limit`. Exact, but 4 calls per
-   * provider: see readProviderTree for the bulk path.
+   * provider: see visitProviders for the bulk path.
    */
   async readProviders(
     limit: LimitFunction,
@@ -112,7 +128,39 @@ export class PlacementReader {
   }
 
   /**
-   * Every provider with its inventories, usages, traits and aggregates, by the path `mode` picks.
+   * Every resource provider, roots and nested (Placement has no pagination here). The body is 128 MB at
+   * 163,000 providers: it is read member by member (HttpTransport.members), and goes when this returns.
+   */
+  private async listProviders(signal?: AbortSignal): Promise<PlacementProvider[]> {
+    const listing = await this.call('/resource_providers', { raw: true, ...(signal && { signal }) });
+    const providers: PlacementProvider[] = [];
+    for await (const [, rp] of this.session.http.members(listing, 'placement', 'resource_providers', ListedPlacementProvider)) providers.push(rp);
+    return providers;
+  }
+
+  /**
+   * Every provider with its inventories, usages, traits and aggregates, by the path `mode` picks: visitProviders
+   * gathered into one tree.
+   */
+  async readProviderTree(limit: LimitFunction, opts: ReadProviderTreeOptions = {}): Promise<ProviderRead> {
+    const tree: ProviderTree = { resource_providers: [], inventories: {}, usages: {}, traits: {}, aggregates: {} };
+    const { providers, ...read } = await this.visitProviders(
+      limit,
+      ({ uuid }, { inventories, usages, traits, aggregates }) => {
+        if (inventories) tree.inventories[uuid] = inventories;
+        if (usages) tree.usages[uuid] = usages;
+        if (traits) tree.traits[uuid] = traits;
+        if (aggregates) tree.aggregates[uuid] = aggregates;
+      },
+      opts,
+    );
+    return { tree: { ...tree, resource_providers: providers }, ...read };
+  }
+
+  /**
+   * Every provider, handed to `visit` with its bodies as soon as they are all in, by the path `mode` picks;
+   * nothing of a visited provider is kept here, so a sync can normalise 163,000 providers as they come rather
+   * than hold all their raw bodies.
    * Bulk (design.md "Stack facts"): one `GET /allocation_candidates?resources=MEMORY_MB:1` whose
    * provider_summaries hold, for every provider of each tree with free memory, capacity and used of each
    * resource class, traits and parent/root. Roots there still need their exact inventories (reserved,
@@ -120,80 +168,109 @@ export class PlacementReader {
    * Nested (PCI) providers there need none: see summaryInventory. Trees absent from the candidates (no
    * free memory, or no MEMORY_MB at all) are walked provider by provider, as `per-provider` walks all.
    */
-  async readProviderTree(limit: LimitFunction, opts: ReadProviderTreeOptions = {}): Promise<ProviderRead> {
+  async visitProviders(
+    limit: LimitFunction,
+    visit: (provider: PlacementProvider, bodies: ProviderBodies) => void,
+    opts: ReadProviderTreeOptions = {},
+  ): Promise<ProviderVisit> {
     const { onProgress, signal } = opts;
-    const { resource_providers } = await this.read('/resource_providers', PlacementProviderList, undefined, signal);
-    const tree: ProviderTree = { resource_providers, inventories: {}, usages: {}, traits: {}, aggregates: {} };
+    const providers = await this.listProviders(signal);
     const mode = opts.mode ?? 'auto';
-    const path = mode === 'bulk' || (mode === 'auto' && resource_providers.length > AUTO_BULK_ABOVE_PROVIDERS) ? 'bulk' : 'per-provider';
+    const path = mode === 'bulk' || (mode === 'auto' && providers.length > AUTO_BULK_ABOVE_PROVIDERS) ? 'bulk' : 'per-provider';
     let done = 0;
-    const finished = () => onProgress?.(++done, resource_providers.length);
-    onProgress?.(0, resource_providers.length);
+    const visited = (rp: PlacementProvider, bodies: ProviderBodies) => {
+      visit(rp, bodies);
+      onProgress?.(++done, providers.length);
+    };
+    onProgress?.(0, providers.length);
 
-    let walk = resource_providers;
-    const summarisedRoots: PlacementProvider[] = [];
-    if (path === 'bulk') {
-      const { provider_summaries: summaries } = await limit(() =>
-        this.read('/allocation_candidates', PlacementProviderSummaries, new URLSearchParams(BULK_QUERY), signal),
-      );
-      walk = [];
-      for (const rp of resource_providers) {
-        const summary = summaries[rp.uuid];
-        if (!summary) {
-          walk.push(rp);
-          continue;
-        }
-        // The summary carries no generation: the listing's, read a moment earlier, stands in for it.
-        const generation = rp.generation;
-        tree.usages[rp.uuid] = {
-          resource_provider_generation: generation,
-          usages: Object.fromEntries(Object.entries(summary.resources).map(([rc, r]) => [rc, r.used])),
-        };
-        tree.traits[rp.uuid] = { resource_provider_generation: generation, traits: summary.traits };
-        if (rp.parent_provider_uuid === null) {
-          summarisedRoots.push(rp);
-          continue;
-        }
-        // No aggregates for nested providers: Nova puts hosts, not their PCI children, in aggregates, and
-        // the snapshot reads aggregates of hosts only (normalise.ts).
-        tree.inventories[rp.uuid] = {
-          resource_provider_generation: generation,
-          inventories: Object.fromEntries(Object.entries(summary.resources).map(([rc, r]) => [rc, summaryInventory(r.capacity)])),
-        };
-        finished();
-      }
-    }
+    const { summarisedRoots, walk } =
+      path === 'bulk' ? await this.readSummaries(limit, providers, visited, signal) : { summarisedRoots: [], walk: providers };
 
     const base = (uuid: string) => `/resource_providers/${encodeURIComponent(uuid)}`;
-    await Promise.all([
-      ...summarisedRoots.map(async ({ uuid }) => {
-        const [inventories, aggregates] = await Promise.all([
-          limit(() => this.read(`${base(uuid)}/inventories`, PlacementInventories, undefined, signal)),
-          limit(() => this.read(`${base(uuid)}/aggregates`, PlacementAggregates, undefined, signal)),
-        ]);
-        tree.inventories[uuid] = inventories;
-        tree.aggregates[uuid] = aggregates;
-        finished();
-      }),
-      ...walk.map(async ({ uuid }) => {
-        const [inventories, usages, traits, aggregates] = await Promise.all([
-          limit(() => this.read(`${base(uuid)}/inventories`, PlacementInventories, undefined, signal)),
-          limit(() => this.read(`${base(uuid)}/usages`, PlacementUsages, undefined, signal)),
-          limit(() => this.read(`${base(uuid)}/traits`, PlacementTraits, undefined, signal)),
-          limit(() => this.read(`${base(uuid)}/aggregates`, PlacementAggregates, undefined, signal)),
-        ]);
-        tree.inventories[uuid] = inventories;
-        tree.usages[uuid] = usages;
-        tree.traits[uuid] = traits;
-        tree.aggregates[uuid] = aggregates;
-        finished();
-      }),
-    ]);
-    return { tree, path, walked: walk.length };
+    await inLanes(summarisedRoots, limit.concurrency, async ({ rp, bodies }) => {
+      const [inventories, aggregates] = await Promise.all([
+        limit(() => this.read(`${base(rp.uuid)}/inventories`, PlacementInventories, undefined, signal)),
+        limit(() => this.read(`${base(rp.uuid)}/aggregates`, PlacementAggregates, undefined, signal)),
+      ]);
+      visited(rp, { ...bodies, inventories, aggregates });
+    });
+    await inLanes(walk, limit.concurrency, async (rp) => {
+      const [inventories, usages, traits, aggregates] = await Promise.all([
+        limit(() => this.read(`${base(rp.uuid)}/inventories`, PlacementInventories, undefined, signal)),
+        limit(() => this.read(`${base(rp.uuid)}/usages`, PlacementUsages, undefined, signal)),
+        limit(() => this.read(`${base(rp.uuid)}/traits`, PlacementTraits, undefined, signal)),
+        limit(() => this.read(`${base(rp.uuid)}/aggregates`, PlacementAggregates, undefined, signal)),
+      ]);
+      visited(rp, { inventories, usages, traits, aggregates });
+    });
+    return { providers, path, walked: walk.length };
+  }
+
+  /**
+   * The bulk read: provider_summaries of `GET /allocation_candidates?resources=MEMORY_MB:1`, read member by
+   * member (64 MB at 15,000 hosts: HttpTransport.members). Nested providers found there are visited at once;
+   * roots found there come back with their usages and traits, for 2 calls each; the others, to be walked.
+   */
+  private async readSummaries(
+    limit: LimitFunction,
+    providers: PlacementProvider[],
+    visit: (provider: PlacementProvider, bodies: ProviderBodies) => void,
+    signal?: AbortSignal,
+  ): Promise<{ summarisedRoots: SummarisedRoot[]; walk: PlacementProvider[] }> {
+    const unsummarised = new Map(providers.map((rp) => [rp.uuid, rp]));
+    const summarisedRoots: SummarisedRoot[] = [];
+    const candidates = await limit(() => this.call('/allocation_candidates', { query: new URLSearchParams(BULK_QUERY), raw: true, ...(signal && { signal }) }));
+    for await (const [uuid, summary] of this.session.http.members(candidates, 'placement', 'provider_summaries', PlacementProviderSummary)) {
+      const rp = unsummarised.get(uuid);
+      if (!rp) continue;
+      unsummarised.delete(uuid);
+      // The summary carries no generation: the listing's, read a moment earlier, stands in for it.
+      const generation = rp.generation;
+      const bodies = {
+        usages: { resource_provider_generation: generation, usages: Object.fromEntries(Object.entries(summary.resources).map(([rc, r]) => [rc, r.used])) },
+        traits: { resource_provider_generation: generation, traits: summary.traits },
+      };
+      if (rp.parent_provider_uuid === null) {
+        summarisedRoots.push({ rp, bodies });
+        continue;
+      }
+      // No aggregates for nested providers: Nova puts hosts, not their PCI children, in aggregates, and
+      // the snapshot reads aggregates of hosts only (normalise.ts).
+      visit(rp, {
+        ...bodies,
+        inventories: {
+          resource_provider_generation: generation,
+          inventories: Object.fromEntries(Object.entries(summary.resources).map(([rc, r]) => [rc, summaryInventory(r.capacity)])),
+        },
+      });
+    }
+    return { summarisedRoots, walk: providers.filter((rp) => unsummarised.has(rp.uuid)) };
   }
 
   /** GET /allocation_candidates (granular groups ≥ 1.25, string suffixes ≥ 1.33, mappings ≥ 1.34). */
   allocationCandidates(query: URLSearchParams): Promise<PlacementAllocationCandidates> {
     return this.read('/allocation_candidates', PlacementAllocationCandidates, query);
   }
+}
+
+/**
+ * `work` on every item, `lanes` items at a time: each lane takes the next item once its last is done, so only
+ * the calls of `lanes` items wait in the caller's p-limit queue, where queueing them all up front held ~100 MB
+ * of closures and pending promises at 15,000 hosts. The first failure stops every lane taking more.
+ */
+async function inLanes<T>(items: readonly T[], lanes: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < items.length) {
+      try {
+        await work(items[next++]!);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
 }
