@@ -1,5 +1,5 @@
 // Keystone token auth (design.md "HTTP API"): `X-Auth-Token` is checked against Keystone once and cached
-// until it expires; reader/member/admin may read and advise, admin may sync. The check sits behind
+// until it expires (a rejected one for 5 minutes); reader/member/admin may read and advise, admin may sync. The check sits behind
 // TokenValidator so tests point it at a local fake Keystone.
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
@@ -55,8 +55,10 @@ const TokenBody = z.object({
 
 export interface KeystoneValidatorOptions {
   timeoutMs?: number;
-  /** Bound on cached tokens; the oldest entry goes first. */
+  /** Bound on cached tokens, valid and rejected each; the oldest entry goes first. */
   maxEntries?: number;
+  /** How long a token Keystone rejected is answered 401 without asking again (keystonemiddleware: token_cache_time, 300 s). */
+  rejectedTtlMs?: number;
   tls?: { verify: boolean; cacert: string | null };
   now?: () => number;
 }
@@ -64,6 +66,14 @@ export interface KeystoneValidatorOptions {
 /** Validates a token with the token itself (`GET /v3/auth/tokens`, X-Auth-Token = X-Subject-Token), so no service credential is needed. */
 export class KeystoneTokenValidator implements TokenValidator {
   private readonly cache = new Map<string, Principal>();
+  /**
+   * Tokens Keystone rejected, until when: a rejected token never becomes valid again, and without this every
+   * request carrying one (a client retrying, or a flood) would cost a Keystone call.
+   */
+  private readonly rejected = new Map<string, number>();
+  /** Checks under way: concurrent requests with one new token share a single Keystone call. */
+  private readonly checking = new Map<string, Promise<Principal | null>>();
+  private readonly rejectedTtlMs: number;
   private readonly url: string;
   private readonly agent: Agent | undefined;
   private readonly timeoutMs: number;
@@ -76,16 +86,31 @@ export class KeystoneTokenValidator implements TokenValidator {
     this.timeoutMs = opts.timeoutMs ?? 5_000;
     this.maxEntries = opts.maxEntries ?? 10_000;
     this.now = opts.now ?? Date.now;
+    this.rejectedTtlMs = opts.rejectedTtlMs ?? 300_000;
     this.agent = opts.tls
       ? new Agent({ rejectUnauthorized: opts.tls.verify, ...(opts.tls.cacert ? { ca: readFileSync(opts.tls.cacert) } : {}) })
       : undefined;
   }
 
   async validate(token: string): Promise<Principal | null> {
+    const now = this.now();
     const cached = this.cache.get(token);
-    if (cached && cached.expiresAt > this.now()) return cached;
+    if (cached && cached.expiresAt > now) return cached;
     this.cache.delete(token);
+    const rejectedUntil = this.rejected.get(token);
+    if (rejectedUntil !== undefined && rejectedUntil > now) return null;
+    this.rejected.delete(token);
 
+    let check = this.checking.get(token);
+    if (!check) {
+      check = this.ask(token).finally(() => this.checking.delete(token));
+      this.checking.set(token, check);
+    }
+    return check;
+  }
+
+  /** One Keystone call; remembers its verdict. */
+  private async ask(token: string): Promise<Principal | null> {
     const response = await axios
       .get(this.url, {
         headers: { 'X-Auth-Token': token, 'X-Subject-Token': token, Accept: 'application/json' },
@@ -101,7 +126,10 @@ export class KeystoneTokenValidator implements TokenValidator {
         });
       });
     const requestId = String(response.headers['x-openstack-request-id'] ?? '') || undefined;
-    if ([401, 403, 404].includes(response.status)) return null;
+    if ([401, 403, 404].includes(response.status)) {
+      remember(this.rejected, token, this.now() + this.rejectedTtlMs, this.maxEntries);
+      return null;
+    }
     const parsed = response.status === 200 ? TokenBody.safeParse(response.data) : null;
     if (!parsed?.success) {
       throw new OpenStackError('upstream_bad_response', `Keystone answered the token check with HTTP ${response.status}`, {
@@ -118,10 +146,15 @@ export class KeystoneTokenValidator implements TokenValidator {
       roles: t.roles.map((r) => r.name.toLowerCase()),
       expiresAt: Date.parse(t.expires_at),
     };
-    if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(token, principal);
+    remember(this.cache, token, principal, this.maxEntries);
     return principal;
   }
+}
+
+/** Adds to a bounded map, the oldest entry out first. */
+function remember<V>(map: Map<string, V>, key: string, value: V, maxEntries: number): void {
+  if (map.size >= maxEntries) map.delete(map.keys().next().value!);
+  map.set(key, value);
 }
 
 /** onRequest hook enforcing each route's `config.access`; with `validator` null the API is open (AUTH_MODE=none). */

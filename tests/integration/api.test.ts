@@ -456,6 +456,30 @@ describe('Keystone token auth and CORS', () => {
     expect(keystoneCalls - before).toBe(1);
   });
 
+  it('asks Keystone once about a rejected token, and once for concurrent requests with one new token', async () => {
+    const before = keystoneCalls;
+    const rejected = await Promise.all(Array.from({ length: 20 }, () => advise('unknown-token')));
+    expect(rejected.every((res) => res.status === 401)).toBe(true);
+    expectProblem(await advise('unknown-token'), 401, 'unauthorized');
+    expect(keystoneCalls - before).toBe(1);
+    const accepted = await Promise.all(Array.from({ length: 20 }, () => advise('admin-token')));
+    expect(accepted.every((res) => res.status === 200)).toBe(true);
+    expect(keystoneCalls - before).toBe(2);
+  });
+
+  it('asks again about a rejected token once rejectedTtlMs has passed', async () => {
+    let now = 1_000_000;
+    const validator = new KeystoneTokenValidator(keystoneUrl, { rejectedTtlMs: 60_000, now: () => now });
+    const before = keystoneCalls;
+    expect(await validator.validate('late-token')).toBeNull();
+    now += 59_000;
+    expect(await validator.validate('late-token')).toBeNull();
+    expect(keystoneCalls - before).toBe(1);
+    now += 2_000;
+    expect(await validator.validate('late-token')).toBeNull();
+    expect(keystoneCalls - before).toBe(2);
+  });
+
   it('keeps sync for admins', async () => {
     expectProblem(await request(app.server).post('/v1/sync').set('x-auth-token', 'reader-token').send({}), 403, 'forbidden');
     // Past the role check: the demo has no cloud to sync.
