@@ -46,7 +46,7 @@ export function snapshotRef(snapshot: CloudSnapshot, now: Date = new Date()) {
 
 function findOne<T extends { id: string; name: string | null }>(items: T[], kind: string, ref: { id?: string; name?: string }): T {
   if (ref.id !== undefined) {
-    const at = positionOf(items, (i) => i.id, ref.id);
+    const at = positionOf(items, 'id', ref.id);
     if (at === undefined) throw new ApiError('not_found', `no ${kind} with id "${ref.id}" in the snapshot`);
     return items[at]!;
   }

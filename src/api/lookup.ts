@@ -2,15 +2,28 @@
 // one), so finding one of 100,000 images by id or name, or a page marker, is a map read instead of a scan.
 // WeakMaps keyed on the list itself: the index goes when the snapshot goes.
 
-const byUniqueKey = new WeakMap<readonly object[], Map<string, number>>();
+/** The unique keys of snapshot lists: flavor and image `id`, host `name`. */
+export type KeyField = 'id' | 'name';
+
+const byUniqueKey = new WeakMap<readonly object[], Map<KeyField, Map<string, number>>>();
 const byName = new WeakMap<readonly object[], Map<string, number[]>>();
 
-/** Where the item with this key is. `key` must be the list's one unique key (flavor/image id, host name). */
-export function positionOf<T extends object>(items: readonly T[], key: (item: T) => string, wanted: string): number | undefined {
-  let positions = byUniqueKey.get(items);
+/** The value of an item's key field. */
+export function keyOf(item: object, field: KeyField): string {
+  return String((item as Record<KeyField, unknown>)[field]);
+}
+
+/** Where the item whose `field` (the list's unique key) is `wanted` is. */
+export function positionOf(items: readonly object[], field: KeyField, wanted: string): number | undefined {
+  let perField = byUniqueKey.get(items);
+  if (!perField) {
+    perField = new Map();
+    byUniqueKey.set(items, perField);
+  }
+  let positions = perField.get(field);
   if (!positions) {
-    positions = new Map(items.map((item, i) => [key(item), i]));
-    byUniqueKey.set(items, positions);
+    positions = new Map(items.map((item, i) => [keyOf(item, field), i]));
+    perField.set(field, positions);
   }
   return positions.get(wanted);
 }

@@ -1,6 +1,6 @@
 // Marker pagination over the in-memory snapshot, as Nova and Glance page (`limit`, `marker` = last key seen).
 import { ApiError } from './errors.ts';
-import { positionOf } from './lookup.ts';
+import { keyOf, type KeyField, positionOf } from './lookup.ts';
 
 export interface Page<T> {
   items: T[];
@@ -13,7 +13,7 @@ export interface Page<T> {
  */
 export function paginate<T extends object>(
   items: readonly T[],
-  options: { key: (item: T) => string; matches: (item: T) => boolean; limit: number; marker: string | undefined },
+  options: { key: KeyField; matches: (item: T) => boolean; limit: number; marker: string | undefined },
 ): Page<T> {
   const { key, matches, limit, marker } = options;
   let start = 0;
@@ -34,7 +34,7 @@ export function paginate<T extends object>(
     page.push(items[i]!);
   }
   const last = page.at(-1);
-  return { items: page, nextMarker: more && last !== undefined ? key(last) : null };
+  return { items: page, nextMarker: more && last !== undefined ? keyOf(last, key) : null };
 }
 
 /** Case-insensitive substring filter; an absent needle matches everything. */

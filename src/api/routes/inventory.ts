@@ -7,7 +7,7 @@ import type { CloudSnapshot } from '../../rules/types.ts';
 import type { AppDeps } from '../app.ts';
 import { currentSnapshot, snapshotRef } from '../core.ts';
 import { ApiError } from '../errors.ts';
-import { positionOf } from '../lookup.ts';
+import { type KeyField, positionOf } from '../lookup.ts';
 import { contains, paginate } from '../paging.ts';
 import { CloudQuery, Name, type PageQuery, problems } from '../schemas/common.ts';
 import { Flavor, FlavorListQuery, FlavorPage } from '../schemas/flavor.ts';
@@ -18,7 +18,7 @@ interface ReadView<Item extends z.ZodType<object>, Query extends typeof PageQuer
   path: string;
   /** Singular noun for summaries and messages. */
   noun: string;
-  key: 'id' | 'name';
+  key: KeyField;
   item: Item;
   page: z.ZodType;
   query: Query;
@@ -31,7 +31,6 @@ function readView<Item extends z.ZodType<object>, Query extends typeof PageQuery
   deps: AppDeps,
   view: ReadView<Item, Query>,
 ): void {
-  const keyOf = (item: z.output<Item>): string => (item as Record<typeof view.key, string>)[view.key];
   const tags = ['inventory'];
   // Typed as plain FastifySchema: the type provider cannot resolve reply types through these generics,
   // so the handlers cast their validated input; validation and serialisation still run from the schemas.
@@ -52,7 +51,7 @@ function readView<Item extends z.ZodType<object>, Query extends typeof PageQuery
   app.get(view.path, { schema: listSchema }, async (request) => {
     const query = request.query as z.output<Query>;
     const snapshot = currentSnapshot(deps.registry, query.cloud);
-    const page = paginate(view.list(snapshot), { key: keyOf, matches: (item) => view.matches(item, query), limit: query.limit, marker: query.marker });
+    const page = paginate(view.list(snapshot), { key: view.key, matches: (item) => view.matches(item, query), limit: query.limit, marker: query.marker });
     return { ...page, snapshot: snapshotRef(snapshot) };
   });
 
@@ -60,7 +59,7 @@ function readView<Item extends z.ZodType<object>, Query extends typeof PageQuery
     const wanted = (request.params as Record<typeof view.key, string>)[view.key];
     const { cloud } = request.query as z.output<typeof CloudQuery>;
     const items = view.list(currentSnapshot(deps.registry, cloud));
-    const found = items[positionOf(items, keyOf, wanted) ?? -1];
+    const found = items[positionOf(items, view.key, wanted) ?? -1];
     if (!found) throw new ApiError('not_found', `no ${view.noun} with ${view.key} "${wanted}" in the snapshot`);
     return found;
   });
