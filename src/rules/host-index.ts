@@ -139,26 +139,30 @@ const building = new WeakMap<readonly Host[], Iterator<void, HostIndex>>();
 const HOSTS_PER_STEP = 1_000;
 
 function* buildIndex(hosts: readonly Host[]): Generator<void, HostIndex> {
-  const traitSets = new Map<string, number>();
-  const indexed: IndexedHost[] = [];
-  for (const host of hosts) {
-    const signature = [...new Set(host.traits)].sort().join(' ');
-    let traitSet = traitSets.get(signature);
-    if (traitSet === undefined) {
-      traitSet = traitSets.size;
-      traitSets.set(signature, traitSet);
+  try {
+    const traitSets = new Map<string, number>();
+    const indexed: IndexedHost[] = [];
+    for (const host of hosts) {
+      const signature = [...new Set(host.traits)].sort().join(' ');
+      let traitSet = traitSets.get(signature);
+      if (traitSet === undefined) {
+        traitSet = traitSets.size;
+        traitSets.set(signature, traitSet);
+      }
+      indexed.push(indexHost(host, traitSet));
+      if (indexed.length % HOSTS_PER_STEP === 0) yield;
     }
-    indexed.push(indexHost(host, traitSet));
-    if (indexed.length % HOSTS_PER_STEP === 0) yield;
+    const byName = [...indexed].sort((a, b) => a.host.name.localeCompare(b.host.name));
+    yield;
+    const rootColumns = rootColumnsOf(byName);
+    yield;
+    const index: HostIndex = { hosts: indexed, byName, rootColumns, freeColumns: freeColumnsOf(byName), traits: new Set(hosts.flatMap((h) => h.traits)) };
+    indexes.set(hosts, index);
+    return index;
+  } finally {
+    // Done or failed, the next one who needs the index reads it or starts afresh, never a spent build.
+    building.delete(hosts);
   }
-  const byName = [...indexed].sort((a, b) => a.host.name.localeCompare(b.host.name));
-  yield;
-  const rootColumns = rootColumnsOf(byName);
-  yield;
-  const index: HostIndex = { hosts: indexed, byName, rootColumns, freeColumns: freeColumnsOf(byName), traits: new Set(hosts.flatMap((h) => h.traits)) };
-  indexes.set(hosts, index);
-  building.delete(hosts);
-  return index;
 }
 
 /**
