@@ -259,6 +259,12 @@ export const FINDINGS = [
     source: 'domain.md §1.2',
   },
   {
+    id: 'legacy-property-read', severity: 'warning',
+    trigger: 'vmware_adaptertype set where hw_disk_bus (or hw_scsi_model) is not: Nova reads it as hw_disk_bus=ide, or as hw_disk_bus=scsi with hw_scsi_model=<value>.',
+    remedy: 'Set hw_disk_bus (and hw_scsi_model if scsi) explicitly, or remove vmware_adaptertype from the image.',
+    source: 'domain.md §1.1',
+  },
+  {
     id: 'rng-model-no-effect', severity: 'info',
     trigger: 'hw_rng_model set: Nova adds a virtio RNG anyway since Ussuri.',
     remedy: 'Nothing to do; the property can be dropped.',

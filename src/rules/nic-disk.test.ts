@@ -150,6 +150,33 @@ describe('disk bus', () => {
   });
 });
 
+describe('legacy vmware_adaptertype, as Nova reads it', () => {
+  const UBUNTU = { os_distro: 'ubuntu22.04' };
+  it.each<{ name: string; props: Record<string, string>; read: string | null; raised: string[] }>([
+    { name: 'lsiLogic alone → hw_disk_bus=scsi and hw_scsi_model=lsiLogic', props: { ...UBUNTU, vmware_adaptertype: 'lsiLogic' },
+      read: 'hw_disk_bus=scsi and hw_scsi_model=lsiLogic', raised: [] },
+    { name: 'ide alone → hw_disk_bus=ide, an emulated bus for a virtio guest', props: { ...UBUNTU, vmware_adaptertype: 'ide' },
+      read: 'hw_disk_bus=ide', raised: ['disk-bus-emulated-for-virtio-guest'] },
+    { name: 'with hw_disk_bus=virtio set → only hw_scsi_model, a controller without scsi disks', props: { ...UBUNTU, vmware_adaptertype: 'lsiLogic', hw_disk_bus: 'virtio' },
+      read: 'hw_scsi_model=lsiLogic', raised: ['scsi-model-without-scsi-bus'] },
+    { name: 'with both current names set → nothing read from it', props: { ...UBUNTU, vmware_adaptertype: 'lsiLogic', hw_disk_bus: 'virtio', hw_scsi_model: 'virtio-scsi' },
+      read: null, raised: ['scsi-model-without-scsi-bus'] },
+  ])('§1.1 $name', ({ props, read, raised }) => {
+    const { findings } = validate(lab, { properties: props, flavor: null }, ctx());
+    const legacy = findings.find((f) => f.id === 'legacy-property-read');
+    if (read === null) expect(legacy).toBeUndefined();
+    else expect(legacy?.message).toBe(`vmware_adaptertype=${props['vmware_adaptertype']} is a VMware-era name Nova still reads: it sets ${read} for this image.`);
+    for (const id of raised) expect(findings.map((f) => f.id)).toContain(id);
+  });
+
+  it('§1.1 §2.3 the advice starts from the bus Nova reads now; the preview keeps the SCSI model still read from it', () => {
+    const advice = advise(lab, request(image({ os_distro: 'ubuntu22.04', vmware_adaptertype: 'lsiLogic' }), LAB_FLAVORS.tiny), ctx());
+    expect(advice.imageProperties.find((r) => r.key === 'hw_disk_bus')).toMatchObject({ value: 'virtio', current: 'scsi' });
+    // The advised image sets hw_disk_bus, so only the SCSI model is still read from the legacy name.
+    expect(advice.preview?.storage.scsiModel.value).toBe('lsilogic');
+  });
+});
+
 describe('emulated devices on a guest that has virtio drivers (performs badly)', () => {
   it.each<{ name: string; props: Record<string, string>; id: string; raised: boolean }>([
     { name: '§2.1 §8 Ubuntu 22.04 with e1000 → warned', props: { os_distro: 'ubuntu', os_version: '22.04', hw_vif_model: 'e1000' }, id: 'vif-model-emulated-for-virtio-guest', raised: true },

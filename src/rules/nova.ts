@@ -102,6 +102,19 @@ export function imageBool(properties: Record<string, string>, key: string): bool
   return raw === undefined ? null : parseBool(raw) === true;
 }
 
+/**
+ * What Nova reads from `vmware_adaptertype`, a VMware-era name it still honours (§1.1; NOVA
+ * `nova/objects/image_meta.py` `_set_attr_from_legacy_names`): `ide` ⇒ hw_disk_bus=ide, any other value ⇒
+ * hw_disk_bus=scsi + hw_scsi_model=<value>. Legacy names are read first and the current ones override them,
+ * so only the keys the image leaves unset are returned.
+ */
+export function legacyReads(properties: Record<string, string>): Record<string, string> {
+  const adapter = properties['vmware_adaptertype'];
+  if (adapter === undefined) return {};
+  const read: Record<string, string> = adapter === 'ide' ? { hw_disk_bus: 'ide' } : { hw_disk_bus: 'scsi', hw_scsi_model: adapter };
+  return Object.fromEntries(Object.entries(read).filter(([key]) => properties[key] === undefined));
+}
+
 export function imageEvidence(key: string, value: string | null): Evidence {
   return { source: 'image-property', ref: key, value };
 }

@@ -3,8 +3,13 @@ import type { GuestAnalysis } from './guest.ts';
 import type { Flavor, Host, HostFacts, ProfileDefaults, VnicType, WorkloadProfile } from './types.ts';
 
 export interface RuleScope {
-  /** Image properties as they are now (or as proposed, for validation). */
+  /**
+   * Image properties as Nova reads them now (or as proposed, for validation): as they are, plus what legacy names
+   * set where the current name is unset (`legacy`).
+   */
   properties: Record<string, string>;
+  /** Current properties Nova reads from a legacy name (nova.ts legacyReads), already in `properties`. */
+  legacy: Record<string, string>;
   flavor: Flavor | null;
   guest: GuestAnalysis;
   facts: HostFacts;

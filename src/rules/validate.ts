@@ -6,7 +6,7 @@ import { checkVirtioNet } from './multiqueue.ts';
 import { checkNic } from './nic.ts';
 import {
   ARCHITECTURES, EMULATION_ARCHITECTURES_WITH_TRAIT, flavorEvidence, hostFactEvidence, imageEvidence,
-  normaliseArchitecture,
+  legacyReads, normaliseArchitecture,
 } from './nova.ts';
 import { parseAliasSpec } from './pci.ts';
 import type { RuleScope } from './scope.ts';
@@ -22,6 +22,13 @@ function checkImageMisc(scope: RuleScope): Finding[] {
   if (rawArch !== undefined && arch !== null && !ARCHITECTURES.includes(arch)) {
     findings.push(makeFinding('image-property-invalid-value', archKey,
       `${archKey}=${rawArch} is not a Nova architecture: server create fails with HTTP 400.`, [imageEvidence(archKey, rawArch)]));
+  }
+  const legacy = Object.entries(scope.legacy);
+  if (legacy.length > 0) {
+    const adapter = properties['vmware_adaptertype'] ?? null;
+    findings.push(makeFinding('legacy-property-read', 'vmware_adaptertype',
+      `vmware_adaptertype=${adapter} is a VMware-era name Nova still reads: it sets ${legacy.map(([k, v]) => `${k}=${v}`).join(' and ')} for this image.`,
+      [imageEvidence('vmware_adaptertype', adapter)]));
   }
   if (properties['hw_rng_model'] !== undefined) {
     findings.push(makeFinding('rng-model-no-effect', 'hw_rng_model',
@@ -99,5 +106,7 @@ export function buildScope(
   facts: HostFacts,
   virtioDrivers?: boolean,
 ): RuleScope {
-  return { properties, flavor, hosts, facts, guest: analyseGuest(properties, imageName, knowledge, virtioDrivers) };
+  const legacy = legacyReads(properties);
+  const read = Object.keys(legacy).length === 0 ? properties : { ...properties, ...legacy };
+  return { properties: read, legacy, flavor, hosts, facts, guest: analyseGuest(read, imageName, knowledge, virtioDrivers) };
 }
