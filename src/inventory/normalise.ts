@@ -2,7 +2,7 @@
 // The bundled demo cloud and a live sync both pass through here, so they cannot drift apart: normaliseCloud
 // takes a whole RawCloud; a sync hands each image and provider to a CloudNormaliser as it is read, so their
 // raw bodies go at once, and has it assemble the snapshot at the end, through the same steps.
-import { EventLoopTurns } from '../openstack/http.ts';
+import { runWithTurns } from '../openstack/turns.ts';
 import type { ProviderBodies } from '../openstack/placement.ts';
 import type { GlanceImage, PlacementInventory, PlacementProvider, RawCloud } from '../openstack/schemas.ts';
 import type { CloudSnapshot, Flavor, Host, Image, Inventory, PciProvider } from '../rules/types.ts';
@@ -10,7 +10,7 @@ import { GLANCE_CORE_ATTRIBUTES } from '../openstack/schemas.ts';
 
 /** Nova marks every provider it creates for a PCI device with this trait (domain.md §4.5). */
 const MANAGED_PCI_TRAIT = 'COMPUTE_MANAGED_PCI_DEVICE';
-/** Items between two checks of whether the event loop is due a turn (EventLoopTurns). */
+/** Items between two checks of whether the event loop is due a turn (runWithTurns). */
 const ITEMS_PER_CHECK = 1000;
 
 export interface NormaliseResult {
@@ -222,14 +222,9 @@ export class CloudNormaliser {
     this.providers.set(rp, normaliseProvider(rp, bodies, this.intern));
   };
 
-  /** The snapshot, with a turn of the event loop whenever one is due (EventLoopTurns). */
-  async snapshot(parts: SnapshotParts, snapshotId: string, source: CloudSnapshot['source']): Promise<NormaliseResult> {
-    const work = this.assemble(parts, snapshotId, source);
-    const turns = new EventLoopTurns();
-    for (let step = work.next(); ; step = work.next()) {
-      if (step.done) return step.value;
-      if (turns.due()) await turns.next();
-    }
+  /** The snapshot, with a turn of the event loop whenever one is due (runWithTurns). */
+  snapshot(parts: SnapshotParts, snapshotId: string, source: CloudSnapshot['source']): Promise<NormaliseResult> {
+    return runWithTurns(this.assemble(parts, snapshotId, source));
   }
 
   /** The snapshot in one go, holding the event loop throughout (normaliseCloud). */

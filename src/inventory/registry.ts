@@ -1,5 +1,6 @@
 // The snapshots the service answers from, held in memory (design.md "Data flow"): loaded at start and
 // after each sync, so requests never wait on the database or on OpenStack.
+import { runWithTurns } from '../openstack/turns.ts';
 import { prepareSnapshot } from '../rules/index.ts';
 import type { CloudSnapshot } from '../rules/types.ts';
 import type { SnapshotStore } from '../store/types.ts';
@@ -29,8 +30,7 @@ export class SnapshotRegistry {
 
   /** Builds what answers read about the snapshot's hosts a step at a time, letting other work run in between. */
   private async prepare(snapshot: CloudSnapshot): Promise<void> {
-    const steps = prepareSnapshot(snapshot);
-    while (!steps.next().done) await new Promise((resolve) => setImmediate(resolve));
+    await runWithTurns(prepareSnapshot(snapshot));
   }
 
   /** The snapshot of the named cloud, or of the default (first configured) cloud. */

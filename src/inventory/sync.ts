@@ -10,7 +10,7 @@ import type { Settings } from '../config/index.ts';
 import { createClient, type ClientOptions, type OpenStackClient } from '../openstack/client.ts';
 import { loadCloudConfigs, type CloudConfig } from '../openstack/config.ts';
 import { OpenStackError } from '../openstack/errors.ts';
-import { EventLoopTurns } from '../openstack/http.ts';
+import { EventLoopTurns } from '../openstack/turns.ts';
 import type { PlacementReadMode, ProviderRead } from '../openstack/placement.ts';
 import type { RawCloud } from '../openstack/schemas.ts';
 import type { CloudSnapshot } from '../rules/types.ts';

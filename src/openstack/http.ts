@@ -10,6 +10,7 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { OpenStackError, type OpenStackErrorCode, type ServiceName } from './errors.ts';
+import { EventLoopTurns } from './turns.ts';
 
 export interface HttpSettings {
   /** Per call, from sending to the full body. */
@@ -290,27 +291,6 @@ function decode(body: Buffer): unknown {
     return JSON.parse(text) as unknown;
   } catch {
     return text;
-  }
-}
-
-/** Longest a loop over a large cloud holds the event loop before it lets timers and requests run. */
-export const TURN_AFTER_MS = 30;
-
-/**
- * For long synchronous work over a large cloud (a 163,000-provider listing, 100,000 images): `due()` once
- * TURN_AFTER_MS have passed since the last turn, then `await next()` lets pending I/O and timers run, so the
- * requests the service answers during a sync wait that long at most rather than the whole loop.
- */
-export class EventLoopTurns {
-  private since = performance.now();
-
-  due(): boolean {
-    return performance.now() - this.since >= TURN_AFTER_MS;
-  }
-
-  async next(): Promise<void> {
-    await new Promise(setImmediate);
-    this.since = performance.now();
   }
 }
 
