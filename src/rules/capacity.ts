@@ -264,17 +264,19 @@ function hostInstances(ih: IndexedHost, at: number, plan: Plan, sink: Blockers |
     const { count, isolate, totals } = ask;
     const detail = sink?.hostFindings;
     let fit: number;
+    let eligible = NO_PROVIDERS;
     let units: number[] = [];
     if (totals && !detail) {
       fit = Math.floor(totals[at]! / count);
     } else {
       // Units per provider: isolate needs them, and a finding shows them.
-      units = eligibleProviders(ih, ask.classes).map((p) => groupUnits(p, ask));
+      eligible = eligibleProviders(ih, ask.classes);
+      units = eligible.map((p) => groupUnits(p, ask));
       fit = isolate ? isolatedFit(units, count) : Math.floor(units.reduce((a, b) => a + b, 0) / count);
     }
     if (fit === 0) {
       if (!sink) return 0;
-      sink.block(ask.field)?.push(askFinding(ih, ask, eligibleProviders(ih, ask.classes), units));
+      sink.block(ask.field)?.push(askFinding(ih, ask, eligible, units));
     }
     instances = Math.min(instances, fit);
   }
