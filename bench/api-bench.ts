@@ -13,9 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
 import { pino } from 'pino';
-import { WORKLOADS } from '../src/api/schemas/recommendation.ts';
-import { normaliseCloud } from '../src/inventory/normalise.ts';
-import type { CloudSnapshot } from '../src/rules/types.ts';
+import { WORKLOADS } from '../src/schemas/recommendation.ts';
+import { normaliseCloud } from '../src/sync/normalise.ts';
+import type { CloudSnapshot } from '../src/model/index.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { PgSnapshotStore } from '../src/store/pg-store.ts';
 import {

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { SettingsSchema } from '../src/config/index.ts';
-import { runSync, type SyncProgressEvent } from '../src/inventory/sync.ts';
+import { runSync, type SyncProgressEvent } from '../src/sync/sync.ts';
 import { createClient } from '../src/openstack/client.ts';
 import { loadCloudConfigs } from '../src/openstack/config.ts';
 import { openDatabase } from '../src/store/database.ts';

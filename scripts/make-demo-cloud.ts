@@ -1,4 +1,4 @@
-// Writes src/inventory/demo-cloud.json, the bundled demo cloud: `npx tsx scripts/make-demo-cloud.ts`.
+// Writes src/sync/demo-cloud.json, the bundled demo cloud: `npx tsx scripts/make-demo-cloud.ts`.
 // Twelve kvm hosts in two racks, Intel X710 and Mellanox ConnectX-5 PFs/VF pools in Placement, flavors and
 // images chosen so that every rule has something to say. Each entry's comment says what it is there to show.
 import { writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import {
   inventory,
 } from './raw-cloud.ts';
 
-const OUT = new URL('../src/inventory/demo-cloud.json', import.meta.url);
+const OUT = new URL('../src/sync/demo-cloud.json', import.meta.url);
 const CLOUD = 'demo';
 
 const RACK_1 = cloudUuid(CLOUD, 'aggregate', 'rack1');

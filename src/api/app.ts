@@ -13,8 +13,8 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import type { Settings } from '../config/index.ts';
-import type { SnapshotRegistry } from '../inventory/registry.ts';
-import type { SyncService } from '../inventory/types.ts';
+import type { SnapshotRegistry } from '../advisor/registry.ts';
+import type { SyncService } from '../advisor/sync-service.ts';
 import type { RuleContext } from '../rules/index.ts';
 import type { SnapshotStore } from '../store/types.ts';
 import { authHook, type TokenValidator } from './auth.ts';

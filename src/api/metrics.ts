@@ -1,7 +1,7 @@
 // Prometheus metrics, one registry per app so apps built side by side (tests, CLI) do not collide.
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SnapshotRegistry } from '../inventory/registry.ts';
+import type { SnapshotRegistry } from '../advisor/registry.ts';
 
 export function installMetrics(app: FastifyInstance, snapshots: SnapshotRegistry): Registry {
   const register = new Registry();

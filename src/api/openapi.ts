@@ -1,7 +1,7 @@
 // The OpenAPI document, rendered from the routes themselves without a database or a listening socket;
 // `nova-advisor openapi` writes it to openapi/openapi.json and a test keeps that file current.
 import { loadSettings } from '../config/index.ts';
-import { SnapshotRegistry } from '../inventory/registry.ts';
+import { SnapshotRegistry } from '../advisor/registry.ts';
 import { defaultRuleContext } from '../rules/index.ts';
 import type { SnapshotStore } from '../store/types.ts';
 import { buildApp } from './app.ts';

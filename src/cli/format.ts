@@ -1,8 +1,8 @@
 // Readable output of `recommend` and `validate` (JSON with --json). Plain text on purpose: it ends up in
 // CI logs, where colour codes are noise.
-import type { PciConfigCheck } from '../api/schemas/pci-config.ts';
-import type { Advice } from '../api/schemas/recommendation.ts';
-import type { ValidationResult } from '../api/schemas/validation.ts';
+import type { PciConfigCheck } from '../schemas/pci-config.ts';
+import type { Advice } from '../schemas/recommendation.ts';
+import type { ValidationResult } from '../schemas/validation.ts';
 
 type Finding = ValidationResult['findings'][number];
 type Recommendation = Advice['imageProperties'][number];

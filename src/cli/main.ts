@@ -8,11 +8,11 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { pino, type Logger } from 'pino';
 import type { z } from 'zod';
 import { toApiError } from '../api/errors.ts';
-import { checkPciConfiguration, currentSnapshot, recommend, validateImage } from '../api/core.ts';
+import { checkPciConfiguration, currentSnapshot, recommend, validateImage } from '../advisor/core.ts';
 import { renderOpenApi } from '../api/openapi.ts';
-import { PciConfigCheckRequest } from '../api/schemas/pci-config.ts';
-import { RecommendationRequest, VNIC_TYPES, WORKLOADS } from '../api/schemas/recommendation.ts';
-import { ValidationRequest } from '../api/schemas/validation.ts';
+import { PciConfigCheckRequest } from '../schemas/pci-config.ts';
+import { RecommendationRequest, VNIC_TYPES, WORKLOADS } from '../schemas/recommendation.ts';
+import { ValidationRequest } from '../schemas/validation.ts';
 import { openAppContext, type AppContext } from '../app-context.ts';
 import { loadSettings, type Settings } from '../config/index.ts';
 import { serve } from '../server.ts';

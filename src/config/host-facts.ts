@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { DEFAULT_HOST_FACTS } from '../rules/host-facts.ts';
-import type { HostFacts, HostFactsOverride } from '../rules/types.ts';
+import { DEFAULT_HOST_FACTS } from '../rules/facts/host-facts.ts';
+import type { HostFacts, HostFactsOverride } from '../model/index.ts';
 import { ConfigError } from './index.ts';
 
 const queueSize = z.union([z.literal(256), z.literal(512), z.literal(1024), z.null()]);

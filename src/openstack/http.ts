@@ -10,7 +10,7 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { OpenStackError, type OpenStackErrorCode, type ServiceName } from './errors.ts';
-import { EventLoopTurns } from './turns.ts';
+import { EventLoopTurns } from '../lib/turns.ts';
 
 export interface HttpSettings {
   /** Per call, from sending to the full body. */

@@ -1,8 +1,8 @@
 // Turns osinfo-db OS entries into the rules' GuestKnowledge (same shape as the built-in table).
 // Pure: the file reading is in load.ts.
-import { comparableVersion } from '../rules/guest.ts';
-import type { GuestFamilyKnowledge, GuestKnowledge, VersionedNic } from '../rules/types.ts';
-import { compareVersions } from '../rules/version.ts';
+import { comparableVersion } from '../rules/guest/identify.ts';
+import type { GuestFamilyKnowledge, GuestKnowledge, VersionedNic } from '../model/index.ts';
+import { compareVersions } from '../rules/vocabulary/version.ts';
 
 /** One `<os>` element of osinfo-db (domain.md §3.1). */
 export interface OsinfoOs {

@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import type { GuestKnowledge } from '../rules/types.ts';
+import type { GuestKnowledge } from '../model/index.ts';
 import { knowledgeFromOsinfo, type OsinfoOs } from './knowledge.ts';
 
 export const DEFAULT_OSINFO_DB_PATH = '/usr/share/osinfo';

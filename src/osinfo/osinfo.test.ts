@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_GUEST_KNOWLEDGE } from '../rules/guest-table.ts';
+import { BUILTIN_GUEST_KNOWLEDGE } from '../rules/guest/builtin-table.ts';
 import { advise, defaultRuleContext } from '../rules/index.ts';
 import { image, labSnapshot, request } from '../rules/test-fixtures.ts';
-import { compareVersions, parseVersion } from '../rules/version.ts';
+import { compareVersions, parseVersion } from '../rules/vocabulary/version.ts';
 import { knowledgeFromOsinfo, resolveDevices } from './knowledge.ts';
 import { DEFAULT_OSINFO_DB_PATH, loadOsinfoKnowledge, parseOsinfoXml } from './load.ts';
 

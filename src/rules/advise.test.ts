@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FINDINGS, WORKLOAD_PROFILES, advise, defaultRuleContext, validate, verdictOf, type RuleContext } from './index.ts';
-import { makeFinding } from './findings.ts';
+import { makeFinding } from './findings/catalog.ts';
 import { LAB_FLAVORS, LAB_IMAGES, flavor, host, image, labSnapshot, pciProvider, request, snapshot } from './test-fixtures.ts';
-import type { HostFacts, WorkloadProfile } from './types.ts';
+import type { HostFacts, WorkloadProfile } from '../model/index.ts';
 
 const lab = labSnapshot();
 const ctx = (facts: Partial<HostFacts> = {}): RuleContext => {

@@ -1,16 +1,16 @@
 // advise(): recommendations for one workload, with the findings on what the image/flavor have now
 // and the capacity of the advised configuration.
-import { computeCapacity } from './capacity.ts';
-import { adviseDisk } from './disk.ts';
-import { makeFinding } from './findings.ts';
-import { adviseMultiqueue } from './multiqueue.ts';
-import { adviseNic } from './nic.ts';
-import { hostFactEvidence, imageEvidence, flavorEvidence, storageBusTrait, vifModelTrait } from './nova.ts';
-import { planPci } from './pci-plan.ts';
-import { previewOf } from './preview.ts';
-import { resolveProfile } from './profiles.ts';
+import { computeCapacity } from './placement/capacity.ts';
+import { adviseDisk } from './devices/disk.ts';
+import { makeFinding } from './findings/catalog.ts';
+import { adviseMultiqueue } from './multiqueue/multiqueue.ts';
+import { adviseNic } from './devices/nic.ts';
+import { hostFactEvidence, imageEvidence, flavorEvidence, storageBusTrait, vifModelTrait } from './vocabulary/nova.ts';
+import { planPci } from './pci/plan.ts';
+import { previewOf } from './preview/preview.ts';
+import { resolveProfile } from './profiles/profiles.ts';
 import type { AdviceScope } from './scope.ts';
-import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, HostFacts, GuestKnowledge, NovaPreview, Recommendation } from './types.ts';
+import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, HostFacts, GuestKnowledge, NovaPreview, Recommendation } from '../model/index.ts';
 import { buildScope, checkAll, uniqueFindings } from './validate.ts';
 
 function byKey(a: Recommendation, b: Recommendation): number {

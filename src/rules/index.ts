@@ -1,20 +1,20 @@
 // Public entry of the rules: pure, deterministic functions over a CloudSnapshot (design.md "Rules").
 import { adviseWith } from './advise.ts';
-import { preview as previewWith, type PreviewInput } from './preview.ts';
-import { verdictOf } from './findings.ts';
-import { BUILTIN_GUEST_KNOWLEDGE } from './guest-table.ts';
-import { hostIndexSteps } from './host-index.ts';
-import { DEFAULT_HOST_FACTS, hostsInScope, resolveHostFacts, scopeTraits } from './host-facts.ts';
-import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, GuestIdentity, GuestKnowledge, Host, HostFacts, HostFactsOverride, NovaPreview, Verdict } from './types.ts';
+import { preview as previewWith, type PreviewInput } from './preview/preview.ts';
+import { verdictOf } from './findings/catalog.ts';
+import { BUILTIN_GUEST_KNOWLEDGE } from './guest/builtin-table.ts';
+import { hostIndexSteps } from './placement/host-index.ts';
+import { DEFAULT_HOST_FACTS, hostsInScope, resolveHostFacts, scopeTraits } from './facts/host-facts.ts';
+import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, GuestIdentity, GuestKnowledge, Host, HostFacts, HostFactsOverride, NovaPreview, Verdict } from '../model/index.ts';
 import { buildScope, checkAll, uniqueFindings } from './validate.ts';
 
-export { FINDINGS, verdictOf } from './findings.ts';
-export { WORKLOAD_PROFILES } from './profiles.ts';
-export { placementQuery } from './placement-query.ts';
-export { DEFAULT_CAPACITY_HOSTS } from './capacity.ts';
-export { checkPciConfig } from './pci-config.ts';
-export type { PciAliasModel, PciConfigCheck, PciConfigInput, PciExistingProvider, PciFlavorAliasUse, PciSpecModel } from './pci-config.ts';
-export type * from './types.ts';
+export { FINDINGS, verdictOf } from './findings/catalog.ts';
+export { WORKLOAD_PROFILES } from './profiles/profiles.ts';
+export { placementQuery } from './placement/query.ts';
+export { DEFAULT_CAPACITY_HOSTS } from './placement/capacity.ts';
+export { checkPciConfig } from './pci/config/check.ts';
+export type { PciAliasModel, PciConfigCheck, PciConfigInput, PciExistingProvider, PciFlavorAliasUse, PciSpecModel } from './pci/config/check.ts';
+export type * from '../model/index.ts';
 
 export interface RuleContext {
   knowledge: GuestKnowledge;

@@ -1,6 +1,7 @@
 // The inputs every rule reads, gathered once per call.
-import type { GuestAnalysis } from './guest.ts';
-import type { Flavor, Host, HostFacts, ProfileDefaults, VnicType, WorkloadProfile } from './types.ts';
+import type { GuestAnalysis } from './guest/identify.ts';
+import type { Flavor, Host, HostFacts, VnicType, WorkloadProfile } from '../model/index.ts';
+import type { ProfileDefaults } from './profiles/profiles.ts';
 
 export interface RuleScope {
   /**

@@ -1,6 +1,6 @@
 // Snapshot builders for the rules' tests: the shared OpenStack lab (../shared/openstack-lab/README.md)
 // and small hand-made hosts. Test support only.
-import type { AdviceRequest, CloudSnapshot, Flavor, Host, Image, Inventory, PciProvider } from './types.ts';
+import type { AdviceRequest, CloudSnapshot, Flavor, Host, Image, Inventory, PciProvider } from '../model/index.ts';
 
 export function inventory(total: number, extra: Partial<Inventory> = {}): Inventory {
   return { total, reserved: 0, minUnit: 1, maxUnit: total, stepSize: 1, allocationRatio: 1, ...extra };

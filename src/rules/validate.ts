@@ -1,16 +1,16 @@
 // Validation of image properties (+ flavor) as they are: the findings, no recommendations.
-import { checkDisk } from './disk.ts';
-import { makeFinding, sortFindings } from './findings.ts';
-import { analyseGuest } from './guest.ts';
-import { checkVirtioNet } from './multiqueue.ts';
-import { checkNic } from './nic.ts';
+import { checkDisk } from './devices/disk.ts';
+import { makeFinding, sortFindings } from './findings/catalog.ts';
+import { analyseGuest } from './guest/identify.ts';
+import { checkVirtioNet } from './multiqueue/multiqueue.ts';
+import { checkNic } from './devices/nic.ts';
 import {
   ARCHITECTURES, EMULATION_ARCHITECTURES_WITH_TRAIT, flavorEvidence, hostFactEvidence, imageEvidence,
   legacyReads, normaliseArchitecture,
-} from './nova.ts';
-import { parseAliasSpec } from './pci.ts';
+} from './vocabulary/nova.ts';
+import { parseAliasSpec } from './pci/devices.ts';
 import type { RuleScope } from './scope.ts';
-import type { Finding, Flavor, Host, HostFacts, GuestKnowledge } from './types.ts';
+import type { Finding, Flavor, Host, HostFacts, GuestKnowledge } from '../model/index.ts';
 
 /** Architecture enum, hw_rng_model, and properties that silently switch the image prefilter off (§1.2, §1.4, §2.5). */
 function checkImageMisc(scope: RuleScope): Finding[] {

@@ -3,16 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import type { CloudSnapshot, Flavor, Host, Image, Inventory, PciProvider } from '../rules/types.ts';
+import type { CloudSnapshot, Flavor, Host, Image, Inventory, PciProvider, SnapshotSummary, SyncJob, SyncJobStatus, ValidationRecord } from '../model/index.ts';
 import type { Database, StoreLog } from './database.ts';
-import type {
-  SnapshotStore,
-  SnapshotSummary,
-  SyncJob,
-  SyncJobStatus,
-  SyncMeta,
-  ValidationRecord,
-} from './types.ts';
+import type { SnapshotStore, SyncMeta } from './types.ts';
 
 // Same relative place from src/store/ (tsx) and dist/store/ (compiled): <repo>/migrations.
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));

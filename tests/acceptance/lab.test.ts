@@ -3,14 +3,14 @@
 // Skipped (and says so) when OS_CLOUD is not set.
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSync, type SyncOutcome } from '../../src/inventory/sync.ts';
+import { runSync, type SyncOutcome } from '../../src/sync/sync.ts';
 import { createClient, type OpenStackClient } from '../../src/openstack/client.ts';
 import { loadCloudConfigs } from '../../src/openstack/config.ts';
-import type { CloudSnapshot, Flavor } from '../../src/rules/types.ts';
+import type { CloudSnapshot, Flavor } from '../../src/model/index.ts';
 import { openPostgresStore, type TestStore } from '../helpers/db.ts';
-import type { PciDemand } from '../../src/rules/capacity.ts';
+import type { PciDemand } from '../../src/rules/placement/capacity.ts';
 import { advise, defaultRuleContext, placementQuery, type RuleContext } from '../../src/rules/index.ts';
-import { parseAliasSpec } from '../../src/rules/pci.ts';
+import { parseAliasSpec } from '../../src/rules/pci/devices.ts';
 
 const cloudName = process.env.OS_CLOUD?.split(',')[0]?.trim();
 if (!cloudName) {

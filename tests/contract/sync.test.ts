@@ -2,8 +2,8 @@
 // every bad day ends in a failed sync that keeps the last complete snapshot current.
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SnapshotRegistry } from '../../src/inventory/registry.ts';
-import { createSyncService, runSync, type RunSyncOptions, type SyncProgressEvent } from '../../src/inventory/sync.ts';
+import { SnapshotRegistry } from '../../src/advisor/registry.ts';
+import { createSyncService, runSync, type RunSyncOptions, type SyncProgressEvent } from '../../src/sync/sync.ts';
 import type { OpenStackError } from '../../src/openstack/errors.ts';
 import { openPostgresStore, type TestStore } from '../helpers/db.ts';
 import { capacityView } from './support/capacity.ts';

@@ -13,7 +13,7 @@ import { buildApp, type AppDeps } from '../../src/api/app.ts';
 import { KeystoneTokenValidator } from '../../src/api/auth.ts';
 import { openAppContext, type AppContext } from '../../src/app-context.ts';
 import { loadSettings } from '../../src/config/index.ts';
-import { SnapshotRegistry } from '../../src/inventory/registry.ts';
+import { SnapshotRegistry } from '../../src/advisor/registry.ts';
 import { createTestDatabase, makeTempDir } from '../helpers/db.ts';
 
 const silent = pino({ level: 'silent' });

@@ -4,7 +4,7 @@ import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CloudSnapshot, Host } from '../../src/rules/types.ts';
+import type { CloudSnapshot, Host } from '../../src/model/index.ts';
 import { DataDirLockedError, openDatabase } from '../../src/store/database.ts';
 import { PgSnapshotStore, SYNC_LOCK_NAMESPACE } from '../../src/store/pg-store.ts';
 import { makeTempDir, openEmbeddedStore, openPostgresStore, type TestStore } from '../helpers/db.ts';

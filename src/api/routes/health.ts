@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { AppDeps } from '../app.ts';
 import { ApiError, noSnapshot } from '../errors.ts';
-import { problems } from '../schemas/common.ts';
+import { problems } from '../../schemas/common.ts';
 
 const open = { tags: ['operations'], security: [] };
 

@@ -3,16 +3,16 @@
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { CloudSnapshot } from '../../rules/types.ts';
+import type { CloudSnapshot } from '../../model/index.ts';
 import type { AppDeps } from '../app.ts';
-import { currentSnapshot, snapshotRef } from '../core.ts';
+import { currentSnapshot, snapshotRef } from '../../advisor/core.ts';
 import { ApiError } from '../errors.ts';
-import { type KeyField, positionOf } from '../lookup.ts';
-import { contains, paginate } from '../paging.ts';
-import { CloudQuery, Name, type PageQuery, problems } from '../schemas/common.ts';
-import { Flavor, FlavorListQuery, FlavorPage } from '../schemas/flavor.ts';
-import { Host, HostListQuery, HostPage } from '../schemas/host.ts';
-import { Image, ImageListQuery, ImagePage } from '../schemas/image.ts';
+import { type KeyField, positionOf } from '../../advisor/lookup.ts';
+import { contains, paginate } from '../../advisor/paging.ts';
+import { CloudQuery, Name, type PageQuery, problems } from '../../schemas/common.ts';
+import { Flavor, FlavorListQuery, FlavorPage } from '../../schemas/flavor.ts';
+import { Host, HostListQuery, HostPage } from '../../schemas/host.ts';
+import { Image, ImageListQuery, ImagePage } from '../../schemas/image.ts';
 
 interface ReadView<Item extends z.ZodType<object>, Query extends typeof PageQuery> {
   path: string;

@@ -1,10 +1,10 @@
 // GET /v1/pci/capacity: free PCI devices / VFs per host and resource class, from the nested providers.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { inventoryCapacity, providerFree } from '../../rules/pci.ts';
+import { inventoryCapacity, providerFree } from '../../rules/pci/devices.ts';
 import type { AppDeps } from '../app.ts';
-import { currentSnapshot, snapshotRef } from '../core.ts';
-import { problems } from '../schemas/common.ts';
-import { PciCapacity, PciCapacityQuery } from '../schemas/host.ts';
+import { currentSnapshot, snapshotRef } from '../../advisor/core.ts';
+import { problems } from '../../schemas/common.ts';
+import { PciCapacity, PciCapacityQuery } from '../../schemas/host.ts';
 
 // Neutron SR-IOV ports (vnic_type direct …) use devices with physical_network, which Nova does not report
 // to Placement (domain.md §4.5): they are missing from these numbers.

@@ -1,9 +1,9 @@
 // POST /v1/previews
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.ts';
-import { previewServer } from '../core.ts';
-import { problems } from '../schemas/common.ts';
-import { PreviewRequest, PreviewResult } from '../schemas/preview.ts';
+import { previewServer } from '../../advisor/core.ts';
+import { problems } from '../../schemas/common.ts';
+import { PreviewRequest, PreviewResult } from '../../schemas/preview.ts';
 
 export const previewRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
   app.post(

@@ -1,10 +1,10 @@
 // POST /v1/recommendations
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.ts';
-import { recommend } from '../core.ts';
+import { recommend } from '../../advisor/core.ts';
 import { sendSerialized } from '../serialized.ts';
-import { problems } from '../schemas/common.ts';
-import { Advice, RecommendationRequest } from '../schemas/recommendation.ts';
+import { problems } from '../../schemas/common.ts';
+import { Advice, RecommendationRequest } from '../../schemas/recommendation.ts';
 
 export const recommendationRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
   app.post(

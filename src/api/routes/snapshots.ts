@@ -1,8 +1,8 @@
 // GET /v1/snapshots
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.ts';
-import { problems } from '../schemas/common.ts';
-import { SnapshotList, SnapshotListQuery } from '../schemas/snapshot.ts';
+import { problems } from '../../schemas/common.ts';
+import { SnapshotList, SnapshotListQuery } from '../../schemas/snapshot.ts';
 
 export const snapshotRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
   app.get(

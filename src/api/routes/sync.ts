@@ -2,8 +2,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.ts';
 import { ApiError } from '../errors.ts';
-import { problems } from '../schemas/common.ts';
-import { SyncJob, SyncJobParams, SyncRequest } from '../schemas/sync.ts';
+import { problems } from '../../schemas/common.ts';
+import { SyncJob, SyncJobParams, SyncRequest } from '../../schemas/sync.ts';
 
 export const syncRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
   app.post(

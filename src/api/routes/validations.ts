@@ -1,10 +1,10 @@
 // POST /v1/validations
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../app.ts';
-import { validateImage } from '../core.ts';
+import { validateImage } from '../../advisor/core.ts';
 import { sendSerialized } from '../serialized.ts';
-import { problems } from '../schemas/common.ts';
-import { ValidationRequest, ValidationResult } from '../schemas/validation.ts';
+import { problems } from '../../schemas/common.ts';
+import { ValidationRequest, ValidationResult } from '../../schemas/validation.ts';
 
 export const validationRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
   app.post(

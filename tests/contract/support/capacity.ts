@@ -2,10 +2,10 @@
 // exact inventories, usages, traits and aggregates; per PCI provider capacity = int((total − reserved) ×
 // allocation_ratio), used and traits (domain.md §4.7) — not total/reserved, which the bulk path cannot see.
 import type { LimitFunction } from 'p-limit';
-import { normaliseCloud } from '../../../src/inventory/normalise.ts';
+import { normaliseCloud } from '../../../src/sync/normalise.ts';
 import type { OpenStackClient } from '../../../src/openstack/client.ts';
 import type { PlacementReadMode } from '../../../src/openstack/placement.ts';
-import type { CloudSnapshot } from '../../../src/rules/types.ts';
+import type { CloudSnapshot } from '../../../src/model/index.ts';
 
 export function capacityView(snapshot: CloudSnapshot) {
   return snapshot.hosts.map(({ pciProviders, ...host }) => ({

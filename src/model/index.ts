@@ -1,0 +1,9 @@
+// The data model every layer shares (design.md "Layers"): the snapshot of a cloud, what callers ask, what the
+// rules answer, declared facts, guest knowledge and the history of syncs. Types only; imports nothing outside.
+export type * from './snapshot.ts';
+export type * from './requests.ts';
+export type * from './answers.ts';
+export type * from './preview.ts';
+export type * from './facts.ts';
+export type * from './knowledge.ts';
+export type * from './history.ts';

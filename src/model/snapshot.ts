@@ -1,0 +1,73 @@
+// The cloud as a snapshot: what a sync reads from Nova, Glance and Placement (design.md "Data flow").
+// Plain data shared by sync, store, rules, advisor and api; imports nothing.
+
+export interface Flavor {
+  id: string;
+  name: string;
+  vcpus: number;
+  ramMb: number;
+  diskGb: number;
+  ephemeralGb: number;
+  swapMb: number;
+  isPublic: boolean;
+  /** Nova flavor extra specs, verbatim (domain.md §1.5). */
+  extraSpecs: Record<string, string>;
+}
+
+export interface Image {
+  id: string;
+  name: string | null;
+  status: string;
+  visibility: string | null;
+  diskFormat: string | null;
+  minDiskGb: number;
+  minRamMb: number;
+  /** Glance custom properties (hw_*, os_*, architecture, trait:*, …) as strings (domain.md §1.1). */
+  properties: Record<string, string>;
+}
+
+/** One Placement inventory record (domain.md §4.7, §5.5). */
+export interface Inventory {
+  total: number;
+  reserved: number;
+  minUnit: number;
+  maxUnit: number;
+  stepSize: number;
+  allocationRatio: number;
+}
+
+/** A nested Placement provider holding PCI devices of one resource class (domain.md §4.5). */
+export interface PciProvider {
+  uuid: string;
+  name: string;
+  parentUuid: string;
+  rootUuid: string;
+  resourceClass: string;
+  traits: string[];
+  inventory: Inventory;
+  used: number;
+}
+
+/** A compute node: a root resource provider with its nested PCI providers. */
+export interface Host {
+  uuid: string;
+  name: string;
+  traits: string[];
+  aggregates: string[];
+  inventories: Record<string, Inventory>;
+  usages: Record<string, number>;
+  pciProviders: PciProvider[];
+}
+
+export interface CloudSnapshot {
+  id: string;
+  cloud: string;
+  region: string | null;
+  /** ISO 8601 time the data was read from the cloud. */
+  takenAt: string;
+  source: 'demo' | 'openstack';
+  flavors: Flavor[];
+  images: Image[];
+  hosts: Host[];
+}
+

@@ -1,0 +1,103 @@
+// Declared host facts: what no OpenStack API shows (domain.md §2.6, §7 surprise 6).
+import { makeFinding } from '../findings/catalog.ts';
+import { hostFactEvidence } from '../vocabulary/nova.ts';
+import type { Finding, Flavor, Host, HostFacts, HostFactsOverride } from '../../model/index.ts';
+
+/**
+ * Defaults follow Nova's own defaults where one exists (image_metadata_prefilter False,
+ * pci_in_placement False, max_queues unset, x86 machine type `pc`: §2.2, §2.3, §2.5, §4.5) and a
+ * typical current KVM compute otherwise (kvm, vhost_net loaded, Linux ≥ 5, no OVS-DPDK).
+ */
+export const DEFAULT_HOST_FACTS: HostFacts = {
+  virtType: 'kvm',
+  vhostNet: true,
+  ovsDpdk: false,
+  maxQueues: null,
+  kernelMajor: 5,
+  imageMetadataPrefilter: false,
+  pciInPlacement: false,
+  defaultMachineType: 'pc',
+};
+
+// ---------------------------------------------------------------- facts that differ per host
+
+type FactKey = keyof HostFacts;
+
+function overrideApplies(override: HostFactsOverride, cloud: string, host: Host): boolean {
+  return (override.cloud === undefined || override.cloud === cloud)
+    && (override.aggregate === undefined || host.aggregates.includes(override.aggregate))
+    && (override.trait === undefined || host.traits.includes(override.trait));
+}
+
+/** One host's facts: the cloud-wide declaration, then every override that applies, later ones winning. */
+export function factsForHost(defaults: HostFacts, overrides: readonly HostFactsOverride[], cloud: string, host: Host): { facts: HostFacts; from: Partial<Record<FactKey, string>> } {
+  const facts = { ...defaults };
+  const from: Partial<Record<FactKey, string>> = {};
+  for (const override of overrides.filter((o) => overrideApplies(o, cloud, host))) {
+    Object.assign(facts, override.facts);
+    for (const key of Object.keys(override.facts) as FactKey[]) from[key] = override.label;
+  }
+  return { facts, from };
+}
+
+/** The root traits an image + flavor require (flavor or image) and forbid (flavor): unsuffixed `trait:X` (§1.4, §1.5, §2.5). */
+export interface ScopeTraits {
+  required: string[];
+  forbidden: string[];
+}
+
+export function scopeTraits(flavor: Flavor | null, properties: Record<string, string>): ScopeTraits {
+  const specs = Object.entries(flavor?.extraSpecs ?? {});
+  const wanted = (entries: [string, string][], value: string) =>
+    entries.flatMap(([key, v]) => (v === value ? (/^trait:(.+)$/.exec(key)?.slice(1) ?? []) : []));
+  return {
+    required: [...new Set([...wanted(specs, 'required'), ...wanted(Object.entries(properties), 'required')])].sort(),
+    forbidden: [...new Set(wanted(specs, 'forbidden'))].sort(),
+  };
+}
+
+/**
+ * The hosts an image + flavor can land on: those with every required root trait and none forbidden. All
+ * hosts when none qualifies, so an unschedulable request still gets an answer (capacity says it fits nowhere).
+ */
+export function hostsInScope(hosts: Host[], { required, forbidden }: ScopeTraits): Host[] {
+  if (required.length === 0 && forbidden.length === 0) return hosts;
+  const inScope = hosts.filter((h) => required.every((t) => h.traits.includes(t)) && !forbidden.some((t) => h.traits.includes(t)));
+  return inScope.length > 0 ? inScope : hosts;
+}
+
+/**
+ * One set of facts for an answer about many hosts: per fact the value most hosts in scope are declared
+ * with (ties: the cloud-wide value, then the first in host order), a warning where they differ and a note
+ * naming the overrides the answer rests on. The answers' evidence stays `declared-host-fact`.
+ */
+export function resolveHostFacts(defaults: HostFacts, overrides: readonly HostFactsOverride[], cloud: string, hosts: Host[]): { facts: HostFacts; findings: Finding[] } {
+  if (overrides.length === 0 || hosts.length === 0) return { facts: defaults, findings: [] };
+  const perHost = hosts.map((host) => ({ host: host.name, ...factsForHost(defaults, overrides, cloud, host) }));
+  const facts = { ...defaults };
+  const findings: Finding[] = [];
+  const origins = new Set<string>();
+  for (const key of Object.keys(defaults) as FactKey[]) {
+    const byValue = new Map<string, string[]>();
+    for (const h of perHost) {
+      const value = JSON.stringify(h.facts[key] ?? null);
+      byValue.set(value, [...(byValue.get(value) ?? []), h.host]);
+    }
+    const cloudWide = JSON.stringify(defaults[key] ?? null);
+    const [chosen] = [...byValue.entries()].sort(([va, a], [vb, b]) => b.length - a.length || Number(vb === cloudWide) - Number(va === cloudWide));
+    const value = JSON.parse(chosen![0]) as HostFacts[FactKey];
+    Object.assign(facts, { [key]: value });
+    for (const h of perHost.filter((p) => JSON.stringify(p.facts[key] ?? null) === chosen![0] && p.from[key])) origins.add(`${key}=${chosen![0]} from ${h.from[key]}`);
+    if (byValue.size > 1) {
+      findings.push(makeFinding('host-facts-differ', null,
+        `The ${hosts.length} host(s) in scope are declared with different ${key}: ${[...byValue.entries()].map(([v, names]) => `${v} on ${names.join(', ')}`).join('; ')}. The answer assumes ${chosen![0]}.`,
+        [...byValue.entries()].map(([v, names]) => hostFactEvidence(key, `${v} on ${names.length} host(s)`))));
+    }
+  }
+  if (origins.size > 0) {
+    findings.push(makeFinding('host-facts-overridden', null,
+      `Declared host facts for the hosts in scope come from the host facts file: ${[...origins].sort().join('; ')}.`,
+      [...origins].sort().map((o) => ({ source: 'declared-host-fact' as const, ref: o.split('=')[0]!, value: o }))));
+  }
+  return { facts, findings };
+}

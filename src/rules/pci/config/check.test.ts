@@ -1,0 +1,226 @@
+import { describe, expect, it } from 'vitest';
+import { checkPciConfig, normalisePciResourceClass, normalisePciTraits, type PciConfigInput } from './check.ts';
+import { flavor, host, pciProvider, snapshot } from '../../test-fixtures.ts';
+import type { CloudSnapshot } from '../../../model/index.ts';
+
+const cloud: CloudSnapshot = {
+  ...snapshot([
+    host('cmp1', { pci: [
+      pciProvider('cmp1', '0000:3B:00.0', 'CUSTOM_PCI_8086_154C', 16, 6, []),
+      pciProvider('cmp1', '0000:3B:00.1', 'CUSTOM_PCI_8086_1572', 1, 0, []),
+    ] }),
+    host('cmp2', { pci: [pciProvider('cmp2', '0000:5E:00.0', 'CUSTOM_NIC_VF', 8, 2, ['CUSTOM_RED'])] }),
+  ]),
+  flavors: [
+    flavor('vf.2', 4, 4096, 10, { 'pci_passthrough:alias': 'x710-vf:2' }),
+    flavor('pf.1', 4, 4096, 10, { 'pci_passthrough:alias': 'x710-pf:1' }),
+    flavor('broken', 1, 512, 1, { 'pci_passthrough:alias': 'nocount' }),
+  ],
+};
+const ctx = { hostFacts: { pciInPlacement: false } };
+const VF_SPEC = '{"vendor_id": "8086", "product_id": "154c", "address": "0000:3b:00.0"}';
+const PF_SPEC = '{"vendor_id": "8086", "product_id": "1572", "address": "0000:3b:00.1"}';
+const VF_ALIAS = '{"name": "x710-vf", "vendor_id": "8086", "product_id": "154c", "device_type": "type-VF"}';
+const PF_ALIAS = '{"name": "x710-pf", "vendor_id": "8086", "product_id": "1572", "device_type": "type-PF"}';
+
+function check(input: Partial<PciConfigInput>, pciInPlacement = false) {
+  return checkPciConfig(cloud, { deviceSpecs: [], aliases: [], ...input }, { hostFacts: { pciInPlacement } });
+}
+const ids = (input: Partial<PciConfigInput>, pciInPlacement = false) => check(input, pciInPlacement).findings.map((f) => f.id);
+
+describe('§4.5 normalisation of resource classes and traits', () => {
+  it.each([
+    ['PGPU', 'PGPU'],
+    ['sriov_net_vf', 'SRIOV_NET_VF'],
+    ['CUSTOM_NIC_VF', 'CUSTOM_NIC_VF'],
+    ['nic-vf.fast', 'CUSTOM_NIC_VF_FAST'],
+    ['custom_gpu', 'CUSTOM_GPU'],
+  ])('%s → %s', (raw, normalised) => {
+    expect(normalisePciResourceClass(raw)).toBe(normalised);
+  });
+
+  it('traits: standard namespaces kept, others CUSTOM_ with runs of non-alphanumerics as _', () => {
+    expect(normalisePciTraits('purple, pf-white,HW_NIC_SRIOV, ,a..b')).toEqual(['CUSTOM_PURPLE', 'CUSTOM_PF_WHITE', 'HW_NIC_SRIOV', 'CUSTOM_A_B']);
+  });
+});
+
+describe('§4.1 device_spec parsing', () => {
+  it.each([
+    { name: 'not JSON', spec: '{vendor_id: 8086}', id: 'pci-config-json-invalid' },
+    { name: 'a JSON string', spec: '"8086:154c"', id: 'pci-config-json-invalid' },
+    { name: 'a list with a number', spec: '[{"vendor_id": "8086"}, 3]', id: 'pci-config-json-invalid' },
+    { name: 'vendor id too long', spec: '{"vendor_id": "80861"}', id: 'pci-device-spec-invalid' },
+    { name: 'address and devname', spec: '{"address": "0000:3b:00.0", "devname": "eth0"}', id: 'pci-device-spec-invalid' },
+    { name: 'function beyond 7', spec: '{"address": "0000:3b:00.8"}', id: 'pci-device-spec-invalid' },
+    { name: 'slot beyond 0x1f', spec: '{"address": "*:3b:20.*"}', id: 'pci-device-spec-invalid' },
+    { name: 'bad address regex', spec: '{"address": {"bus": "(3b"}}', id: 'pci-device-spec-invalid' },
+    { name: 'unknown address key', spec: '{"address": {"node": "1"}}', id: 'pci-device-spec-invalid' },
+    { name: 'managed maybe', spec: '{"vendor_id": "10de", "managed": "maybe"}', id: 'pci-device-spec-invalid' },
+    { name: 'one_time_use on a VF', spec: '{"vendor_id": "8086", "product_id": "154c", "one_time_use": "true"}', id: 'pci-device-spec-invalid' },
+    { name: 'remote_managed on a PF', spec: '{"vendor_id": "8086", "product_id": "1572", "remote_managed": "true"}', id: 'pci-device-spec-invalid' },
+  ])('$name → $id, naming the entry', ({ spec, id }) => {
+    const result = check({ deviceSpecs: [VF_SPEC, spec] });
+    const finding = result.findings.find((f) => f.id === id);
+    expect(finding?.field).toMatch(/^device_spec\[1\]/);
+    expect(result.verdict).toBe('fail');
+  });
+
+  it('§4.1 one_time_use needs report_in_placement', () => {
+    expect(ids({ deviceSpecs: ['{"vendor_id": "10de", "product_id": "1eb8", "one_time_use": "true"}'], reportInPlacement: false })).toContain('pci-device-spec-invalid');
+  });
+
+  it('§4.5 devname is refused with report_in_placement only', () => {
+    const spec = '{"vendor_id": "8086", "product_id": "154c", "devname": "ens1f0"}';
+    expect(ids({ deviceSpecs: [spec] })).toContain('pci-spec-devname-in-placement');
+    expect(ids({ deviceSpecs: [spec], reportInPlacement: false })).not.toContain('pci-spec-devname-in-placement');
+  });
+
+  it('§4.4/§4.5 physical_network devices are not in Placement', () => {
+    const result = check({ deviceSpecs: ['{"vendor_id": "8086", "product_id": "154c", "physical_network": "physnet1"}'] });
+    expect(result.specs[0]).toMatchObject({ inPlacement: false, resourceClass: null, existingProviders: [] });
+    expect(result.findings.map((f) => f.id)).toContain('pci-spec-not-in-placement');
+  });
+});
+
+describe('§4.5 the Placement model of each spec', () => {
+  it('default class CUSTOM_PCI_<V>_<P>, COMPUTE_MANAGED_PCI_DEVICE, VFs on the parent PF provider', () => {
+    const [vf, pf] = check({ deviceSpecs: [VF_SPEC, PF_SPEC] }).specs;
+    expect(vf).toMatchObject({ deviceType: 'type-VF', resourceClass: 'CUSTOM_PCI_8086_154C', traits: ['COMPUTE_MANAGED_PCI_DEVICE'] });
+    expect(vf!.providers).toMatch(/parent PF/);
+    expect(vf!.existingProviders).toEqual([{ provider: 'cmp1_0000:3B:00.0', resourceClass: 'CUSTOM_PCI_8086_154C', traits: ['COMPUTE_MANAGED_PCI_DEVICE'], free: 10, unchanged: true }]);
+    expect(pf).toMatchObject({ deviceType: 'type-PF', resourceClass: 'CUSTOM_PCI_8086_1572' });
+    expect(pf!.existingProviders.map((p) => p.provider)).toEqual(['cmp1_0000:3B:00.1']);
+  });
+
+  it('resource_class, traits, live_migratable and one_time_use tags', () => {
+    const [gpu] = check({ deviceSpecs: ['{"vendor_id": "10de", "product_id": "1eb8", "resource_class": "gpu-t4", "traits": "fast", "live_migratable": "yes", "one_time_use": "true"}'] }).specs;
+    expect(gpu).toMatchObject({
+      deviceType: 'type-PCI', resourceClass: 'CUSTOM_GPU_T4',
+      traits: ['COMPUTE_MANAGED_PCI_DEVICE', 'CUSTOM_FAST', 'HW_PCI_LIVE_MIGRATABLE', 'HW_PCI_ONE_TIME_USE'],
+    });
+  });
+
+  it('a spec that changes a provider\'s traits, and one that matches no provider, are reported', () => {
+    const result = check({ deviceSpecs: ['{"vendor_id": "8086", "product_id": "154c", "traits": "blue"}', '{"vendor_id": "10de", "product_id": "1eb8"}'] });
+    expect(result.specs[0]!.existingProviders[0]!.unchanged).toBe(false);
+    expect(result.findings.map((f) => [f.id, f.field])).toEqual(expect.arrayContaining([
+      ['pci-spec-changes-providers', 'device_spec[0]'], ['pci-spec-matches-no-provider', 'device_spec[1]'],
+    ]));
+  });
+
+  it('§4.1 the first matching spec supplies the tags: later specs do not take the same provider', () => {
+    const result = check({ deviceSpecs: ['{"vendor_id": "8086"}', VF_SPEC] });
+    expect(result.specs[0]!.existingProviders).toHaveLength(2);
+    expect(result.specs[1]!.existingProviders).toEqual([]);
+  });
+
+  it('a custom class hides the ids: it matches the provider of that class', () => {
+    const [spec] = check({ deviceSpecs: ['{"vendor_id": "15b3", "product_id": "1018", "resource_class": "nic_vf", "traits": "red"}'] }).specs;
+    expect(spec!.existingProviders).toMatchObject([{ provider: 'cmp2_0000:5E:00.0', unchanged: true }]);
+  });
+});
+
+describe('§4.5 specs Nova refuses together', () => {
+  it('PF and its VFs both, unrestricted ⇒ error; restricted by address ⇒ warning', () => {
+    expect(ids({ deviceSpecs: ['{"vendor_id": "8086", "product_id": "154c"}', '{"vendor_id": "8086", "product_id": "1572"}'] })).toContain('pci-spec-pf-and-vfs');
+    const restricted = ids({ deviceSpecs: [VF_SPEC, PF_SPEC] });
+    expect(restricted).toContain('pci-spec-may-match-pf-and-vfs');
+    expect(restricted).not.toContain('pci-spec-pf-and-vfs');
+    expect(ids({ deviceSpecs: ['{"vendor_id": "8086", "product_id": "154c"}', '{"vendor_id": "8086", "product_id": "1572"}'], reportInPlacement: false }))
+      .not.toContain('pci-spec-pf-and-vfs');
+  });
+
+  it('§4.1 an exact address without product_id may match a PF and its VFs', () => {
+    expect(ids({ deviceSpecs: ['{"address": "0000:3b:00.0"}'] })).toContain('pci-spec-may-match-pf-and-vfs');
+  });
+
+  it('VFs of one model with different classes ⇒ error, unless on two exact PF addresses', () => {
+    const a = '{"vendor_id": "8086", "product_id": "154c", "address": "*:3b:*.*", "resource_class": "vf_a"}';
+    const b = '{"vendor_id": "8086", "product_id": "154c", "address": "*:af:*.*", "resource_class": "vf_b"}';
+    expect(ids({ deviceSpecs: [a, b] })).toContain('pci-spec-vfs-differ');
+    const exactA = '{"vendor_id": "8086", "product_id": "154c", "address": "0000:3b:00.0", "resource_class": "vf_a"}';
+    const exactB = '{"vendor_id": "8086", "product_id": "154c", "address": "0000:af:00.0", "resource_class": "vf_b"}';
+    expect(ids({ deviceSpecs: [exactA, exactB] })).not.toContain('pci-spec-vfs-differ');
+  });
+});
+
+describe('§4.2 alias schema', () => {
+  it.each([
+    { name: 'no name', alias: '{"vendor_id": "8086", "product_id": "154c"}' },
+    { name: 'name too long', alias: JSON.stringify({ name: 'n'.repeat(257), vendor_id: '8086', product_id: '154c' }) },
+    { name: 'three-digit vendor', alias: '{"name": "a", "vendor_id": "808", "product_id": "154c"}' },
+    { name: 'device_type vdpa', alias: '{"name": "a", "vendor_id": "8086", "product_id": "154c", "device_type": "vdpa"}' },
+    { name: 'numa_policy strict', alias: '{"name": "a", "vendor_id": "8086", "product_id": "154c", "numa_policy": "strict"}' },
+    { name: 'live_migratable maybe', alias: '{"name": "a", "vendor_id": "8086", "product_id": "154c", "live_migratable": "maybe"}' },
+    { name: 'unknown key', alias: '{"name": "a", "vendor_id": "8086", "product_id": "154c", "count": 2}' },
+    { name: 'vendor without product', alias: '{"name": "a", "vendor_id": "8086"}' },
+    { name: 'traits only', alias: '{"name": "a", "traits": "red"}' },
+  ])('$name ⇒ pci-alias-invalid on alias[0]', ({ alias }) => {
+    const result = check({ deviceSpecs: [VF_SPEC], aliases: [alias] });
+    expect(result.findings.find((f) => f.id === 'pci-alias-invalid')?.field).toBe('alias[0]');
+  });
+
+  it('an alias list is not an alias', () => {
+    expect(ids({ aliases: [`[${VF_ALIAS}]`] })).toContain('pci-config-json-invalid');
+  });
+
+  it('§4.2 same-name entries must share numa_policy and device_type; one entry with pci_in_placement', () => {
+    const a = '{"name": "nic", "vendor_id": "8086", "product_id": "154c", "device_type": "type-VF"}';
+    const b = '{"name": "nic", "vendor_id": "15b3", "product_id": "1018", "device_type": "type-VF", "numa_policy": "required"}';
+    const c = '{"name": "nic", "vendor_id": "15b3", "product_id": "1018", "device_type": "type-VF"}';
+    expect(ids({ deviceSpecs: [VF_SPEC], aliases: [a, b] })).toContain('pci-alias-entries-inconsistent');
+    expect(ids({ deviceSpecs: [VF_SPEC], aliases: [a, c] })).not.toContain('pci-alias-entries-inconsistent');
+    expect(ids({ deviceSpecs: [VF_SPEC], aliases: [a, c] }, true)).toContain('pci-alias-entries-inconsistent');
+  });
+
+  it('§4.3/§8 alias without device_type warns, and never takes PFs', () => {
+    const result = check({ deviceSpecs: [PF_SPEC], aliases: ['{"name": "x710-pf", "vendor_id": "8086", "product_id": "1572"}'] });
+    expect(result.findings.map((f) => f.id)).toEqual(expect.arrayContaining(['pci-alias-without-device-type', 'pci-alias-matches-no-spec']));
+    expect(result.findings.find((f) => f.id === 'pci-alias-matches-no-spec')?.message).toMatch(/type-PF/);
+  });
+
+  it('§4.2 resource_class / traits need pci_in_placement', () => {
+    const alias = '{"name": "x710-vf", "resource_class": "CUSTOM_PCI_8086_154C", "device_type": "type-VF"}';
+    expect(ids({ deviceSpecs: [VF_SPEC], aliases: [alias] })).toContain('pci-alias-placement-fields-ignored');
+    expect(ids({ deviceSpecs: [VF_SPEC], aliases: [alias] }, true)).not.toContain('pci-alias-placement-fields-ignored');
+  });
+
+  it('§4.5/§4.6 with pci_in_placement the alias class and traits must be produced by a spec', () => {
+    const spec = '{"vendor_id": "8086", "product_id": "154c", "resource_class": "nic-vf", "traits": "red"}';
+    const good = '{"name": "x710-vf", "resource_class": "nic_vf", "traits": "red", "device_type": "type-VF"}';
+    const wrongTrait = '{"name": "x710-vf", "resource_class": "CUSTOM_NIC_VF", "traits": "blue", "device_type": "type-VF"}';
+    const ok = check({ deviceSpecs: [spec], aliases: [good] }, true);
+    expect(ok.findings.map((f) => f.id)).not.toContain('pci-alias-resource-class-not-produced');
+    expect(ok.aliases[0]).toMatchObject({ resourceClass: 'CUSTOM_NIC_VF', traits: ['CUSTOM_RED'], matchesSpecs: ['0.0'] });
+    expect(ids({ deviceSpecs: [spec], aliases: [wrongTrait] }, true)).toContain('pci-alias-resource-class-not-produced');
+  });
+
+  it('an alias whose ids no spec selects', () => {
+    expect(ids({ deviceSpecs: [VF_SPEC], aliases: ['{"name": "mlx", "vendor_id": "15b3", "product_id": "1018", "device_type": "type-VF"}'] }))
+      .toContain('pci-alias-matches-no-spec');
+  });
+});
+
+describe('§4.3 flavors against the proposed aliases', () => {
+  it('names every flavor alias, defined or not (PciRequestAliasNotDefined ⇒ 400), and counts free devices', () => {
+    const result = check({ deviceSpecs: [VF_SPEC, PF_SPEC], aliases: [VF_ALIAS] });
+    expect(result.flavors).toEqual([
+      { flavor: 'pf.1', alias: 'x710-pf', count: 1, defined: false },
+      { flavor: 'vf.2', alias: 'x710-vf', count: 2, defined: true },
+    ]);
+    expect(result.findings.filter((f) => f.id === 'pci-flavor-alias-not-defined').map((f) => f.field)).toEqual(['flavor pf.1']);
+    expect(result.findings.map((f) => f.id)).toContain('pci-alias-syntax-invalid');
+    expect(result.aliases).toEqual([expect.objectContaining({ name: 'x710-vf', matchesSpecs: ['0.0'], providers: 1, free: 10, flavors: ['vf.2'] })]);
+  });
+
+  it('a well-formed configuration passes apart from information', () => {
+    const result = checkPciConfig({ ...cloud, flavors: cloud.flavors.slice(0, 2) }, { deviceSpecs: [VF_SPEC, PF_SPEC], aliases: [VF_ALIAS, PF_ALIAS] }, ctx);
+    expect(result.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(result.aliases.map((a) => [a.name, a.providers, a.free])).toEqual([['x710-pf', 1, 1], ['x710-vf', 1, 10]]);
+  });
+
+  it('an alias no flavor uses is information', () => {
+    expect(ids({ deviceSpecs: [VF_SPEC], aliases: ['{"name": "spare", "vendor_id": "8086", "product_id": "154c", "device_type": "type-VF"}'] }))
+      .toContain('pci-alias-unused');
+  });
+});

@@ -1,0 +1,95 @@
+// Pieces shared by the resource schemas: evidence and findings (rules/types.ts), the problem body,
+// pagination and the snapshot a response was computed from.
+import { z } from 'zod';
+import { Problem } from '../api/errors.ts';
+import type { EvidenceSource, Evidence as RulesEvidence, Finding as RulesFinding, Severity } from '../model/index.ts';
+
+/**
+ * Compile-time contract: the rules' (or store's) type must be assignable to what the response schema
+ * accepts, so a field added to rules/types.ts without the schema fails `tsc`, not a request.
+ */
+export type Conforms<SchemaOutput, Source extends SchemaOutput> = Source;
+
+/** Lists the members of a string union; the compiler rejects a missing member and an unknown one. */
+export function closedList<T extends string>() {
+  return <const L extends readonly [T, ...T[]]>(list: L & ([T] extends [L[number]] ? unknown : 'missing members')) => list;
+}
+
+export const EVIDENCE_SOURCES = closedList<EvidenceSource>()([
+  'image-property',
+  'flavor',
+  'host-trait',
+  'placement',
+  'osinfo-db',
+  'builtin-table',
+  'declared-host-fact',
+  'request',
+  'nova-default',
+]);
+export const SEVERITIES = closedList<Severity>()(['error', 'warning', 'info']);
+
+export const Evidence = z
+  .object({
+    source: z.enum(EVIDENCE_SOURCES),
+    ref: z.string().describe('What was looked at: a property, trait, provider, osinfo id or config key.'),
+    value: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+  })
+  .meta({ id: 'Evidence' });
+
+export const Finding = z
+  .object({
+    id: z.string().describe('Stable id from the findings catalog.'),
+    severity: z.enum(SEVERITIES),
+    field: z.string().nullable(),
+    message: z.string(),
+    evidence: z.array(Evidence),
+  })
+  .meta({ id: 'Finding' });
+
+export type _EvidenceConforms = Conforms<z.output<typeof Evidence>, RulesEvidence>;
+export type _FindingConforms = Conforms<z.output<typeof Finding>, RulesFinding>;
+
+const problemResponse = {
+  description: 'Problem details (RFC 9457)',
+  content: { 'application/problem+json': { schema: Problem } },
+};
+
+/** Documents the problem responses a route can give; the bodies themselves are sent by errors.ts. */
+export function problems(...statuses: number[]): Record<number, typeof problemResponse> {
+  return Object.fromEntries(statuses.map((s) => [s, problemResponse]));
+}
+
+export const SnapshotRef = z
+  .object({
+    id: z.string(),
+    cloud: z.string(),
+    source: z.enum(['demo', 'openstack']),
+    takenAt: z.string(),
+    ageSeconds: z.number().int().describe('How old the data the answer rests on is.'),
+  })
+  .meta({ id: 'SnapshotRef' });
+
+/** A name or id as OpenStack bounds them (255 characters). */
+export const Name = z.string().min(1).max(255);
+
+/** Which synced cloud to answer from; the first configured one when absent. */
+export const CloudName = Name.optional().describe('Which synced cloud to answer from; default the first.');
+
+// Nova's own bound for integer flavor fields (db.MAX_INT): larger numbers are refused as Nova would.
+export const MAX_INT = 2_147_483_647;
+
+/** Unknown query parameters are refused like unknown body fields, so a misspelt filter is not ignored. */
+export const PageQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  marker: Name.optional().describe('The id (or host name) of the last item of the previous page.'),
+  cloud: CloudName,
+});
+
+/** A page of items; called once per resource at module load (schema ids must be unique in the registry). */
+export function page<T extends z.ZodType>(item: T, id: string) {
+  return z
+    .object({ items: z.array(item), nextMarker: z.string().nullable(), snapshot: SnapshotRef })
+    .meta({ id });
+}
+
+export const CloudQuery = z.strictObject({ cloud: CloudName });

@@ -1,0 +1,245 @@
+// POST /v1/recommendations: the request (OpenStack vocabulary, snake_case) and the Advice it returns
+// (rules/types.ts verbatim, plus the snapshot it was computed from).
+import { z } from 'zod';
+import type {
+  Advice as RulesAdvice, GuestIdentity as RulesGuest, NovaPreview as RulesPreview, NovaStage, VnicType, WorkloadProfile,
+} from '../model/index.ts';
+import { DEFAULT_CAPACITY_HOSTS } from '../rules/index.ts';
+import { CloudName, Evidence, Name, Finding, SnapshotRef, closedList, type Conforms } from './common.ts';
+import { FlavorRef } from './flavor.ts';
+import { ImageRef } from './image.ts';
+
+export const WORKLOADS = closedList<WorkloadProfile>()([
+  'general',
+  'network-throughput',
+  'nfv-dataplane',
+  'storage-heavy',
+  'legacy-guest',
+  'pci-passthrough',
+]);
+
+export const VNIC_TYPES = closedList<VnicType>()([
+  'normal',
+  'direct',
+  'macvtap',
+  'baremetal',
+  'direct-physical',
+  'virtio-forwarder',
+  'smart-nic',
+  'vdpa',
+  'accelerator-direct',
+  'accelerator-direct-physical',
+  'remote-managed',
+]);
+
+/** Listing every host that fits would make the answer grow with the cloud; GET /v1/hosts pages through them. */
+const MAX_CAPACITY_HOSTS = 1000;
+
+const DEVICE_TYPES = ['type-PCI', 'type-PF', 'type-VF'] as const;
+const hex4 = z.string().regex(/^[0-9a-fA-F]{4}$/, 'four hex digits');
+
+// Counts are bounded far above any real instance so a typo cannot make the engine plan 10^9 devices.
+export const PciDeviceRequest = z
+  .strictObject({
+    vendor_id: hex4.optional(),
+    product_id: hex4.optional(),
+    resource_class: z.string().regex(/^[A-Z0-9_]{1,255}$/, 'a Placement resource class').optional(),
+    device_type: z.enum(DEVICE_TYPES).optional(),
+    count: z.number().int().min(1).max(64),
+  })
+  .refine((r) => r.resource_class !== undefined || r.vendor_id !== undefined, 'give resource_class or vendor_id')
+  .meta({ id: 'PciDeviceRequest' });
+
+export const RecommendationRequest = z
+  .strictObject({
+    image: ImageRef,
+    flavor: FlavorRef.optional(),
+    workload: z.enum(WORKLOADS).default('general'),
+    vnic_type: z.enum(VNIC_TYPES).default('normal'),
+    nics: z.number().int().min(1).max(64).optional(),
+    disks: z.number().int().min(1).max(256).optional(),
+    vfs: z.number().int().min(1).max(64).optional().describe('SR-IOV VFs per instance.'),
+    pci: z.array(PciDeviceRequest).min(1).max(16).optional(),
+    virtio_drivers: z
+      .boolean()
+      .optional()
+      .describe('The guest has (true) or lacks (false) virtio drivers; overrides os_virtio_drivers.'),
+    alias_resource_classes: z
+      .record(Name, z.string().regex(/^[A-Z0-9_]{1,255}$/, 'a Placement resource class'))
+      .optional()
+      .describe('[pci] alias name → resource class, for flavor aliases the advisor cannot map itself.'),
+    capacity_hosts: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_CAPACITY_HOSTS)
+      .default(DEFAULT_CAPACITY_HOSTS)
+      .describe('How many of the hosts that fit capacity.hosts lists (most instances first); the others are counted. Per-host detail of every host: GET /v1/hosts, /v1/pci/capacity.'),
+    cloud: CloudName,
+  })
+  .meta({ id: 'RecommendationRequest' });
+export type RecommendationRequest = z.output<typeof RecommendationRequest>;
+
+export const Recommendation = z
+  .object({
+    key: z.string(),
+    value: z.string(),
+    current: z.string().nullable(),
+    reason: z.string(),
+    evidence: z.array(Evidence),
+  })
+  .meta({ id: 'Recommendation' });
+
+export const PciAlias = z
+  .object({
+    name: z.string(),
+    vendor_id: z.string().optional(),
+    product_id: z.string().optional(),
+    device_type: z.enum(DEVICE_TYPES),
+    numa_policy: z.enum(['required', 'legacy', 'preferred', 'socket']).optional(),
+    resource_class: z.string().optional(),
+    traits: z.string().optional(),
+  })
+  .meta({ id: 'PciAlias' });
+
+export const PciAliasAdvice = z
+  .object({
+    alias: PciAlias,
+    novaConf: z.string().describe('The alias as the JSON string for nova.conf [pci] alias.'),
+    count: z.number().int(),
+    reason: z.string(),
+    evidence: z.array(Evidence),
+  })
+  .meta({ id: 'PciAliasAdvice' });
+
+export const HostFit = z
+  .object({
+    host: z.string(),
+    uuid: z.string(),
+    instances: z.number().int(),
+    freePci: z.record(z.string(), z.number()),
+    blockers: z.array(Finding),
+  })
+  .meta({ id: 'HostFit' });
+
+export const Capacity = z
+  .object({
+    hostsChecked: z.number().int(),
+    hostsThatFit: z.number().int(),
+    totalInstances: z.number().int(),
+    free: z.record(z.string(), z.number()).describe('Free units of each resource class the request asks for, summed over the hosts that fit.'),
+    hosts: z.array(HostFit).describe('Hosts that fit, most instances first, at most capacity_hosts of them.'),
+    blocked: z
+      .record(z.string(), z.number().int())
+      .describe('Hosts that do not fit, per blocker (resource class, trait:<name>, or the image property whose trait is missing); a host with several blockers counts under each.'),
+    blockedExamples: z.array(HostFit).describe('The first few hosts (by name) that do not fit, with their blockers.'),
+  })
+  .meta({ id: 'Capacity' });
+
+export const GuestIdentity = z
+  .object({
+    family: z.string(),
+    distro: z.string().nullable(),
+    version: z.string().nullable(),
+    osinfoId: z.string().nullable(),
+    identifiedBy: z.enum(closedList<RulesGuest['identifiedBy']>()(['os_distro', 'os_type', 'image-name', 'unknown'])),
+    knowledge: z.enum(closedList<RulesGuest['knowledge']>()(['osinfo-db', 'builtin-table', 'none'])),
+    virtio: z.object({ net: z.boolean(), blk: z.boolean(), scsi: z.boolean() }),
+    evidence: z.array(Evidence),
+  })
+  .meta({ id: 'GuestIdentity' });
+
+// ---------------------------------------------------------------- what Nova will do (also POST /v1/previews)
+
+const PreviewValue = z
+  .object({
+    value: z.union([z.string(), z.number(), z.boolean(), z.null()]),
+    reason: z.string(),
+    source: z.string().describe('domain.md section(s) or Nova source the value rests on.'),
+    evidence: z.array(Evidence),
+  })
+  .meta({ id: 'PreviewValue' });
+
+const PlacementRequestGroup = z
+  .object({
+    suffix: z.string().describe("'' for the unsuffixed group."),
+    resources: z.record(z.string(), z.number().int()),
+    required: z.array(z.string()),
+    forbidden: z.array(z.string()),
+    checkedBy: z.enum(['placement', 'pci-passthrough-filter']),
+    reason: z.string(),
+  })
+  .meta({ id: 'PlacementRequestGroup' });
+
+const PreviewNote = z.object({ subject: z.string(), reason: z.string(), source: z.string() }).meta({ id: 'PreviewNote' });
+
+export const PlacementQuery = z
+  .object({
+    groups: z.array(PlacementRequestGroup),
+    rootRequired: z.array(z.string()),
+    rootForbidden: z.array(z.string()),
+    groupPolicy: z.enum(['none', 'isolate']).nullable(),
+    limit: z.number().int(),
+    query: z.string().describe('GET /allocation_candidates?<query>, encoded as Nova sends it.'),
+    notes: z.array(PreviewNote),
+  })
+  .meta({ id: 'PlacementQuery' });
+
+const STAGES = closedList<NovaStage>()(['api', 'scheduler', 'compute']);
+
+export const NovaPreview = z
+  .object({
+    vnicType: z.enum(VNIC_TYPES),
+    nic: z.object({
+      model: PreviewValue,
+      driverName: PreviewValue,
+      queues: PreviewValue,
+      rxQueueSize: PreviewValue,
+      txQueueSize: PreviewValue,
+      packed: PreviewValue,
+    }),
+    storage: z.object({ diskBus: PreviewValue, cdromBus: PreviewValue, floppyBus: PreviewValue, scsiModel: PreviewValue }),
+    machineType: PreviewValue,
+    imagePrefilter: z.object({
+      enabled: z.boolean(),
+      applied: z.boolean(),
+      traits: z.array(z.string()),
+      invalidTraits: z.array(z.string()),
+      reason: z.string(),
+      source: z.string(),
+    }),
+    placement: PlacementQuery,
+    candidateHostCount: z.number().int(),
+    candidateHosts: z.array(z.string()).describe('The first candidate hosts by name (at most 50); candidateHostCount counts all.'),
+    failures: z.array(
+      z.object({
+        stage: z.enum(STAGES),
+        error: z.string().describe('Nova error name, e.g. FlavorImageConflict, NoValidHost, UnsupportedHardware.'),
+        httpStatus: z.number().int().nullable(),
+        field: z.string().nullable(),
+        message: z.string(),
+        source: z.string(),
+        evidence: z.array(Evidence),
+      }),
+    ),
+    ignored: z.array(z.object({ field: z.string(), value: z.string(), reason: z.string(), source: z.string() })),
+  })
+  .meta({ id: 'NovaPreview' });
+
+export type _PreviewConforms = Conforms<z.output<typeof NovaPreview>, RulesPreview>;
+
+export const AdviceBody = z.object({
+  guest: GuestIdentity,
+  imageProperties: z.array(Recommendation),
+  flavorExtraSpecs: z.array(Recommendation),
+  pciAliases: z.array(PciAliasAdvice),
+  capacity: Capacity.nullable(),
+  findings: z.array(Finding),
+  preview: NovaPreview.optional().describe('What Nova and libvirt will do with the advised image and flavor; present when a flavor is given.'),
+});
+
+export type AdviceBody = z.output<typeof AdviceBody>;
+export type _AdviceConforms = Conforms<AdviceBody, RulesAdvice>;
+
+export const Advice = AdviceBody.extend({ snapshot: SnapshotRef }).meta({ id: 'Advice' });
+export type Advice = z.output<typeof Advice>;
