@@ -275,7 +275,7 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
       await service.stop();
     }
     report.notes.push(`autocannon: ${connections} connections, ${duration} s per scenario after ${WARMUP_SECONDS} s warm-up, latencies in whole ms`);
-    report.notes.push(`the service keeps 500 answers per snapshot and kind (src/api/core.ts) and 256 capacity scans per host list (src/rules/capacity.ts): the "repeated" scenarios measure cached answers, the "new … each time" ones send ${formatCount(DISTINCT)} distinct requests in turn across all connections, so answers (and, in the last recommendation scenario, scans) are computed afresh`);
+    report.notes.push(`the service keeps 500 answers per snapshot and kind (src/advisor/answers.ts) and 256 capacity scans per host list (src/rules/placement/capacity.ts): the "repeated" scenarios measure cached answers, the "new … each time" ones send ${formatCount(DISTINCT)} distinct requests in turn across all connections, so answers (and, in the last recommendation scenario, scans) are computed afresh`);
     report.notes.push('"first answers, one at a time": the first requests of a scenario sent sequentially before the load, each computed afresh (for the repeated scenarios these are their cold figures)');
     if (!fullSize) report.notes.push('targets apply at 15,000 hosts; this run reports figures only');
   } finally {

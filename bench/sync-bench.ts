@@ -1,6 +1,6 @@
 // Sync benchmark (issue 5): a full sync of the synthetic cloud, served by bench/fake-openstack.ts in its own
 // process with a fixed latency per upstream call, through the real client (clouds.yaml, Keystone, paging,
-// microversions) and the real sync (src/inventory/sync.ts runSync) into a fresh PostgreSQL database.
+// microversions) and the real sync (src/sync/sync.ts runSync) into a fresh PostgreSQL database.
 //   npx tsx bench/sync-bench.ts [--hosts 15000] [--flavors 2000] [--images 100000] [--seed 1]
 //       [--latency-ms 20] [--concurrency 16] [--admin-url postgres://postgres@127.0.0.1:5432/test]
 //       [--timeout-s 1800] [--placement-read auto|bulk|per-provider] [--json FILE]

@@ -1,10 +1,11 @@
-// Thin entry of `nova-advisor serve`: settings, logger, the shared start-up wiring, the app, listen,
-// graceful close on SIGTERM / SIGINT.
+// Thin entry of the HTTP service (`nova-advisor serve`): settings, logger, the shared start-up wiring, the app,
+// listen, graceful close on SIGTERM / SIGINT. The CLI reaches the HTTP app only through here (serve, openapi).
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { buildApp } from './api/app.ts';
 import { KeystoneTokenValidator } from './api/auth.ts';
 import { openAppContext } from './app-context.ts';
+export { renderOpenApi } from './api/openapi.ts';
 import type { Settings } from './config/index.ts';
 
 export async function serve(settings: Settings): Promise<void> {
@@ -27,7 +28,7 @@ export async function serve(settings: Settings): Promise<void> {
     ruleContext: ctx.ruleContext,
     sync: ctx.sync,
     logger: log,
-    ...(keystone && { tokenValidator: new KeystoneTokenValidator(keystone.authUrl, { tls: keystone.tls }), authRealm: keystone.authUrl }),
+    ...(keystone && { tokenValidator: new KeystoneTokenValidator(keystone.authUrl, { tls: keystone.tls, log }), authRealm: keystone.authUrl }),
   });
   ctx.sync?.startScheduler();
 

@@ -1,12 +1,22 @@
 // Positions of a snapshot list's items by key, built once per list: a snapshot never changes (a sync makes a new
 // one), so finding one of 100,000 images by id or name, or a page marker, is a map read instead of a scan.
-// WeakMaps keyed on the list itself: the index goes when the snapshot goes.
+// Memos keyed on the list itself (src/lib/memo.ts): the index goes when the snapshot goes.
+import { KeyedWeakMemo, WeakMemo } from '../lib/memo.ts';
 
 /** The unique keys of snapshot lists: flavor and image `id`, host `name`. */
 export type KeyField = 'id' | 'name';
 
-const byUniqueKey = new WeakMap<readonly object[], Map<KeyField, Map<string, number>>>();
-const byName = new WeakMap<readonly object[], Map<string, number[]>>();
+const byUniqueKey = new KeyedWeakMemo<readonly object[], KeyField, Map<string, number>>();
+const byName = new WeakMemo((items: readonly { name: string | null }[]) => {
+  const positions = new Map<string, number[]>();
+  items.forEach((item, i) => {
+    if (item.name === null) return;
+    const known = positions.get(item.name);
+    if (known) known.push(i);
+    else positions.set(item.name, [i]);
+  });
+  return positions;
+});
 
 /** The value of an item's key field. */
 export function keyOf(item: object, field: KeyField): string {
@@ -15,31 +25,10 @@ export function keyOf(item: object, field: KeyField): string {
 
 /** Where the item whose `field` (the list's unique key) is `wanted` is. */
 export function positionOf(items: readonly object[], field: KeyField, wanted: string): number | undefined {
-  let perField = byUniqueKey.get(items);
-  if (!perField) {
-    perField = new Map();
-    byUniqueKey.set(items, perField);
-  }
-  let positions = perField.get(field);
-  if (!positions) {
-    positions = new Map(items.map((item, i) => [keyOf(item, field), i]));
-    perField.set(field, positions);
-  }
-  return positions.get(wanted);
+  return byUniqueKey.get(items, field, () => new Map(items.map((item, i) => [keyOf(item, field), i]))).get(wanted);
 }
 
 /** Every item with this name (Glance image names are not unique), in list order. */
 export function namedItems<T extends { name: string | null }>(items: readonly T[], name: string): T[] {
-  let positions = byName.get(items);
-  if (!positions) {
-    positions = new Map();
-    items.forEach((item, i) => {
-      if (item.name === null) return;
-      const known = positions!.get(item.name);
-      if (known) known.push(i);
-      else positions!.set(item.name, [i]);
-    });
-    byName.set(items, positions);
-  }
-  return (positions.get(name) ?? []).map((i) => items[i]!);
+  return (byName.get(items).get(name) ?? []).map((i) => items[i]!);
 }

@@ -1,5 +1,5 @@
 // Marker pagination over the in-memory snapshot, as Nova and Glance page (`limit`, `marker` = last key seen).
-import { ApiError } from '../api/errors.ts';
+import { AdvisorError } from './errors.ts';
 import { keyOf, type KeyField, positionOf } from './lookup.ts';
 
 export interface Page<T> {
@@ -20,7 +20,7 @@ export function paginate<T extends object>(
   if (marker !== undefined) {
     const at = positionOf(items, key, marker);
     // Nova answers an unknown marker with 400 too; after a new snapshot the client starts over.
-    if (at === undefined) throw new ApiError('bad_request', `marker "${marker}" is not in the current snapshot`, { errors: [{ field: 'marker', message: 'not found' }] });
+    if (at === undefined) throw new AdvisorError('bad_request', `marker "${marker}" is not in the current snapshot`, { fields: [{ field: 'marker', message: 'not found' }] });
     start = at + 1;
   }
   const page: T[] = [];

@@ -20,15 +20,12 @@ import type { SnapshotStore } from '../store/types.ts';
 import { authHook, type TokenValidator } from './auth.ts';
 import { installErrorHandlers } from './errors.ts';
 import { installMetrics } from './metrics.ts';
+import { adviceRoutes } from './routes/advice.ts';
 import { healthRoutes } from './routes/health.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
 import { pciRoutes } from './routes/pci.ts';
-import { pciConfigRoutes } from './routes/pci-config.ts';
-import { previewRoutes } from './routes/previews.ts';
-import { recommendationRoutes } from './routes/recommendations.ts';
 import { snapshotRoutes } from './routes/snapshots.ts';
 import { syncRoutes } from './routes/sync.ts';
-import { validationRoutes } from './routes/validations.ts';
 
 export interface AppDeps {
   settings: Settings;
@@ -101,7 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', authHook(validator, deps.authRealm ?? ''));
-      for (const routes of [recommendationRoutes, previewRoutes, validationRoutes, inventoryRoutes, pciRoutes, pciConfigRoutes, snapshotRoutes, syncRoutes]) {
+      for (const routes of [adviceRoutes, inventoryRoutes, pciRoutes, snapshotRoutes, syncRoutes]) {
         await v1.register(routes, deps);
       }
     },

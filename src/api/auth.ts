@@ -1,12 +1,10 @@
-// Keystone token auth (design.md "HTTP API"): `X-Auth-Token` is checked against Keystone once and cached
-// until it expires (a rejected one for 5 minutes); reader/member/admin may read and advise, admin may sync. The check sits behind
-// TokenValidator so tests point it at a local fake Keystone.
-import { readFileSync } from 'node:fs';
-import { Agent } from 'node:https';
-import axios from 'axios';
+// Keystone token auth (design.md "HTTP API"): `X-Auth-Token` is checked against Keystone through the OpenStack
+// HTTP layer (validateToken, src/openstack/keystone.ts) and the verdict cached; reader/member/admin may read and
+// advise, admin may sync. The check sits behind TokenValidator so tests point it at a local fake Keystone.
 import type { onRequestAsyncHookHandler } from 'fastify';
-import { z } from 'zod';
-import { OpenStackError } from '../openstack/index.ts';
+import { LRUCache } from 'lru-cache';
+import { pino, type Logger } from 'pino';
+import { HttpTransport, validateToken } from '../openstack/index.ts';
 import { ApiError } from './errors.ts';
 
 /** Who may call a /v1 route; operational routes (health, metrics, docs) sit outside the hook and are open. */
@@ -16,7 +14,7 @@ export interface Principal {
   userId: string;
   projectId: string | null;
   roles: string[];
-  /** Epoch ms after which the token must be checked again. */
+  /** Epoch ms of the token's expires_at; it is checked again by then at the latest. */
   expiresAt: number;
 }
 
@@ -42,64 +40,62 @@ const ROLES: Record<Access, readonly string[]> = {
   admin: ['admin'],
 };
 
-const TokenBody = z.object({
-  token: z
-    .object({
-      expires_at: z.string(),
-      user: z.object({ id: z.string() }).loose(),
-      project: z.object({ id: z.string() }).loose().optional(),
-      roles: z.array(z.object({ name: z.string() }).loose()).default([]),
-    })
-    .loose(),
-});
+/**
+ * keystonemiddleware's token_cache_time default: how long a verdict on a token is kept, a valid token never
+ * past its expires_at (https://opendev.org/openstack/keystonemiddleware/src/branch/master/keystonemiddleware/auth_token/_opts.py).
+ */
+const TOKEN_CACHE_TIME_MS = 300_000;
 
 export interface KeystoneValidatorOptions {
+  /** Per Keystone call; a request waits on the check. */
   timeoutMs?: number;
-  /** Bound on cached tokens, valid and rejected each; the oldest entry goes first. */
+  /** Bound on cached tokens, valid and rejected each; the least recently used entry goes first. */
   maxEntries?: number;
-  /** How long a token Keystone rejected is answered 401 without asking again (keystonemiddleware: token_cache_time, 300 s). */
+  /** Longest a valid token is trusted without asking again; never past its expires_at. */
+  validTtlMs?: number;
+  /** How long a token Keystone rejected is answered 401 without asking again. */
   rejectedTtlMs?: number;
+  /** The cloud's TLS settings from clouds.yaml (`cacert`, `verify` / `insecure`). */
   tls?: { verify: boolean; cacert: string | null };
+  /** Where the HTTP layer logs its calls and retries; silent when absent. */
+  log?: Logger;
   now?: () => number;
 }
 
-/** Validates a token with the token itself (`GET /v3/auth/tokens`, X-Auth-Token = X-Subject-Token), so no service credential is needed. */
+/** Validates a token with the token itself (see validateToken), so no service credential is needed. */
 export class KeystoneTokenValidator implements TokenValidator {
-  private readonly cache = new Map<string, Principal>();
+  private readonly valid: LRUCache<string, Principal>;
   /**
-   * Tokens Keystone rejected, until when: a rejected token never becomes valid again, and without this every
-   * request carrying one (a client retrying, or a flood) would cost a Keystone call.
+   * Tokens Keystone rejected: a rejected token never becomes valid again, and without this every request
+   * carrying one (a client retrying, or a flood) would cost a Keystone call.
    */
-  private readonly rejected = new Map<string, number>();
+  private readonly rejected: LRUCache<string, true>;
   /** Checks under way: concurrent requests with one new token share a single Keystone call. */
   private readonly checking = new Map<string, Promise<Principal | null>>();
-  private readonly rejectedTtlMs: number;
-  private readonly url: string;
-  private readonly agent: Agent | undefined;
-  private readonly timeoutMs: number;
-  private readonly maxEntries: number;
+  private readonly http: HttpTransport;
+  private readonly validTtlMs: number;
   private readonly now: () => number;
 
-  constructor(authUrl: string, opts: KeystoneValidatorOptions = {}) {
-    const base = authUrl.replace(/\/+$/, '');
-    this.url = `${base.endsWith('/v3') ? base : `${base}/v3`}/auth/tokens?nocatalog`;
-    this.timeoutMs = opts.timeoutMs ?? 5_000;
-    this.maxEntries = opts.maxEntries ?? 10_000;
+  constructor(
+    private readonly authUrl: string,
+    opts: KeystoneValidatorOptions = {},
+  ) {
+    const timeoutMs = opts.timeoutMs ?? 5_000;
+    // A request waits on the check, so it gets keystonemiddleware's retry count (http_request_max_retries, 3;
+    // _opts.py above) and no Retry-After pause longer than one call, where a sync may wait a minute.
+    this.http = new HttpTransport(opts.log ?? pino({ level: 'silent' }), { timeoutMs, retries: 3, maxRetryAfterMs: timeoutMs }, opts.tls);
     this.now = opts.now ?? Date.now;
-    this.rejectedTtlMs = opts.rejectedTtlMs ?? 300_000;
-    this.agent = opts.tls
-      ? new Agent({ rejectUnauthorized: opts.tls.verify, ...(opts.tls.cacert ? { ca: readFileSync(opts.tls.cacert) } : {}) })
-      : undefined;
+    this.validTtlMs = opts.validTtlMs ?? TOKEN_CACHE_TIME_MS;
+    // The clock can be replaced (tests), so the caches read it at every lookup instead of once a millisecond.
+    const caches = { max: opts.maxEntries ?? 10_000, perf: { now: this.now }, ttlResolution: 0 };
+    this.valid = new LRUCache({ ...caches, ttl: this.validTtlMs });
+    this.rejected = new LRUCache({ ...caches, ttl: opts.rejectedTtlMs ?? TOKEN_CACHE_TIME_MS });
   }
 
   async validate(token: string): Promise<Principal | null> {
-    const now = this.now();
-    const cached = this.cache.get(token);
-    if (cached && cached.expiresAt > now) return cached;
-    this.cache.delete(token);
-    const rejectedUntil = this.rejected.get(token);
-    if (rejectedUntil !== undefined && rejectedUntil > now) return null;
-    this.rejected.delete(token);
+    const principal = this.valid.get(token);
+    if (principal) return principal;
+    if (this.rejected.has(token)) return null;
 
     let check = this.checking.get(token);
     if (!check) {
@@ -111,50 +107,22 @@ export class KeystoneTokenValidator implements TokenValidator {
 
   /** One Keystone call; remembers its verdict. */
   private async ask(token: string): Promise<Principal | null> {
-    const response = await axios
-      .get(this.url, {
-        headers: { 'X-Auth-Token': token, 'X-Subject-Token': token, Accept: 'application/json' },
-        timeout: this.timeoutMs,
-        httpsAgent: this.agent,
-        validateStatus: () => true,
-      })
-      .catch((err: unknown) => {
-        const timedOut = axios.isAxiosError(err) && err.code === 'ECONNABORTED';
-        throw new OpenStackError(timedOut ? 'upstream_timeout' : 'upstream_unavailable', 'Keystone did not answer the token check', {
-          service: 'identity',
-          method: 'GET',
-        });
-      });
-    const requestId = String(response.headers['x-openstack-request-id'] ?? '') || undefined;
-    if ([401, 403, 404].includes(response.status)) {
-      remember(this.rejected, token, this.now() + this.rejectedTtlMs, this.maxEntries);
+    const t = await validateToken(this.http, this.authUrl, token);
+    if (!t) {
+      this.rejected.set(token, true);
       return null;
     }
-    const parsed = response.status === 200 ? TokenBody.safeParse(response.data) : null;
-    if (!parsed?.success) {
-      throw new OpenStackError('upstream_bad_response', `Keystone answered the token check with HTTP ${response.status}`, {
-        service: 'identity',
-        method: 'GET',
-        status: response.status,
-        ...(requestId ? { requestId } : {}),
-      });
-    }
-    const t = parsed.data.token;
     const principal: Principal = {
       userId: t.user.id,
       projectId: t.project?.id ?? null,
-      roles: t.roles.map((r) => r.name.toLowerCase()),
+      roles: (t.roles ?? []).map((r) => r.name.toLowerCase()),
       expiresAt: Date.parse(t.expires_at),
     };
-    remember(this.cache, token, principal, this.maxEntries);
+    // Kept until it expires or validTtlMs has passed, whichever comes first; one already expired is not kept.
+    const ttl = Math.min(principal.expiresAt - this.now(), this.validTtlMs);
+    if (ttl > 0) this.valid.set(token, principal, { ttl });
     return principal;
   }
-}
-
-/** Adds to a bounded map, the oldest entry out first. */
-function remember<V>(map: Map<string, V>, key: string, value: V, maxEntries: number): void {
-  if (map.size >= maxEntries) map.delete(map.keys().next().value!);
-  map.set(key, value);
 }
 
 /** onRequest hook enforcing each route's `config.access`; with `validator` null the API is open (AUTH_MODE=none). */

@@ -1,45 +1,12 @@
 // Every error the API answers is one of these codes, rendered once as application/problem+json
-// (RFC 9457) by the handlers installed here; routes throw ApiError and never build error bodies.
+// (RFC 9457) by the handlers installed here; routes and the advisor throw, and never build error bodies.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, type ZodFastifySchemaValidationError } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import { isAdvisorError, type AdvisorError, type AdvisorErrorCode } from '../advisor/errors.ts';
 import { isOpenStackError, type OpenStackError } from '../openstack/index.ts';
+import { PROBLEM_CODES, type FieldError, type Problem, type ProblemCode } from '../schemas/problem.ts';
 
-const CODES = {
-  bad_request: { status: 400, title: 'Bad request' },
-  unauthorized: { status: 401, title: 'Unauthorized' },
-  forbidden: { status: 403, title: 'Forbidden' },
-  not_found: { status: 404, title: 'Not found' },
-  conflict: { status: 409, title: 'Conflict' },
-  payload_too_large: { status: 413, title: 'Payload too large' },
-  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
-  internal: { status: 500, title: 'Internal error' },
-  not_implemented: { status: 501, title: 'Not implemented' },
-  upstream_error: { status: 502, title: 'Upstream error' },
-  no_snapshot: { status: 503, title: 'No snapshot yet' },
-  unavailable: { status: 503, title: 'Service unavailable' },
-} as const;
-
-export type ErrorCode = keyof typeof CODES;
-
-export const Problem = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    code: z.enum(Object.keys(CODES) as [ErrorCode, ...ErrorCode[]]),
-    detail: z.string(),
-    instance: z.string(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-    requestId: z.string().optional(),
-    upstreamRequestId: z
-      .string()
-      .optional()
-      .describe('x-openstack-request-id of the failed OpenStack call, to find it in that service\'s logs.'),
-  })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details; served as application/problem+json.' });
-export type Problem = z.output<typeof Problem>;
-export type FieldError = NonNullable<Problem['errors']>[number];
+export type ErrorCode = ProblemCode;
 
 const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -58,18 +25,8 @@ export class ApiError extends Error {
   }
 
   get status(): number {
-    return CODES[this.code].status;
+    return PROBLEM_CODES[this.code].status;
   }
-}
-
-/** Seconds a client should wait before asking again while no snapshot is loaded (a sync takes about that). */
-export const NO_SNAPSHOT_RETRY_AFTER_SECONDS = 30;
-
-export function noSnapshot(cloud: string | undefined): ApiError {
-  const which = cloud === undefined ? 'any cloud' : `cloud "${cloud}"`;
-  return new ApiError('no_snapshot', `no snapshot of ${which} is loaded yet; run a sync first`, {
-    headers: { 'retry-after': String(NO_SNAPSHOT_RETRY_AFTER_SECONDS) },
-  });
 }
 
 /** `/image/properties/hw_vif_model` → `image.properties.hw_vif_model`; the root is named after the part. */
@@ -91,6 +48,23 @@ function fieldErrors(validation: ZodFastifySchemaValidationError[], part: string
   });
 }
 
+const FROM_ADVISOR: Record<AdvisorErrorCode, ProblemCode> = {
+  bad_request: 'bad_request',
+  not_found: 'not_found',
+  conflict: 'conflict',
+  no_snapshot: 'no_snapshot',
+  not_configured: 'not_implemented',
+};
+
+/** The advisor's errors as the API shows them: fields become `errors`, a retry hint becomes Retry-After. */
+function fromAdvisor(error: AdvisorError): ApiError {
+  const { fields, retryAfterSeconds } = error.details;
+  return new ApiError(FROM_ADVISOR[error.code], error.message, {
+    ...(fields ? { errors: fields } : {}),
+    ...(retryAfterSeconds !== undefined ? { headers: { 'retry-after': String(retryAfterSeconds) } } : {}),
+  });
+}
+
 /** OpenStack failures keep the upstream request id; a cloud name nobody configured is the client's mistake. */
 function fromOpenStack(error: OpenStackError): ApiError {
   if (error.code === 'cloud_unknown') return new ApiError('not_found', error.message);
@@ -102,7 +76,7 @@ function fromOpenStack(error: OpenStackError): ApiError {
 }
 
 const STATUS_CODES: Record<number, ErrorCode> = Object.fromEntries(
-  Object.entries(CODES).map(([code, { status }]) => [status, code as ErrorCode]),
+  Object.entries(PROBLEM_CODES).map(([code, { status }]) => [status, code as ErrorCode]),
 );
 
 /** Maps anything thrown inside a request to an ApiError; client mistakes never become a 500. */
@@ -113,6 +87,7 @@ export function toApiError(error: unknown): ApiError {
     const errors = fieldErrors(error.validation, part);
     return new ApiError('bad_request', `invalid ${part ?? 'request'}: ${errors.map((e) => e.field).join(', ')}`, { errors });
   }
+  if (isAdvisorError(error)) return fromAdvisor(error);
   if (isOpenStackError(error)) return fromOpenStack(error);
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -126,7 +101,7 @@ export function toApiError(error: unknown): ApiError {
 export function problemOf(error: ApiError, request: FastifyRequest): Problem {
   return {
     type: `urn:nova-advisor:problem:${error.code}`,
-    title: CODES[error.code].title,
+    title: PROBLEM_CODES[error.code].title,
     status: error.status,
     code: error.code,
     detail: error.message,

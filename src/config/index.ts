@@ -1,10 +1,7 @@
 // All settings, from the environment, parsed once by one zod schema; a bad value stops the start
 // with a message naming the variable (fail fast).
 import { z } from 'zod';
-
-const boolish = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
-  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+import { osloBoolean } from '../lib/oslo-bool.ts';
 
 const csv = z
   .string()
@@ -34,14 +31,19 @@ export const SettingsSchema = z.object({
   OSINFO_DB_PATH: z.string().default('/usr/share/osinfo'),
   /** YAML or JSON file of operator-declared host facts (virt_type, vhost-net, OVS-DPDK, …). */
   HOST_FACTS_FILE: z.string().optional(),
-  /** Load the bundled demo cloud when no OpenStack cloud is configured. */
-  DEMO_CLOUD: boolish.default(true),
+  /**
+   * Load the bundled demo cloud when no OpenStack cloud is configured. Any of oslo's boolean spellings, in any case
+   * (src/lib/oslo-bool.ts): the one reading of every boolean we take in, OpenStack's own.
+   */
+  DEMO_CLOUD: osloBoolean.default(true),
 });
 
 export type Settings = z.infer<typeof SettingsSchema> & {
   /** True when an OpenStack cloud is configured (OS_CLOUD or OS_AUTH_URL). */
   cloudConfigured: boolean;
   authMode: 'keystone' | 'none';
+  /** True when LOG_LEVEL was given: the CLI then logs at that level instead of warnings only. */
+  logLevelSet: boolean;
 };
 
 export class ConfigError extends Error {}
@@ -58,5 +60,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     cloudConfigured,
     // Without a cloud there is no Keystone to check tokens against: the demo runs open (and says so).
     authMode: parsed.data.AUTH_MODE ?? (cloudConfigured ? 'keystone' : 'none'),
+    logLevelSet: env['LOG_LEVEL'] !== undefined,
   };
 }

@@ -133,3 +133,10 @@ export interface Advice {
 
 export type Verdict = 'pass' | 'warn' | 'fail';
 
+/** What validating proposed image properties answers: fail on any error finding, warn on any warning. */
+export interface Validation {
+  verdict: Verdict;
+  findings: Finding[];
+  guest: GuestIdentity;
+}
+

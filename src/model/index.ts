@@ -4,6 +4,7 @@ export type * from './snapshot.ts';
 export type * from './requests.ts';
 export type * from './answers.ts';
 export type * from './preview.ts';
+export type * from './pci-config.ts';
 export type * from './facts.ts';
 export type * from './knowledge.ts';
 export type * from './history.ts';

@@ -71,3 +71,13 @@ export interface CloudSnapshot {
   hosts: Host[];
 }
 
+
+/** The snapshot an answer rests on, as every answer names it. */
+export interface SnapshotRef {
+  id: string;
+  cloud: string;
+  source: CloudSnapshot['source'];
+  takenAt: string;
+  /** Seconds between takenAt and the answer. */
+  ageSeconds: number;
+}

@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { osloBoolean } from '../lib/oslo-bool.ts';
 import { OpenStackError } from './errors.ts';
 
 export type EndpointInterface = 'public' | 'internal' | 'admin';
@@ -50,7 +51,6 @@ export interface CloudConfig {
 }
 
 const str = z.string().min(1);
-const boolLike = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v))]);
 
 // Keys are the OS_* names lower-cased without the prefix, so one schema serves clouds.yaml and env.
 const CloudEntry = z
@@ -77,8 +77,9 @@ const CloudEntry = z
       .loose(),
     region_name: str.optional(),
     interface: z.enum(['public', 'internal', 'admin']).default('public'),
-    verify: boolLike.optional(),
-    insecure: boolLike.optional(),
+    // A YAML boolean or any of oslo's spellings, in any case (src/lib/oslo-bool.ts): OpenStack's own reading.
+    verify: osloBoolean.optional(),
+    insecure: osloBoolean.optional(),
     cacert: str.optional(),
     project_name: str.optional(),
     project_id: str.optional(),

@@ -1,12 +1,13 @@
 // Keystone v3 session: password or application-credential token, reused until shortly before expires_at,
 // ONE shared re-authentication however many callers see a 401, endpoints from the token's catalog
 // (domain.md §5.1; KEYSTONE api-ref/source/v3/authenticate-v3.inc, application-credentials.inc).
+// And the check of a caller's token (validateToken) that the API's auth hook relies on.
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { CatalogService, CloudConfig, UserRef } from './config.ts';
-import { OpenStackError, type ServiceName } from './errors.ts';
+import { OpenStackError, type OpenStackErrorCode, type ServiceName } from './errors.ts';
 import type { HttpResponse, HttpTransport, RequestSpec, TokenSource } from './http.ts';
-import { KeystoneToken, type KeystoneCatalogEntry } from './schemas.ts';
+import { KeystoneToken, KeystoneValidatedToken, type KeystoneCatalogEntry } from './schemas.ts';
 
 interface Token {
   id: string;
@@ -153,4 +154,31 @@ export class KeystoneSession implements TokenSource {
     const res = await this.request({ service, method: 'GET', url, ...extra });
     return this.http.parse(schema, res, service);
   }
+}
+
+/**
+ * Keystone's refusals of a token check. keystonemiddleware reads a 404 as "token invalid", not as a failure of
+ * Keystone (https://opendev.org/openstack/keystonemiddleware/src/branch/master/keystonemiddleware/auth_token/_identity.py,
+ * verify_token). A 401 or 403 is read the same way: the checked token is also the one that authenticates the
+ * check, so it is that token Keystone refuses. The HTTP layer retries none of them, and with no TokenSource it
+ * does not re-authenticate on the 401.
+ */
+const TOKEN_REFUSED = new Set<OpenStackErrorCode>(['upstream_not_found', 'upstream_unauthorized', 'upstream_forbidden']);
+
+/**
+ * Keystone's verdict on a caller's token: its body, or null when Keystone refuses it. The token is its own
+ * credential (`GET /v3/auth/tokens`, X-Auth-Token = X-Subject-Token), so no service credential is needed; the
+ * catalog is not asked for. Any other failure is the HTTP layer's OpenStackError (retries, timeout, request id).
+ */
+export async function validateToken(http: HttpTransport, authUrl: string, token: string): Promise<KeystoneValidatedToken | null> {
+  const base = authUrl.replace(/\/+$/, '');
+  const url = `${base.endsWith('/v3') ? base : `${base}/v3`}/auth/tokens?nocatalog`;
+  let res: HttpResponse;
+  try {
+    res = await http.request({ service: 'identity', method: 'GET', url, headers: { 'X-Auth-Token': token, 'X-Subject-Token': token } });
+  } catch (err) {
+    if (err instanceof OpenStackError && TOKEN_REFUSED.has(err.code)) return null;
+    throw err;
+  }
+  return http.parse(KeystoneValidatedToken, res, 'identity').token;
 }

@@ -4,6 +4,7 @@
 import type { LimitFunction } from 'p-limit';
 import { OpenStackError } from './errors.ts';
 import type { HttpResponse, RequestSpec } from './http.ts';
+import { members } from './json-members.ts';
 import type { KeystoneSession } from './keystone.ts';
 import { negotiate } from './microversion.ts';
 import {
@@ -129,12 +130,12 @@ export class PlacementReader {
 
   /**
    * Every resource provider, roots and nested (Placement has no pagination here). The body is 128 MB at
-   * 163,000 providers: it is read member by member (HttpTransport.members), and goes when this returns.
+   * 163,000 providers: it is read member by member (json-members.ts), and goes when this returns.
    */
   private async listProviders(signal?: AbortSignal): Promise<PlacementProvider[]> {
     const listing = await this.call('/resource_providers', { raw: true, ...(signal && { signal }) });
     const providers: PlacementProvider[] = [];
-    for await (const [, rp] of this.session.http.members(listing, 'placement', 'resource_providers', ListedPlacementProvider)) providers.push(rp);
+    for await (const [, rp] of members(listing, 'placement', 'resource_providers', ListedPlacementProvider)) providers.push(rp);
     return providers;
   }
 
@@ -209,7 +210,7 @@ export class PlacementReader {
 
   /**
    * The bulk read: provider_summaries of `GET /allocation_candidates?resources=MEMORY_MB:1`, read member by
-   * member (64 MB at 15,000 hosts: HttpTransport.members). Nested providers found there are visited at once;
+   * member (64 MB at 15,000 hosts: json-members.ts). Nested providers found there are visited at once;
    * roots found there come back with their usages and traits, for 2 calls each; the others, to be walked.
    */
   private async readSummaries(
@@ -221,7 +222,7 @@ export class PlacementReader {
     const unsummarised = new Map(providers.map((rp) => [rp.uuid, rp]));
     const summarisedRoots: SummarisedRoot[] = [];
     const candidates = await limit(() => this.call('/allocation_candidates', { query: new URLSearchParams(BULK_QUERY), raw: true, ...(signal && { signal }) }));
-    for await (const [uuid, summary] of this.session.http.members(candidates, 'placement', 'provider_summaries', PlacementProviderSummary)) {
+    for await (const [uuid, summary] of members(candidates, 'placement', 'provider_summaries', PlacementProviderSummary)) {
       const rp = unsummarised.get(uuid);
       if (!rp) continue;
       unsummarised.delete(uuid);

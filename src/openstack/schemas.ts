@@ -123,7 +123,8 @@ export const RawCloud = z.object({
 });
 export type RawCloud = z.infer<typeof RawCloud>;
 
-// --- Keystone v3: POST /v3/auth/tokens body (domain.md §5.1); the token id is the X-Subject-Token header ---
+// --- Keystone v3: the token body of POST /v3/auth/tokens (issue; the token id is the X-Subject-Token header)
+// and of GET /v3/auth/tokens (validate, asked ?nocatalog) (domain.md §5.1) ---
 export const KeystoneEndpoint = z
   .object({
     interface: z.string(),
@@ -136,17 +137,17 @@ export const KeystoneCatalogEntry = z
   .object({ type: z.string(), name: z.string().optional(), endpoints: z.array(KeystoneEndpoint) })
   .loose();
 export type KeystoneCatalogEntry = z.infer<typeof KeystoneCatalogEntry>;
-export const KeystoneToken = z.object({
-  token: z
-    .object({
-      expires_at: z.string(),
-      issued_at: z.string().optional(),
-      roles: z.array(z.object({ name: z.string() }).loose()).optional(),
-      project: z.object({ id: z.string(), name: z.string().optional() }).loose().optional(),
-      catalog: z.array(KeystoneCatalogEntry),
-    })
-    .loose(),
-});
+const KeystoneTokenBody = z
+  .object({
+    expires_at: z.string(),
+    issued_at: z.string().optional(),
+    roles: z.array(z.object({ name: z.string() }).loose()).optional(),
+    project: z.object({ id: z.string(), name: z.string().optional() }).loose().optional(),
+  })
+  .loose();
+export const KeystoneToken = z.object({ token: KeystoneTokenBody.extend({ catalog: z.array(KeystoneCatalogEntry) }) });
+export const KeystoneValidatedToken = z.object({ token: KeystoneTokenBody.extend({ user: z.object({ id: z.string() }).loose() }) });
+export type KeystoneValidatedToken = z.output<typeof KeystoneValidatedToken>['token'];
 
 // --- Version discovery: Nova `GET /v2.1` answers {version}, the root {versions} (domain.md §5.3);
 // Placement `GET /` answers {versions: [{min_version, max_version}]} (domain.md §5.5) ---

@@ -9,9 +9,9 @@ import { hostFactEvidence, imageEvidence, flavorEvidence, storageBusTrait, vifMo
 import { planPci } from './pci/plan.ts';
 import { previewOf } from './preview/preview.ts';
 import { resolveProfile } from './profiles/profiles.ts';
-import type { AdviceScope } from './scope.ts';
+import { buildScope, type AdviceScope } from './scope.ts';
 import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, HostFacts, GuestKnowledge, NovaPreview, Recommendation } from '../model/index.ts';
-import { buildScope, checkAll, uniqueFindings } from './validate.ts';
+import { checkAll, uniqueFindings } from './validate.ts';
 
 function byKey(a: Recommendation, b: Recommendation): number {
   return a.key.localeCompare(b.key);
@@ -76,7 +76,7 @@ export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, know
   let preview: NovaPreview | undefined;
   if (request.flavor) {
     // Capacity of the advised configuration: the flavor with the advised extra specs, the image with the advised
-    // properties. It rests on the same allocation_candidates query the preview shows (placement-query.ts).
+    // properties. It rests on the same allocation_candidates query the preview shows (placement/query.ts).
     const advisedFlavor: Flavor = {
       ...request.flavor,
       extraSpecs: { ...request.flavor.extraSpecs, ...Object.fromEntries(flavorExtraSpecs.map((r) => [r.key, r.value])) },

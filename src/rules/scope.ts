@@ -1,7 +1,17 @@
 // The inputs every rule reads, gathered once per call.
-import type { GuestAnalysis } from './guest/identify.ts';
-import type { Flavor, Host, HostFacts, VnicType, WorkloadProfile } from '../model/index.ts';
+import { analyseGuest, type GuestAnalysis } from './guest/identify.ts';
+import { legacyReads } from './vocabulary/nova.ts';
+import type { Flavor, GuestKnowledge, Host, HostFacts, HostFactsOverride, VnicType, WorkloadProfile } from '../model/index.ts';
 import type { ProfileDefaults } from './profiles/profiles.ts';
+
+/** What the rules know beyond the snapshot: guest knowledge and the declared host facts. */
+export interface RuleContext {
+  knowledge: GuestKnowledge;
+  /** Declared for every host (cloud-wide). */
+  hostFacts: HostFacts;
+  /** Declared per cloud / aggregate / trait, on top of `hostFacts` (HOST_FACTS_FILE, docs/host-facts.md). */
+  hostFactOverrides?: HostFactsOverride[];
+}
 
 export interface RuleScope {
   /**
@@ -32,4 +42,19 @@ export function effectiveMachineType(scope: RuleScope): { value: string; declare
 export function isQ35(machineType: string): boolean {
   // Nova itself tests the substring (domain.md §2.3 CD-ROM default).
   return machineType.toLowerCase().includes('q35');
+}
+
+/** The scope of one call: legacy names read as Nova reads them (§1.1), the guest identified. */
+export function buildScope(
+  properties: Record<string, string>,
+  imageName: string | null,
+  flavor: Flavor | null,
+  hosts: Host[],
+  knowledge: GuestKnowledge,
+  facts: HostFacts,
+  virtioDrivers?: boolean,
+): RuleScope {
+  const legacy = legacyReads(properties);
+  const read = Object.keys(legacy).length === 0 ? properties : { ...properties, ...legacy };
+  return { properties: read, legacy, flavor, hosts, facts, guest: analyseGuest(read, imageName, knowledge, virtioDrivers) };
 }

@@ -1,16 +1,14 @@
 // Validation of image properties (+ flavor) as they are: the findings, no recommendations.
 import { checkDisk } from './devices/disk.ts';
 import { makeFinding, sortFindings } from './findings/catalog.ts';
-import { analyseGuest } from './guest/identify.ts';
 import { checkVirtioNet } from './multiqueue/multiqueue.ts';
 import { checkNic } from './devices/nic.ts';
 import {
-  ARCHITECTURES, EMULATION_ARCHITECTURES_WITH_TRAIT, flavorEvidence, hostFactEvidence, imageEvidence,
-  legacyReads, normaliseArchitecture,
+  ARCHITECTURES, EMULATION_ARCHITECTURES_WITH_TRAIT, flavorEvidence, hostFactEvidence, imageEvidence, normaliseArchitecture,
 } from './vocabulary/nova.ts';
 import { parseAliasSpec } from './pci/devices.ts';
 import type { RuleScope } from './scope.ts';
-import type { Finding, Flavor, Host, HostFacts, GuestKnowledge } from '../model/index.ts';
+import type { Finding, Flavor } from '../model/index.ts';
 
 /** Architecture enum, hw_rng_model, and properties that silently switch the image prefilter off (§1.2, §1.4, §2.5). */
 function checkImageMisc(scope: RuleScope): Finding[] {
@@ -95,18 +93,4 @@ export function uniqueFindings(findings: Finding[]): Finding[] {
     seen.add(key);
     return true;
   });
-}
-
-export function buildScope(
-  properties: Record<string, string>,
-  imageName: string | null,
-  flavor: Flavor | null,
-  hosts: Host[],
-  knowledge: GuestKnowledge,
-  facts: HostFacts,
-  virtioDrivers?: boolean,
-): RuleScope {
-  const legacy = legacyReads(properties);
-  const read = Object.keys(legacy).length === 0 ? properties : { ...properties, ...legacy };
-  return { properties: read, legacy, flavor, hosts, facts, guest: analyseGuest(read, imageName, knowledge, virtioDrivers) };
 }

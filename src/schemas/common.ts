@@ -1,14 +1,37 @@
-// Pieces shared by the resource schemas: evidence and findings (rules/types.ts), the problem body,
-// pagination and the snapshot a response was computed from.
+// Pieces shared by the resource schemas: evidence and findings (src/model), the exactness check, problem
+// responses, pagination and the snapshot a response was computed from.
 import { z } from 'zod';
-import { Problem } from '../api/errors.ts';
-import type { EvidenceSource, Evidence as RulesEvidence, Finding as RulesFinding, Severity } from '../model/index.ts';
+import { Problem } from './problem.ts';
+import type { EvidenceSource, Evidence as RulesEvidence, Finding as RulesFinding, Severity, SnapshotRef as ModelSnapshotRef } from '../model/index.ts';
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Present<T> = Exclude<T, undefined | null>;
 
 /**
- * Compile-time contract: the rules' (or store's) type must be assignable to what the response schema
- * accepts, so a field added to rules/types.ts without the schema fails `tsc`, not a request.
+ * True when the schema's output and the source type have the same keys at every depth (arrays and records
+ * looked into, optional members compared as present). Assignability alone (Source extends Schema) lets a field
+ * the source adds pass, and the response serializer then drops it without a word: the CLI printed
+ * `capacity.hosts[].pciProviders` while the HTTP body lost it.
  */
-export type Conforms<SchemaOutput, Source extends SchemaOutput> = Source;
+export type ExactShape<S, T> = [Present<T>] extends [readonly (infer TE)[]]
+  ? [Present<S>] extends [readonly (infer SE)[]]
+    ? ExactShape<SE, TE>
+    : false
+  : [Present<T>] extends [object]
+    ? Same<keyof Present<S>, keyof Present<T>> extends true
+      ? false extends { [K in keyof Present<T>]-?: ExactShape<Present<S>[K & keyof Present<S>], Present<T>[K]> }[keyof Present<T>]
+        ? false
+        : true
+      : false
+    : true;
+
+/**
+ * Compile-time contract between a response schema and the model type it serialises: the source must be
+ * assignable to the schema (no field removed or retyped) and have exactly its keys (none added). Used as
+ * `export type _X = Assert<Conforms<z.output<typeof Schema>, Source>>`, which fails `tsc` on either drift.
+ */
+export type Conforms<SchemaOutput, Source extends SchemaOutput> = ExactShape<SchemaOutput, Source>;
+export type Assert<T extends true> = T;
 
 /** Lists the members of a string union; the compiler rejects a missing member and an unknown one. */
 export function closedList<T extends string>() {
@@ -46,8 +69,8 @@ export const Finding = z
   })
   .meta({ id: 'Finding' });
 
-export type _EvidenceConforms = Conforms<z.output<typeof Evidence>, RulesEvidence>;
-export type _FindingConforms = Conforms<z.output<typeof Finding>, RulesFinding>;
+export type _EvidenceConforms = Assert<Conforms<z.output<typeof Evidence>, RulesEvidence>>;
+export type _FindingConforms = Assert<Conforms<z.output<typeof Finding>, RulesFinding>>;
 
 const problemResponse = {
   description: 'Problem details (RFC 9457)',
@@ -68,6 +91,7 @@ export const SnapshotRef = z
     ageSeconds: z.number().int().describe('How old the data the answer rests on is.'),
   })
   .meta({ id: 'SnapshotRef' });
+export type _SnapshotRefConforms = Assert<Conforms<z.output<typeof SnapshotRef>, ModelSnapshotRef>>;
 
 /** A name or id as OpenStack bounds them (255 characters). */
 export const Name = z.string().min(1).max(255);
@@ -84,6 +108,7 @@ export const PageQuery = z.strictObject({
   marker: Name.optional().describe('The id (or host name) of the last item of the previous page.'),
   cloud: CloudName,
 });
+export type PageQuery = z.output<typeof PageQuery>;
 
 /** A page of items; called once per resource at module load (schema ids must be unique in the registry). */
 export function page<T extends z.ZodType>(item: T, id: string) {

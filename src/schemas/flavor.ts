@@ -1,7 +1,7 @@
 // The flavor resource: the read view (rules' Flavor) and how a request names a flavor.
 import { z } from 'zod';
 import type { Flavor as RulesFlavor } from '../model/index.ts';
-import { MAX_INT, Name, PageQuery, page, type Conforms } from './common.ts';
+import { MAX_INT, Name, PageQuery, page, type Assert, type Conforms } from './common.ts';
 
 /** Nova's bounds on extra specs: keys and values up to 255 characters. */
 export const ExtraSpecs = z.record(Name, z.string().max(255)).meta({ id: 'ExtraSpecs' });
@@ -22,7 +22,7 @@ export const Flavor = z
 
 export const FlavorPage = page(Flavor, 'FlavorPage');
 
-export type _FlavorConforms = Conforms<z.output<typeof Flavor>, RulesFlavor>;
+export type _FlavorConforms = Assert<Conforms<z.output<typeof Flavor>, RulesFlavor>>;
 
 const INLINE_KEYS = ['vcpus', 'ram', 'disk', 'ephemeral', 'swap', 'extra_specs'] as const;
 
@@ -61,3 +61,4 @@ export const FlavorListQuery = PageQuery.extend({
   min_ram: z.coerce.number().int().min(0).max(MAX_INT).optional().describe('MiB'),
   extra_spec: z.string().max(255).optional().describe('Only flavors carrying this extra spec key.'),
 });
+export type FlavorListQuery = z.output<typeof FlavorListQuery>;

@@ -1,7 +1,7 @@
 // The host resource (a compute node's root provider with its nested PCI providers) and PCI capacity.
 import { z } from 'zod';
 import type { Host as RulesHost } from '../model/index.ts';
-import { CloudName, PageQuery, SnapshotRef, page, type Conforms } from './common.ts';
+import { CloudName, PageQuery, SnapshotRef, page, type Assert, type Conforms } from './common.ts';
 
 export const Inventory = z
   .object({
@@ -41,19 +41,21 @@ export const Host = z
 
 export const HostPage = page(Host, 'HostPage');
 
-export type _HostConforms = Conforms<z.output<typeof Host>, RulesHost>;
+export type _HostConforms = Assert<Conforms<z.output<typeof Host>, RulesHost>>;
 
 export const HostListQuery = PageQuery.extend({
   name: z.string().max(255).optional().describe('Substring of the host name, case-insensitive.'),
   trait: z.string().max(255).optional().describe('Only hosts whose root provider has this trait.'),
   resource_class: z.string().max(255).optional().describe('Only hosts with PCI providers of this resource class.'),
 });
+export type HostListQuery = z.output<typeof HostListQuery>;
 
 export const PciCapacityQuery = z.strictObject({
   cloud: CloudName,
   resource_class: z.string().max(255).optional(),
   host: z.string().max(255).optional().describe('Exact host name.'),
 });
+export type PciCapacityQuery = z.output<typeof PciCapacityQuery>;
 
 const PciProviderCapacity = z.object({
   provider: z.string(),

@@ -1,7 +1,7 @@
 // The image resource: the read view (rules' Image) and how a request names an image.
 import { z } from 'zod';
 import type { Image as RulesImage } from '../model/index.ts';
-import { Name, PageQuery, page, type Conforms } from './common.ts';
+import { Name, PageQuery, page, type Assert, type Conforms } from './common.ts';
 
 /** Glance's own bounds: property names up to 255 characters, 128 properties per image (image_property_quota). */
 export const ImageProperties = z
@@ -24,7 +24,7 @@ export const Image = z
 
 export const ImagePage = page(Image, 'ImagePage');
 
-export type _ImageConforms = Conforms<z.output<typeof Image>, RulesImage>;
+export type _ImageConforms = Assert<Conforms<z.output<typeof Image>, RulesImage>>;
 
 /** An image from the snapshot by id or name, or a proposed one given by its properties (and optional name). */
 export const ImageRef = z
@@ -45,3 +45,4 @@ export const ImageListQuery = PageQuery.extend({
   os_distro: z.string().max(255).optional(),
   status: z.string().max(64).optional(),
 });
+export type ImageListQuery = z.output<typeof ImageListQuery>;

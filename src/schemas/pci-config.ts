@@ -1,8 +1,8 @@
 // POST /v1/pci/config-checks: a proposed [pci] device_spec + [pci] alias (nova.conf JSON strings, verbatim)
-// → what Nova refuses, the Placement model, matching providers and flavors (rules/pci-config.ts).
+// → what Nova refuses, the Placement model, matching providers and flavors (src/rules/pci/config).
 import { z } from 'zod';
-import type { PciConfigCheck as RulesPciConfigCheck } from '../rules/index.ts';
-import { CloudName, Finding, SnapshotRef, type Conforms } from './common.ts';
+import type { PciConfigCheck as RulesPciConfigCheck } from '../model/index.ts';
+import { CloudName, Finding, SnapshotRef, type Assert, type Conforms } from './common.ts';
 import { VERDICTS } from './validation.ts';
 
 // nova.conf values are short; the bounds keep one request far below the 1 MiB body limit's worst case.
@@ -70,7 +70,7 @@ const PciAliasModel = z
   })
   .meta({ id: 'PciAliasModel' });
 
-const PciConfigCheckBody = z.object({
+export const PciConfigCheckBody = z.object({
   verdict: z.enum(VERDICTS),
   reportInPlacement: z.boolean(),
   pciInPlacement: z.boolean(),
@@ -80,7 +80,8 @@ const PciConfigCheckBody = z.object({
   findings: z.array(Finding),
 });
 
-export type _PciConfigCheckConforms = Conforms<z.output<typeof PciConfigCheckBody>, RulesPciConfigCheck>;
+export type PciConfigCheckBody = z.output<typeof PciConfigCheckBody>;
+export type _PciConfigCheckConforms = Assert<Conforms<PciConfigCheckBody, RulesPciConfigCheck>>;
 
 export const PciConfigCheck = PciConfigCheckBody.extend({ snapshot: SnapshotRef }).meta({ id: 'PciConfigCheck' });
 export type PciConfigCheck = z.output<typeof PciConfigCheck>;

@@ -1,11 +1,11 @@
 // POST /v1/recommendations: the request (OpenStack vocabulary, snake_case) and the Advice it returns
-// (rules/types.ts verbatim, plus the snapshot it was computed from).
+// (src/model types verbatim, plus the snapshot it was computed from).
 import { z } from 'zod';
 import type {
   Advice as RulesAdvice, GuestIdentity as RulesGuest, NovaPreview as RulesPreview, NovaStage, VnicType, WorkloadProfile,
 } from '../model/index.ts';
 import { DEFAULT_CAPACITY_HOSTS } from '../rules/index.ts';
-import { CloudName, Evidence, Name, Finding, SnapshotRef, closedList, type Conforms } from './common.ts';
+import { CloudName, Evidence, Name, Finding, SnapshotRef, closedList, type Assert, type Conforms } from './common.ts';
 import { FlavorRef } from './flavor.ts';
 import { ImageRef } from './image.ts';
 
@@ -112,12 +112,23 @@ export const PciAliasAdvice = z
   })
   .meta({ id: 'PciAliasAdvice' });
 
+export const PciProviderFree = z
+  .object({
+    provider: z.string().describe('Placement resource provider name.'),
+    resourceClass: z.string(),
+    capacity: z.number().int().describe('int((total - reserved) * allocation_ratio)'),
+    used: z.number().int(),
+    free: z.number().int().describe('capacity - used'),
+  })
+  .meta({ id: 'PciProviderFree' });
+
 export const HostFit = z
   .object({
     host: z.string(),
     uuid: z.string(),
     instances: z.number().int(),
     freePci: z.record(z.string(), z.number()),
+    pciProviders: z.array(PciProviderFree).optional().describe('freePci provider by provider (domain.md §4.7).'),
     blockers: z.array(Finding),
   })
   .meta({ id: 'HostFit' });
@@ -226,7 +237,8 @@ export const NovaPreview = z
   })
   .meta({ id: 'NovaPreview' });
 
-export type _PreviewConforms = Conforms<z.output<typeof NovaPreview>, RulesPreview>;
+export type NovaPreview = z.output<typeof NovaPreview>;
+export type _PreviewConforms = Assert<Conforms<NovaPreview, RulesPreview>>;
 
 export const AdviceBody = z.object({
   guest: GuestIdentity,
@@ -239,7 +251,7 @@ export const AdviceBody = z.object({
 });
 
 export type AdviceBody = z.output<typeof AdviceBody>;
-export type _AdviceConforms = Conforms<AdviceBody, RulesAdvice>;
+export type _AdviceConforms = Assert<Conforms<AdviceBody, RulesAdvice>>;
 
 export const Advice = AdviceBody.extend({ snapshot: SnapshotRef }).meta({ id: 'Advice' });
 export type Advice = z.output<typeof Advice>;

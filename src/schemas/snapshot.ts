@@ -1,7 +1,7 @@
 // GET /v1/snapshots: the history of syncs (store's SnapshotSummary).
 import { z } from 'zod';
 import type { SnapshotSummary as StoreSnapshotSummary } from '../model/index.ts';
-import { CloudName, type Conforms } from './common.ts';
+import { CloudName, type Assert, type Conforms } from './common.ts';
 
 export const SnapshotSummary = z
   .object({
@@ -18,7 +18,7 @@ export const SnapshotSummary = z
   })
   .meta({ id: 'SnapshotSummary' });
 
-export type _SnapshotSummaryConforms = Conforms<z.output<typeof SnapshotSummary>, StoreSnapshotSummary>;
+export type _SnapshotSummaryConforms = Assert<Conforms<z.output<typeof SnapshotSummary>, StoreSnapshotSummary>>;
 
 export const SnapshotList = z.object({ items: z.array(SnapshotSummary) }).meta({ id: 'SnapshotList' });
 

@@ -1,7 +1,7 @@
 // POST /v1/sync and GET /v1/sync/{id}: sync jobs (store's SyncJob).
 import { z } from 'zod';
 import type { SyncJob as StoreSyncJob } from '../model/index.ts';
-import { CloudName, Name, type Conforms } from './common.ts';
+import { CloudName, Name, type Assert, type Conforms } from './common.ts';
 
 export const SyncJob = z
   .object({
@@ -17,7 +17,7 @@ export const SyncJob = z
   })
   .meta({ id: 'SyncJob' });
 
-export type _SyncJobConforms = Conforms<z.output<typeof SyncJob>, StoreSyncJob>;
+export type _SyncJobConforms = Assert<Conforms<z.output<typeof SyncJob>, StoreSyncJob>>;
 
 export const SyncRequest = z
   .strictObject({ cloud: CloudName })

@@ -1,8 +1,7 @@
 // POST /v1/validations: proposed image properties (+ optional flavor) → verdict and findings.
 import { z } from 'zod';
-import type { validate } from '../rules/index.ts';
-import type { Verdict } from '../model/index.ts';
-import { CloudName, Finding, Name, SnapshotRef, closedList, type Conforms } from './common.ts';
+import type { Validation, Verdict } from '../model/index.ts';
+import { CloudName, Finding, Name, SnapshotRef, closedList, type Assert, type Conforms } from './common.ts';
 import { FlavorRef } from './flavor.ts';
 import { ImageProperties } from './image.ts';
 import { GuestIdentity } from './recommendation.ts';
@@ -26,7 +25,7 @@ export const ValidationBody = z.object({
 });
 
 export type ValidationBody = z.output<typeof ValidationBody>;
-export type _ValidationConforms = Conforms<ValidationBody, ReturnType<typeof validate>>;
+export type _ValidationConforms = Assert<Conforms<ValidationBody, Validation>>;
 
 export const ValidationResult = ValidationBody.extend({ snapshot: SnapshotRef }).meta({ id: 'ValidationResult' });
 export type ValidationResult = z.output<typeof ValidationResult>;

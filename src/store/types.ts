@@ -6,6 +6,9 @@ export interface SyncMeta {
   requestCount: number;
 }
 
+/** What withSyncLock gives back: fn's value, or that fn did not run because the lock was held. */
+export type SyncLockOutcome<T> = { ran: true; value: T } | { ran: false };
+
 export interface SnapshotStore {
   /** Applies pending migrations from /migrations; idempotent. */
   migrate(): Promise<void>;
@@ -28,8 +31,11 @@ export interface SnapshotStore {
   /** Merges the given fields into the job. */
   updateSyncJob(id: string, patch: Partial<Omit<SyncJob, 'id' | 'cloud' | 'startedAt'>>): Promise<SyncJob>;
   getSyncJob(id: string): Promise<SyncJob | null>;
-  /** Runs fn under a PostgreSQL advisory lock for the cloud; returns null without running when it is held. */
-  withSyncLock<T>(cloud: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
+  /**
+   * Runs fn holding the cloud's sync lock (a PostgreSQL advisory lock; in-process on the embedded engine);
+   * returns `{ ran: false }` without running it when the lock is held.
+   */
+  withSyncLock<T>(cloud: string, fn: () => Promise<T>): Promise<SyncLockOutcome<T>>;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -3,12 +3,14 @@
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/app.ts';
-import { openAppContext } from '../../src/app-context.ts';
+import { openAppContext, type AppContext } from '../../src/app-context.ts';
 import { loadSettings } from '../../src/config/index.ts';
 import { createTestDatabase } from './db.ts';
 
 export interface DemoApp {
   app: FastifyInstance;
+  /** What the app was built from, for running the CLI's commands on the same store and snapshots. */
+  context: AppContext;
   /** Closes the app, the store and drops the database. */
   close(): Promise<void>;
 }
@@ -20,6 +22,7 @@ export async function openDemoApp(): Promise<DemoApp> {
   await app.ready();
   return {
     app,
+    context: ctx,
     close: async () => {
       await app.close();
       await ctx.close();

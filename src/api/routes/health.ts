@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { AppDeps } from '../app.ts';
-import { ApiError, noSnapshot } from '../errors.ts';
+import { noSnapshot } from '../../advisor/errors.ts';
+import { ApiError } from '../errors.ts';
 import { problems } from '../../schemas/common.ts';
 
 const open = { tags: ['operations'], security: [] };

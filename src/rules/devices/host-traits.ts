@@ -1,4 +1,5 @@
 // What hosts can do, read from the traits the libvirt driver reports on each root provider (domain.md §2.6).
+import { KeyedWeakMemo } from '../../lib/memo.ts';
 import { makeFinding, type FindingId } from '../findings/catalog.ts';
 import { hostIndex } from '../placement/host-index.ts';
 import type { Evidence, Finding, Host } from '../../model/index.ts';
@@ -11,33 +12,25 @@ export interface TraitSupport {
 }
 
 /** Per host list, per family and trait; only traits some host reports get an entry, so request input cannot grow it. */
-const supportMemo = new WeakMap<readonly Host[], Map<string, TraitSupport>>();
+const supportMemo = new KeyedWeakMemo<readonly Host[], string, TraitSupport>();
 
 /**
  * Hosts that report no trait of the family at all (non-libvirt drivers, §2.6) say nothing either
  * way and are left out of both lists.
  */
 export function traitSupport(hosts: readonly Host[], trait: string, familyPrefix: string): TraitSupport {
-  let memo = supportMemo.get(hosts);
-  if (!memo) {
-    memo = new Map();
-    supportMemo.set(hosts, memo);
-  }
   const index = hostIndex(hosts);
   // A trait no host reports has the same answer as any other such trait of the family: nobody supports it.
   const key = `${familyPrefix}\u0000${index.traits.has(trait) ? trait : ''}`;
-  let support = memo.get(key);
-  if (!support) {
+  return supportMemo.get(hosts, key, () => {
     const supporting: string[] = [];
     const lacking: string[] = [];
     for (const ih of index.hosts) {
       if (ih.traits.has(trait)) supporting.push(ih.host.name);
       else if (ih.reportsFamily(familyPrefix)) lacking.push(ih.host.name);
     }
-    support = { supporting, lacking };
-    memo.set(key, support);
-  }
-  return support;
+    return { supporting, lacking };
+  });
 }
 
 export function traitEvidence(trait: string, support: TraitSupport): Evidence {

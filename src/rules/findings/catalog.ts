@@ -336,7 +336,7 @@ export const FINDINGS = [
     remedy: 'Free devices, use other hosts, or relax group_policy.',
     source: 'domain.md §4.6, §4.7',
   },
-  // ---------------------------------------------------------------- declared host facts per aggregate / trait (host-facts.ts)
+  // ---------------------------------------------------------------- declared host facts per aggregate / trait (facts/host-facts.ts)
   {
     id: 'host-facts-differ', severity: 'warning',
     trigger: 'The hosts the image and flavor can land on are declared with different host facts (virt_type, vhost-net, OVS-DPDK, …).',
@@ -349,7 +349,7 @@ export const FINDINGS = [
     remedy: 'Nothing to fix; check the named entry if the answer looks wrong.',
     source: 'domain.md §2.6, §7 surprise 6',
   },
-  // ---------------------------------------------------------------- proposed [pci] device_spec / alias (pci-config.ts)
+  // ---------------------------------------------------------------- proposed [pci] device_spec / alias (pci/config)
   {
     id: 'pci-config-json-invalid', severity: 'error',
     trigger: 'A [pci] device_spec entry is not a JSON object or list of objects, or an [pci] alias entry is not a JSON object.',

@@ -1,6 +1,7 @@
 // Who the guest is and which drivers it has, from image properties (domain.md §1.4, §3).
+import { osloBoolStrict } from '../../lib/oslo-bool.ts';
 import { makeFinding } from '../findings/catalog.ts';
-import { imageEvidence, normaliseArchitecture, parseBool } from '../vocabulary/nova.ts';
+import { imageEvidence, normaliseArchitecture } from '../vocabulary/nova.ts';
 import type { Evidence, Finding, GuestFamilyKnowledge, GuestIdentity, GuestKnowledge } from '../../model/index.ts';
 import { parseVersion, reaches } from '../vocabulary/version.ts';
 
@@ -147,7 +148,7 @@ export function analyseGuest(
     }
   }
 
-  const declared = virtioDriversOverride ?? parseBool(properties[VIRTIO_DRIVERS_PROPERTY]);
+  const declared = virtioDriversOverride ?? osloBoolStrict(properties[VIRTIO_DRIVERS_PROPERTY]);
   if (virtioDriversOverride !== undefined) {
     evidence.push({ source: 'request', ref: 'virtioDrivers', value: virtioDriversOverride });
   } else if (declared !== null) {

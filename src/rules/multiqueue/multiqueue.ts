@@ -1,6 +1,7 @@
 // virtio-net multiqueue, vhost / vhost-user, packed ring and huge pages (domain.md §1.3, §2.2).
+import { osloBool, osloBoolStrict } from '../../lib/oslo-bool.ts';
 import { makeFinding, type FindingId } from '../findings/catalog.ts';
-import { PASSTHROUGH_VNIC_TYPES, flavorEvidence, hostFactEvidence, imageBool, imageEvidence, normaliseVifModel, parseBool } from '../vocabulary/nova.ts';
+import { PASSTHROUGH_VNIC_TYPES, flavorEvidence, hostFactEvidence, imageBool, imageEvidence, normaliseVifModel } from '../vocabulary/nova.ts';
 import type { AdviceScope, RuleScope } from '../scope.ts';
 import type { Evidence, Finding, HostFacts, Recommendation } from '../../model/index.ts';
 
@@ -35,7 +36,7 @@ function queueEvidence(facts: HostFacts): Evidence {
 function checkBoolPair(scope: RuleScope, flavorKey: string, imageKey: string, conflictId: FindingId): { value: boolean | null; findings: Finding[] } {
   const findings: Finding[] = [];
   const rawFlavor = scope.flavor?.extraSpecs[flavorKey];
-  const flavorValue = parseBool(rawFlavor);
+  const flavorValue = osloBoolStrict(rawFlavor);
   if (rawFlavor !== undefined && flavorValue === null) {
     findings.push(makeFinding('flavor-bool-invalid', flavorKey,
       `${flavorKey}=${rawFlavor} is not a boolean spelling Nova accepts for flavors.`, [flavorEvidence(flavorKey, rawFlavor)]));
@@ -104,7 +105,7 @@ export function adviseMultiqueue(scope: AdviceScope, nicModel: string | null): R
     hostFactEvidence('virtType', facts.virtType),
     facts.ovsDpdk ? hostFactEvidence('ovsDpdk', true) : hostFactEvidence('vhostNet', facts.vhostNet),
   ];
-  if (parseBool(current ?? undefined) === true && facts.virtType === 'kvm' && !backendOk) {
+  if (osloBool(current) && facts.virtType === 'kvm' && !backendOk) {
     return { key, value: 'false', current, evidence,
       reason: `Set ${key}=false: on kvm multiqueue forces the vhost-net backend, which the hosts are declared not to have, so the guest would not start.` };
   }

@@ -1,5 +1,6 @@
 // PCI / SR-IOV devices as Placement shows them (nested providers, domain.md §4.5, §4.7) and the
 // `[pci] alias` entries that request them (§4.2, §4.3).
+import { WeakMemo } from '../../lib/memo.ts';
 import { makeFinding } from '../findings/catalog.ts';
 import { hostFactEvidence } from '../vocabulary/nova.ts';
 import { KNOWN_PCI_DEVICES, knownPciDevice, type KnownPciDevice } from './known-devices.ts';
@@ -52,15 +53,10 @@ function classify(resourceClass: string, traits: string[], device: KnownPciDevic
 }
 
 /** Per host list: the classes depend on the snapshot only, and every PCI answer needs them. */
-const deviceClasses = new WeakMap<readonly Host[], readonly PciDeviceClass[]>();
+const deviceClasses = new WeakMemo<readonly Host[], readonly PciDeviceClass[]>(computeDeviceClasses);
 
 export function pciDeviceClasses(hosts: readonly Host[]): readonly PciDeviceClass[] {
-  let classes = deviceClasses.get(hosts);
-  if (!classes) {
-    classes = computeDeviceClasses(hosts);
-    deviceClasses.set(hosts, classes);
-  }
-  return classes;
+  return deviceClasses.get(hosts);
 }
 
 function computeDeviceClasses(hosts: readonly Host[]): PciDeviceClass[] {

@@ -1,5 +1,6 @@
 // Where a flavor (+ PCI devices) fits and how many instances, per host and in total, for exactly the request
-// placement-query.ts translates (domain.md §4.6, §4.7): the hosts that fit are the hosts Placement returns.
+// query.ts translates (domain.md §4.6, §4.7): the hosts that fit are the hosts Placement returns.
+import { KeyedWeakMemo } from '../../lib/memo.ts';
 import { makeFinding } from '../findings/catalog.ts';
 import { hostIndex, type HostIndex, type IndexedHost, type IndexedProvider, type RootColumn } from './host-index.ts';
 import { inventoryCapacity } from '../pci/devices.ts';
@@ -93,29 +94,24 @@ function eligibleProviders(ih: IndexedHost, classes: readonly string[]): readonl
   return classes.length > 1 ? holding.filter((p) => classes.every((rc) => p.inventories[rc])) : holding;
 }
 
-/** Asks' per-host totals kept per host list: flavors share a handful of PCI asks, and each costs 8 bytes a host. */
+/**
+ * Asks' per-host totals kept per host list, least recently used out: flavors share a handful of PCI asks, and each
+ * costs 8 bytes a host.
+ */
 const ASK_TOTALS_CACHE_SIZE = 512;
-const askTotalsCache = new WeakMap<HostIndex, Map<string, Float64Array>>();
+const askTotalsCache = new KeyedWeakMemo<HostIndex, string, Float64Array>({ max: ASK_TOTALS_CACHE_SIZE });
 
 /** How many times each host's providers can serve the ask, summed (group_policy none), computed once per ask. */
 function askTotals(index: HostIndex, key: string, ask: Ask): Float64Array {
-  let cached = askTotalsCache.get(index);
-  if (!cached) {
-    cached = new Map();
-    askTotalsCache.set(index, cached);
-  }
-  let totals = cached.get(key);
-  if (!totals) {
-    totals = new Float64Array(index.byName.length);
+  return askTotalsCache.get(index, key, () => {
+    const totals = new Float64Array(index.byName.length);
     index.byName.forEach((ih, at) => {
       let total = 0;
       for (const p of eligibleProviders(ih, ask.classes)) total += groupUnits(p, ask);
-      totals![at] = total;
+      totals[at] = total;
     });
-    if (cached.size >= ASK_TOTALS_CACHE_SIZE) cached.clear();
-    cached.set(key, totals);
-  }
-  return totals;
+    return totals;
+  });
 }
 
 function planOf(index: HostIndex, request: CapacityRequest): Plan {
@@ -382,7 +378,7 @@ function finishScan(index: HostIndex, plan: Plan, instances: Int32Array, counts:
 
 /** Scans kept per host list; each holds two numbers per host, so a few hundred stay small at 15,000 hosts. */
 const SCAN_CACHE_SIZE = 256;
-const scans = new WeakMap<HostIndex, Map<string, HostScan>>();
+const scans = new KeyedWeakMemo<HostIndex, string, HostScan>({ max: SCAN_CACHE_SIZE });
 
 /**
  * The scan of these hosts for this request, computed once: a host list never changes (a sync makes a new one)
@@ -391,23 +387,9 @@ const scans = new WeakMap<HostIndex, Map<string, HostScan>>();
  */
 function hostScan(hosts: readonly Host[], request: CapacityRequest): HostScan {
   const index = hostIndex(hosts);
-  let cached = scans.get(index);
-  if (!cached) {
-    cached = new Map();
-    scans.set(index, cached);
-  }
-  const key = JSON.stringify([request.query, request.deviceTraits]);
-  let scan = cached.get(key);
-  if (scan) {
-    cached.delete(key);
-  } else {
-    scan = request.deviceTraits.length === 0
-      ? scanHosts(index, request)
-      : withDeviceTraits(index, hostScan(hosts, { ...request, deviceTraits: [] }), request);
-    if (cached.size >= SCAN_CACHE_SIZE) cached.delete(cached.keys().next().value!);
-  }
-  cached.set(key, scan);
-  return scan;
+  return scans.get(index, JSON.stringify([request.query, request.deviceTraits]), () => (request.deviceTraits.length === 0
+    ? scanHosts(index, request)
+    : withDeviceTraits(index, hostScan(hosts, { ...request, deviceTraits: [] }), request)));
 }
 
 /** How many hosts fit the request (those Placement would return) and the first `limit` of them by name. */

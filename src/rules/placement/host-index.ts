@@ -1,6 +1,7 @@
 // What every answer needs from the hosts and does not depend on the request, computed once per host list.
 // A snapshot is immutable and a sync makes a new one, so the index is keyed on the snapshot's `hosts` array
 // (WeakMap: it goes when the snapshot goes). Same hosts ⇒ same index, so the rules stay deterministic.
+import { WeakMemo } from '../../lib/memo.ts';
 import { inventoryCapacity, providerFree } from '../pci/devices.ts';
 import type { Host, Inventory, PciProviderFree } from '../../model/index.ts';
 
@@ -133,7 +134,7 @@ function freeColumnsOf(hosts: readonly IndexedHost[]): Map<string, Float64Array>
 
 const indexes = new WeakMap<readonly Host[], HostIndex>();
 /** Builds under way, so that whoever needs the index first finishes the one build rather than starting another. */
-const building = new WeakMap<readonly Host[], Iterator<void, HostIndex>>();
+const building = new WeakMemo<readonly Host[], Iterator<void, HostIndex>>(buildIndex);
 
 /** Hosts indexed between two steps of a build: a few milliseconds of work. */
 const HOSTS_PER_STEP = 1_000;
@@ -172,12 +173,7 @@ function* buildIndex(hosts: readonly Host[]): Generator<void, HostIndex> {
 export function hostIndexSteps(hosts: readonly Host[]): Iterator<void, HostIndex> {
   const known = indexes.get(hosts);
   if (known) return { next: () => ({ done: true, value: known }) };
-  let steps = building.get(hosts);
-  if (!steps) {
-    steps = buildIndex(hosts);
-    building.set(hosts, steps);
-  }
-  return steps;
+  return building.get(hosts);
 }
 
 export function hostIndex(hosts: readonly Host[]): HostIndex {

@@ -2,8 +2,9 @@
 // truth for both the query shown to operators and the hosts capacity says fit (domain.md §2.5, §4.6, §5.5).
 // Verified against NOVA `nova/scheduler/utils.py` (ResourceRequest.from_request_spec,
 // _translate_pinning_policies, resources_from_request_spec) and `nova/scheduler/request_filter.py`.
+import { osloBoolStrict } from '../../lib/oslo-bool.ts';
 import type { PciDemand } from './capacity.ts';
-import { EMULATION_ARCHITECTURES_WITH_TRAIT, imageBool, normaliseArchitecture, parseBool } from '../vocabulary/nova.ts';
+import { EMULATION_ARCHITECTURES_WITH_TRAIT, imageBool, normaliseArchitecture } from '../vocabulary/nova.ts';
 import type { Flavor, HostFacts, Image, PlacementQuery, PlacementRequestGroup, PreviewNote } from '../../model/index.ts';
 
 /** `[scheduler] max_placement_results` default: the `limit` Nova sends. */
@@ -146,7 +147,7 @@ export function prefilterTraits(properties: Record<string, string>): PrefilterTr
 
 /** Flavor and image booleans: flavor strict, image non-strict; a conflict is refused at the API anyway (§1.3). */
 export function flavorImageBool(flavor: Flavor, properties: Record<string, string>, spec: string, property: string): boolean {
-  return parseBool(flavor.extraSpecs[spec]) ?? imageBool(properties, property) ?? false;
+  return osloBoolStrict(flavor.extraSpecs[spec]) ?? imageBool(properties, property) ?? false;
 }
 
 /** The translated request: groups, root traits, group_policy, limit and the exact query string. */

@@ -1,20 +1,19 @@
 // What Nova and libvirt will actually produce for an image + flavor + vNIC type, and where Nova would fail
 // or silently ignore a setting (domain.md §1.1–§2.7, §4.6). Pure: the snapshot and declared host facts only.
+import { osloBoolStrict } from '../../lib/oslo-bool.ts';
 import { candidateHosts, computeCapacity, type PciDemand } from '../placement/capacity.ts';
-import type { RuleContext } from '../index.ts';
 import { expectedQueues } from '../multiqueue/multiqueue.ts';
 import {
   ARCHITECTURES, DISK_BUSES, DISK_BUSES_BY_VIRT_TYPE, PASSTHROUGH_VNIC_TYPES, SCSI_MODELS, VIF_MODELS, VIF_MODELS_BY_VIRT_TYPE, flavorEvidence,
-  hostFactEvidence, imageBool, imageEvidence, normaliseArchitecture, normaliseDiskBus, normaliseScsiModel, normaliseVifModel, parseBool,
+  hostFactEvidence, imageBool, imageEvidence, normaliseArchitecture, normaliseDiskBus, normaliseScsiModel, normaliseVifModel,
 } from '../vocabulary/nova.ts';
 import { placementQuery, prefilterTraits } from '../placement/query.ts';
 import { planPci } from '../pci/plan.ts';
 import { resolveProfile } from '../profiles/profiles.ts';
-import { effectiveMachineType, isQ35, type RuleScope } from '../scope.ts';
+import { buildScope, effectiveMachineType, isQ35, type RuleContext, type RuleScope } from '../scope.ts';
 import type {
   CloudSnapshot, Evidence, Finding, Flavor, Image, NovaPreview, PreviewFailure, PreviewIgnored, PreviewValue, VnicType,
 } from '../../model/index.ts';
-import { buildScope } from '../validate.ts';
 
 export interface PreviewInput {
   image: Image;
@@ -64,7 +63,7 @@ function enumProperty(scope: RuleScope, out: Outcome, key: string, normalise: (r
 
 /** Flavor / image boolean pairs that must agree, else FlavorImageConflict at the API (§1.3, §2.7). */
 function boolPair(scope: RuleScope, out: Outcome, spec: string, property: string): boolean {
-  const flavorValue = parseBool(scope.flavor?.extraSpecs[spec]);
+  const flavorValue = osloBoolStrict(scope.flavor?.extraSpecs[spec]);
   const imageValue = imageBool(scope.properties, property);
   if (flavorValue !== null && imageValue !== null && flavorValue !== imageValue) {
     out.fail('api', 'FlavorImageConflict', property, `Flavor ${spec}=${scope.flavor?.extraSpecs[spec]} and image ${property}=${scope.properties[property]} disagree.`,

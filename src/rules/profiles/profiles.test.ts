@@ -1,5 +1,5 @@
 // Each workload profile on the demo cloud, same image and flavor: each gives its own answer where that is
-// right (src/rules/profiles.ts; domain.md §1.6, §2.1–§2.3, §4, §8).
+// right (src/rules/profiles/profiles.ts; domain.md §1.6, §2.1–§2.3, §4, §8).
 import { describe, expect, it } from 'vitest';
 import { loadDemoCloud } from '../../sync/demo.ts';
 import { normaliseCloud } from '../../sync/normalise.ts';

@@ -1,4 +1,5 @@
 // Nova's own vocabularies and spellings, so every rule checks values exactly as Nova would.
+import { osloBool } from '../../lib/oslo-bool.ts';
 import type { Evidence, HostFacts } from '../../model/index.ts';
 
 /** `hw_vif_model` values Nova accepts at the API (domain.md §1.2, NOVA `VIF_MODEL_ALL`). */
@@ -81,25 +82,13 @@ export function storageBusTrait(bus: string): string {
   return `COMPUTE_STORAGE_BUS_${bus.toUpperCase().replace(/-/g, '_')}`;
 }
 
-const TRUE_SPELLINGS = ['1', 't', 'true', 'on', 'y', 'yes'];
-const FALSE_SPELLINGS = ['0', 'f', 'false', 'off', 'n', 'no'];
-
-/** oslo `bool_from_string` spellings (domain.md §1.1); null when the string is neither. */
-export function parseBool(raw: string | undefined): boolean | null {
-  if (raw === undefined) return null;
-  const lower = raw.trim().toLowerCase();
-  if (TRUE_SPELLINGS.includes(lower)) return true;
-  if (FALSE_SPELLINGS.includes(lower)) return false;
-  return null;
-}
-
 /**
  * Image boolean fields are non-strict FlexibleBooleanFields: anything that is not a true spelling is
  * false (domain.md §1.1). Returns null only when the property is absent.
  */
 export function imageBool(properties: Record<string, string>, key: string): boolean | null {
   const raw = properties[key];
-  return raw === undefined ? null : parseBool(raw) === true;
+  return raw === undefined ? null : osloBool(raw);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkPciConfig, normalisePciResourceClass, normalisePciTraits, type PciConfigInput } from './check.ts';
+import { checkPciConfig, type PciConfigInput } from './check.ts';
+import { normalisePciResourceClass, normalisePciTraits } from './placement.ts';
 import { flavor, host, pciProvider, snapshot } from '../../test-fixtures.ts';
 import type { CloudSnapshot } from '../../../model/index.ts';
 

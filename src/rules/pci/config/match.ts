@@ -1,0 +1,153 @@
+// Which providers and flavors a proposed `[pci] device_spec` + `[pci] alias` meet (domain.md §4.1–§4.6): the
+// providers Placement shows now that each spec covers, the specs each alias takes, the flavors that ask each alias.
+import { makeFinding } from '../../findings/catalog.ts';
+import { defaultPciResourceClass, parseAliasSpec, parsePciResourceClass, providerFree } from '../devices.ts';
+import { groupFindings, type ParsedAlias } from './alias.ts';
+import { addressMatches, isExactAddress, type ParsedSpec } from './device-spec.ts';
+import { deviceKind, withoutOwner } from './placement.ts';
+import type { Evidence, Finding, Flavor, PciAliasModel, PciFlavorAliasUse, PciProvider } from '../../../model/index.ts';
+
+
+
+// ---------------------------------------------------------------- what Placement shows now
+
+/** `<hypervisor>_<ADDRESS>` → the address part, lower-cased (§4.5 provider names). */
+function providerAddress(name: string): string | null {
+  return /_([0-9A-Fa-f]{4}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-7])$/.exec(name)?.[1]?.toLowerCase() ?? null;
+}
+
+/**
+ * Whether a provider holds devices the spec selects. Ids come from the default resource class; a custom
+ * class hides them, so it matches only the class the spec itself gives. A VF provider is named after the
+ * parent PF, so for VF specs only an exact (parent PF) address is compared (§4.1, §4.5).
+ */
+function specCoversProvider(spec: ParsedSpec, provider: PciProvider): boolean {
+  if (spec.devname) return false;
+  const ids = parsePciResourceClass(provider.resourceClass);
+  if (ids) {
+    if (spec.vendorId !== null && spec.vendorId !== ids.vendorId) return false;
+    if (spec.productId !== null && spec.productId !== ids.productId) return false;
+  } else if (spec.model.resourceClass !== provider.resourceClass) {
+    return false;
+  }
+  const compareAddress = spec.address !== null && (spec.model.deviceType !== 'type-VF' || isExactAddress(spec.address));
+  const address = providerAddress(provider.name);
+  return !compareAddress || (address !== null && addressMatches(spec.address!, address));
+}
+
+/** Specs are tried in order and the first match supplies the tags (§4.1): each provider goes to its first spec. */
+export function attachProviders(specs: ParsedSpec[], providers: PciProvider[]): void {
+  for (const provider of providers) {
+    const spec = specs.find((s) => s.model.inPlacement && specCoversProvider(s, provider));
+    if (!spec) continue;
+    const expectedClass = spec.model.resourceClass ?? provider.resourceClass;
+    spec.model.existingProviders.push({
+      provider: provider.name, resourceClass: provider.resourceClass, traits: withoutOwner(provider.traits), free: providerFree(provider),
+      unchanged: expectedClass === provider.resourceClass && withoutOwner(provider.traits).join() === spec.model.traits.join(),
+    });
+  }
+}
+
+export function providerFindings(specs: ParsedSpec[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const spec of specs.filter((s) => s.model.inPlacement && !s.devname)) {
+    const existing = spec.model.existingProviders;
+    if (existing.length === 0) {
+      findings.push(makeFinding('pci-spec-matches-no-provider', spec.field,
+        `${spec.field} (${spec.model.selects}) matches none of the PCI providers Placement shows now.`,
+        [{ source: 'placement', ref: 'PCI resource providers', value: 0 }]));
+    }
+    const changed = existing.filter((p) => !p.unchanged);
+    if (changed.length > 0) {
+      findings.push(makeFinding('pci-spec-changes-providers', spec.field,
+        `${changed.length} provider(s) would change to ${spec.model.resourceClass ?? 'their default class'} [${spec.model.traits.join(',')}]: ${changed.map((p) => `${p.provider} (${p.resourceClass} [${p.traits.join(',')}])`).join(', ')}.`,
+        changed.map((p) => ({ source: 'placement', ref: p.provider, value: `${p.resourceClass} [${p.traits.join(',')}]` }))));
+    }
+  }
+  return findings;
+}
+
+// ---------------------------------------------------------------- aliases and flavors
+
+/** Whether an alias entry can take the devices of a spec: by class + traits with pci_in_placement, else by ids and type (§4.3, §4.6). */
+function aliasTakesSpec(alias: ParsedAlias, spec: ParsedSpec, pciInPlacement: boolean): boolean {
+  if (pciInPlacement && alias.resourceClass !== null) {
+    return spec.model.resourceClass === alias.resourceClass && alias.traits.every((t) => spec.model.traits.includes(t));
+  }
+  if (alias.vendorId === null || alias.productId === null) return false;
+  if (spec.vendorId !== null && spec.vendorId !== alias.vendorId) return false;
+  if (spec.productId !== null && spec.productId !== alias.productId) return false;
+  const kind = deviceKind(alias.vendorId, alias.productId, []).deviceType;
+  const type = spec.model.deviceType !== 'unknown' ? spec.model.deviceType : kind;
+  if (type === 'unknown') return true;
+  // No device_type: PF pools are dropped (§4.3).
+  return alias.deviceType === null ? type !== 'type-PF' : alias.deviceType === type;
+}
+
+function specRef(spec: ParsedSpec): string {
+  return `${spec.model.entry}.${spec.model.item}`;
+}
+
+/** The aliases each flavor's `pci_passthrough:alias` asks, and whether the proposal defines them (§4.3). */
+export function matchFlavors(flavorList: readonly Flavor[], byName: ReadonlyMap<string, ParsedAlias[]>): { flavors: PciFlavorAliasUse[]; findings: Finding[] } {
+  const findings: Finding[] = [];
+  const flavors: PciFlavorAliasUse[] = [];
+  for (const flavor of [...flavorList].sort((a, b) => a.name.localeCompare(b.name))) {
+    const spec = flavor.extraSpecs['pci_passthrough:alias'];
+    if (spec === undefined) continue;
+    const evidence: Evidence[] = [{ source: 'flavor', ref: `${flavor.name} pci_passthrough:alias`, value: spec }];
+    const entries = parseAliasSpec(spec);
+    if (entries === null) {
+      findings.push(makeFinding('pci-alias-syntax-invalid', `flavor ${flavor.name}`, `Flavor ${flavor.name}: pci_passthrough:alias=${spec} does not match name:count[,name:count…].`, evidence));
+      continue;
+    }
+    for (const { name, count } of entries) {
+      const defined = byName.has(name);
+      flavors.push({ flavor: flavor.name, alias: name, count, defined });
+      if (!defined) {
+        findings.push(makeFinding('pci-flavor-alias-not-defined', `flavor ${flavor.name}`,
+          `Flavor ${flavor.name} asks alias "${name}", which the proposed [pci] alias does not define: server create fails with HTTP 400 (PciRequestAliasNotDefined).`, evidence));
+      }
+    }
+  }
+  return { flavors, findings };
+}
+
+/** Per alias name: the specs whose devices it takes, the providers that serve it now, the flavors that ask it (§4.3, §4.6). */
+export function matchAliases(byName: ReadonlyMap<string, ParsedAlias[]>, specs: ParsedSpec[], flavors: PciFlavorAliasUse[], pciInPlacement: boolean): { aliases: PciAliasModel[]; findings: Finding[] } {
+  const findings: Finding[] = [];
+  const aliases: PciAliasModel[] = [];
+  for (const [name, entries] of [...byName.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    findings.push(...groupFindings(entries, pciInPlacement));
+    const matched = specs.filter((s) => entries.some((e) => aliasTakesSpec(e, s, pciInPlacement)));
+    for (const entry of entries) {
+      const evidence: Evidence[] = [{ source: 'request', ref: entry.field, value: JSON.stringify(entry.object) }];
+      if (pciInPlacement && entry.resourceClass !== null) {
+        if (!specs.some((s) => aliasTakesSpec(entry, s, true))) {
+          findings.push(makeFinding('pci-alias-resource-class-not-produced', entry.field,
+            `Alias "${name}" asks ${entry.resourceClass}${entry.traits.length ? ` with traits ${entry.traits.join(',')}` : ''}, which no proposed device_spec produces (${[...new Set(specs.map((s) => s.model.resourceClass).filter((rc) => rc !== null))].join(', ') || 'none'}).`,
+            evidence));
+        }
+      } else if (!specs.some((s) => aliasTakesSpec(entry, s, false))) {
+        const onlyPfs = entry.deviceType === null && specs.some((s) => aliasTakesSpec({ ...entry, deviceType: 'type-PF' }, s, false));
+        findings.push(makeFinding('pci-alias-matches-no-spec', entry.field,
+          `Alias "${name}" (${entry.vendorId}:${entry.productId}${entry.deviceType ? ` ${entry.deviceType}` : ''}) matches no proposed device_spec${onlyPfs ? '; the spec with its ids selects PFs, which an alias without "device_type": "type-PF" never takes' : ''}.`, evidence));
+      }
+    }
+    const served = matched.flatMap((s) => s.model.existingProviders)
+      .filter((p) => entries.every((e) => !pciInPlacement || e.traits.every((t) => p.traits.includes(t))));
+    const usedBy = [...new Set(flavors.filter((f) => f.alias === name).map((f) => f.flavor))];
+    if (usedBy.length === 0) {
+      findings.push(makeFinding('pci-alias-unused', entries[0]!.field, `No flavor of the snapshot asks alias "${name}".`,
+        [{ source: 'flavor', ref: 'pci_passthrough:alias', value: null }]));
+    }
+    const placementEntry = pciInPlacement ? entries[0] : undefined;
+    aliases.push({
+      name, entries: entries.map((e) => e.object), deviceType: entries[0]!.deviceType,
+      resourceClass: placementEntry ? (placementEntry.resourceClass ?? (placementEntry.vendorId && placementEntry.productId ? defaultPciResourceClass(placementEntry.vendorId, placementEntry.productId) : null)) : null,
+      traits: placementEntry?.traits ?? [],
+      matchesSpecs: matched.map(specRef), providers: served.length, free: served.reduce((sum, p) => sum + p.free, 0), flavors: usedBy,
+    });
+  }
+  return { aliases, findings };
+}

@@ -1,0 +1,87 @@
+// The snapshot tables of migrations/0001_snapshots.sql, one column map each (columns.ts): which column
+// holds which model field, for writing and reading alike. The store adds the keys the model lacks:
+// snapshot_id and ord on the child tables, taken_at on snapshots (snapshots.ts).
+import type { Flavor, Host, Image, PciProvider, SnapshotSummary } from '../model/index.ts';
+import { defineTable } from './columns.ts';
+
+/** The head row: a snapshot's identity, status, counts and sync figures (its history entry). */
+export const SNAPSHOTS = defineTable<SnapshotSummary>('snapshots', {
+  id: { column: 'id', sqlType: 'text' },
+  cloud: { column: 'cloud', sqlType: 'text' },
+  region: { column: 'region', sqlType: 'text' },
+  source: { column: 'source', sqlType: 'text' },
+  status: { column: 'status', sqlType: 'text' },
+  // The caller's exact string; taken_at, the timestamptz that orders, is cast from it on insert.
+  takenAt: { column: 'taken_at_iso', sqlType: 'text' },
+  counts: {
+    flavors: { column: 'flavor_count', sqlType: 'integer' },
+    images: { column: 'image_count', sqlType: 'integer' },
+    hosts: { column: 'host_count', sqlType: 'integer' },
+    pciProviders: { column: 'pci_provider_count', sqlType: 'integer' },
+  },
+  durationMs: { column: 'duration_ms', sqlType: 'integer' },
+  requestCount: { column: 'request_count', sqlType: 'integer' },
+  error: { column: 'error', sqlType: 'text' },
+});
+
+export const FLAVORS = defineTable<Flavor>('flavors', {
+  id: { column: 'id', sqlType: 'text' },
+  name: { column: 'name', sqlType: 'text' },
+  vcpus: { column: 'vcpus', sqlType: 'integer' },
+  ramMb: { column: 'ram_mb', sqlType: 'integer' },
+  diskGb: { column: 'disk_gb', sqlType: 'integer' },
+  ephemeralGb: { column: 'ephemeral_gb', sqlType: 'integer' },
+  swapMb: { column: 'swap_mb', sqlType: 'integer' },
+  isPublic: { column: 'is_public', sqlType: 'boolean' },
+  extraSpecs: { column: 'extra_specs', sqlType: 'jsonb' },
+});
+
+export const IMAGES = defineTable<Image>('images', {
+  id: { column: 'id', sqlType: 'text' },
+  name: { column: 'name', sqlType: 'text' },
+  status: { column: 'status', sqlType: 'text' },
+  visibility: { column: 'visibility', sqlType: 'text' },
+  diskFormat: { column: 'disk_format', sqlType: 'text' },
+  minDiskGb: { column: 'min_disk_gb', sqlType: 'integer' },
+  minRamMb: { column: 'min_ram_mb', sqlType: 'integer' },
+  properties: { column: 'properties', sqlType: 'jsonb' },
+});
+
+/** A host without its PCI providers, which are rows of pci_providers. */
+export type HostRow = Omit<Host, 'pciProviders'>;
+
+export const HOSTS = defineTable<HostRow>('hosts', {
+  uuid: { column: 'uuid', sqlType: 'text' },
+  name: { column: 'name', sqlType: 'text' },
+  traits: { column: 'traits', sqlType: 'text[]' },
+  aggregates: { column: 'aggregates', sqlType: 'text[]' },
+  inventories: { column: 'inventories', sqlType: 'jsonb' },
+  usages: { column: 'usages', sqlType: 'jsonb' },
+});
+
+/** A PCI provider with the host whose pciProviders list holds it. */
+export interface PciRow {
+  hostUuid: string;
+  provider: PciProvider;
+}
+
+export const PCI_PROVIDERS = defineTable<PciRow>('pci_providers', {
+  hostUuid: { column: 'host_uuid', sqlType: 'text' },
+  provider: {
+    uuid: { column: 'uuid', sqlType: 'text' },
+    name: { column: 'name', sqlType: 'text' },
+    parentUuid: { column: 'parent_uuid', sqlType: 'text' },
+    rootUuid: { column: 'root_uuid', sqlType: 'text' },
+    resourceClass: { column: 'resource_class', sqlType: 'text' },
+    traits: { column: 'traits', sqlType: 'text[]' },
+    inventory: {
+      total: { column: 'total', sqlType: 'integer' },
+      reserved: { column: 'reserved', sqlType: 'integer' },
+      minUnit: { column: 'min_unit', sqlType: 'integer' },
+      maxUnit: { column: 'max_unit', sqlType: 'integer' },
+      stepSize: { column: 'step_size', sqlType: 'integer' },
+      allocationRatio: { column: 'allocation_ratio', sqlType: 'double precision' },
+    },
+    used: { column: 'used', sqlType: 'integer' },
+  },
+});
