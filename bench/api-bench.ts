@@ -226,6 +226,8 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
     const started = performance.now();
     const service = startChild(process.execPath, ['bin/nova-advisor.js', 'serve'], {
       ...env, DATABASE_URL: database.url, HOST: '127.0.0.1', PORT: String(port), AUTH_MODE: 'none', DEMO_CLOUD: 'false', LOG_LEVEL: 'warn',
+      // autocannon loads from one address: the per-address limit would answer it 429.
+      RATE_LIMIT_PER_ADDRESS: '0',
     });
     try {
       await waitReady(base, READY_TIMEOUT_MS);

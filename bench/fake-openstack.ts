@@ -1,6 +1,7 @@
 // A local fake OpenStack on 127.0.0.1 serving a RawCloud through the real API shapes (issue 5), so the sync
 // is measured end to end through the real client code: Keystone tokens and catalog, Nova version discovery,
-// microversions and flavor paging, Glance image paging, Placement microversions, provider listings with
+// microversions, flavor paging and flavor access lists, Glance image paging (hidden images listed apart) and image
+// members, Placement microversions, provider listings with
 // filters, per-provider bodies and the allocation-candidate bulk read. Every call waits --latency-ms first.
 //   npx tsx bench/fake-openstack.ts [--hosts 15000 --flavors 2000 --images 100000 --seed 1 | --file F]
 //                                   [--port 0] [--latency-ms 20] [--max-seconds 3600]
@@ -124,9 +125,12 @@ interface Indexed {
   /** Nova's default order: flavorid ascending. */
   flavors: NovaFlavor[];
   flavorIndex: Map<string, number>;
-  /** Glance's default order: created_at descending, then id descending. */
-  images: GlanceImage[];
-  imageIndex: Map<string, number>;
+  /**
+   * Glance's default order: created_at descending, then id descending; one listing per `os_hidden` value, as
+   * Glance lists hidden images only when asked `os_hidden=true` (GLANCE glance/api/v2/images.py, index).
+   */
+  images: Record<'true' | 'false', { list: GlanceImage[]; index: Map<string, number> }>;
+  imageIds: Set<string>;
   providers: Map<string, PlacementProvider>;
   trees: Map<string, PlacementProvider[]>;
   roots: PlacementProvider[];
@@ -137,6 +141,10 @@ function indexCloud(raw: RawCloud): Indexed {
   const images = [...raw.images].sort(
     (a, b) => (b.created_at ?? '').localeCompare(a.created_at ?? '') || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
   );
+  const listing = (hidden: boolean) => {
+    const list = images.filter((img) => (img.os_hidden ?? false) === hidden);
+    return { list, index: new Map(list.map((img, i) => [img.id, i])) };
+  };
   const providers = new Map(raw.resource_providers.map((p) => [p.uuid, p]));
   const trees = new Map<string, PlacementProvider[]>();
   for (const p of raw.resource_providers) {
@@ -148,8 +156,8 @@ function indexCloud(raw: RawCloud): Indexed {
     raw,
     flavors,
     flavorIndex: new Map(flavors.map((f, i) => [f.id, i])),
-    images,
-    imageIndex: new Map(images.map((img, i) => [img.id, i])),
+    images: { true: listing(true), false: listing(false) },
+    imageIds: new Set(images.map((img) => img.id)),
     providers,
     trees,
     roots: raw.resource_providers.filter((p) => p.parent_provider_uuid === null),
@@ -293,6 +301,14 @@ function listFlavors(cloud: Indexed, base: string, query: URLSearchParams, heade
   return { status: 200, body, headers: echo };
 }
 
+/** The access list of a private flavor; a public one has none (nova/api/openstack/compute/flavor_access.py). */
+function flavorAccess(cloud: Indexed, id: string): Reply {
+  const access = cloud.raw.flavor_access[id];
+  if (access) return { status: 200, body: access };
+  if (!cloud.flavorIndex.has(id)) throw novaFault(404, `Flavor ${id} could not be found.`);
+  throw novaFault(404, 'Access list not available for public flavors.');
+}
+
 // ---------------------------------------------------------------- Glance
 
 const GLANCE_VERSIONS = ['2.15', '2.13', '2.12', '2.11', '2.10', '2.9', '2.8', '2.7', '2.6', '2.5', '2.4', '2.3', '2.2', '2.1', '2.0'];
@@ -315,15 +331,20 @@ function listImages(cloud: Indexed, query: URLSearchParams): Reply {
   const limit = limitText === null ? GLANCE.defaultLimit : Number(limitText);
   if (!Number.isInteger(limit) || limit < 0) throw glanceError(400, 'Bad Request', 'limit param must be an integer');
   const pageSize = Math.min(limit, GLANCE.maxLimit);
+  const hidden = (query.get('os_hidden') ?? 'false').toLowerCase();
+  if (hidden !== 'true' && hidden !== 'false') {
+    throw glanceError(400, 'Bad Request', `Invalid value '${hidden}' for 'os_hidden' filter. Valid values are 'true' or 'false'.`);
+  }
+  const { list, index } = cloud.images[hidden];
   const marker = query.get('marker');
   let start = 0;
   if (marker !== null) {
-    const at = cloud.imageIndex.get(marker);
+    const at = index.get(marker);
     if (at === undefined) throw glanceError(400, 'Bad Request', `No image found with ID ${marker}`);
     start = at + 1;
   }
   // An admin token sees every image, whatever its visibility.
-  const images = cloud.images.slice(start, start + pageSize);
+  const images = list.slice(start, start + pageSize);
   const first = new URLSearchParams(query);
   first.delete('marker');
   const body: Record<string, unknown> = { images, first: `/v2/images${first.size > 0 ? `?${first}` : ''}`, schema: '/v2/schemas/images' };
@@ -333,6 +354,14 @@ function listImages(cloud: Indexed, query: URLSearchParams): Reply {
     body['next'] = `/v2/images?${next}`;
   }
   return { status: 200, body };
+}
+
+/** The member list of a shared image; Glance refuses it for any other visibility (glance/api/v2/image_members.py). */
+function imageMembers(cloud: Indexed, id: string): Reply {
+  const members = cloud.raw.image_members[id];
+  if (members) return { status: 200, body: members };
+  if (!cloud.imageIds.has(id)) throw glanceError(404, 'Not Found', `Image ${id} not found.`);
+  throw glanceError(403, 'Forbidden', `Not allowed to list members for image ${id}: Only shared images have members.`);
 }
 
 // ---------------------------------------------------------------- Placement
@@ -517,8 +546,16 @@ function route(
   if (get && path === '/compute/v2.1/flavors/detail') {
     return { kind: 'compute GET /flavors/detail', open: false, handle: () => listFlavors(cloud, base, q, req.headers) };
   }
+  const access = /^\/compute\/v2\.1\/flavors\/([^/]+)\/os-flavor-access$/.exec(path);
+  if (get && access) {
+    return { kind: 'compute GET /flavors/{id}/os-flavor-access', open: false, handle: () => flavorAccess(cloud, decodeURIComponent(access[1]!)) };
+  }
   if (get && path === '/image') return { kind: 'image GET /', open: true, handle: () => glanceVersions(base) };
   if (get && path === '/image/v2/images') return { kind: 'image GET /v2/images', open: false, handle: () => listImages(cloud, q) };
+  const members = /^\/image\/v2\/images\/([^/]+)\/members$/.exec(path);
+  if (get && members) {
+    return { kind: 'image GET /v2/images/{id}/members', open: false, handle: () => imageMembers(cloud, decodeURIComponent(members[1]!)) };
+  }
   if (!path.startsWith('/placement')) return null;
   const rest = path.slice('/placement'.length) || '/';
   if (get && rest === '/') {

@@ -330,7 +330,7 @@ export async function placementCompare(argv: string[]): Promise<BenchReport> {
     const readStarted = performance.now();
     const tree = await client.placement.readProviders(pLimit(CONCURRENCY));
     const readMs = performance.now() - readStarted;
-    const { snapshot } = normaliseCloud({ cloud: cloud.name, region: cloud.regionName, taken_at: new Date().toISOString(), flavors: [], images: [], ...tree }, 'compare', 'openstack');
+    const { snapshot } = normaliseCloud({ cloud: cloud.name, region: cloud.regionName, taken_at: new Date().toISOString(), flavors: [], images: [], image_members: {}, flavor_access: {}, ...tree }, 'compare', 'openstack');
 
     const results: Comparison[] = [];
     let skipped = 0;

@@ -219,6 +219,8 @@ export class RawCloudBuilder {
       taken_at: meta.takenAt,
       flavors: [],
       images: [],
+      image_members: {},
+      flavor_access: {},
       resource_providers: [],
       inventories: {},
       usages: {},
@@ -315,6 +317,8 @@ export class RawCloudBuilder {
       extra_specs: { ...(spec.extraSpecs ?? {}) },
     };
     this.raw.flavors.push(flavor);
+    // What GET /flavors/{id}/os-flavor-access answers for a private flavor no project was given access to.
+    if (flavor['os-flavor-access:is_public'] === false) this.raw.flavor_access[spec.id] = { flavor_access: [] };
   }
 
   addImage(spec: ImageSpec): void {
@@ -349,6 +353,8 @@ export class RawCloudBuilder {
       schema: '/v2/schemas/image',
     };
     this.raw.images.push(image);
+    // What GET /v2/images/{id}/members answers for a shared image no project was added to.
+    if (image.visibility === 'shared') this.raw.image_members[id] = { members: [], schema: '/v2/schemas/members' };
   }
 
   build(): RawCloud {

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { Counter, type Metric } from 'prom-client';
 import type { Settings } from './config/index.ts';
 import { loadDemoCloud } from './sync/demo.ts';
 import { normaliseCloud } from './sync/normalise.ts';
@@ -25,6 +26,8 @@ export interface AppContext {
   clouds: CloudConfig[];
   /** Present when a cloud is configured. */
   sync: OpenStackSyncService | undefined;
+  /** What the store counts, for the app's /metrics (AppDeps.storeMetrics). */
+  storeMetrics: Metric[];
   /** Waits for running syncs, then closes the database. */
   close(): Promise<void>;
 }
@@ -65,7 +68,13 @@ function loadRuleContext(settings: Settings, log: Logger): RuleContext {
 
 export async function openAppContext(settings: Settings, log: Logger): Promise<AppContext> {
   const db = await openDatabase({ databaseUrl: settings.DATABASE_URL, dataDir: settings.DATA_DIR }, log);
-  const store = new PgSnapshotStore(db, log);
+  // Made here, with the store, and registered by each app built on it (apps have a registry each).
+  const auditWriteFailures = new Counter({
+    name: 'nova_advisor_audit_write_failures_total',
+    help: 'Validation audit rows that could not be written (lost)',
+    registers: [],
+  });
+  const store = new PgSnapshotStore(db, log, { onAuditRowsLost: (rows) => auditWriteFailures.inc(rows) });
   try {
     await store.migrate();
     const registry = new SnapshotRegistry(store);
@@ -83,6 +92,7 @@ export async function openAppContext(settings: Settings, log: Logger): Promise<A
       ruleContext: loadRuleContext(settings, log),
       clouds,
       sync,
+      storeMetrics: [auditWriteFailures],
       close: async () => {
         await sync?.close();
         await store.close();

@@ -27,8 +27,9 @@ export async function serve(settings: Settings): Promise<void> {
     registry: ctx.registry,
     ruleContext: ctx.ruleContext,
     sync: ctx.sync,
+    storeMetrics: ctx.storeMetrics,
     logger: log,
-    ...(keystone && { tokenValidator: new KeystoneTokenValidator(keystone.authUrl, { tls: keystone.tls, log }), authRealm: keystone.authUrl }),
+    ...(keystone && { tokenValidator: new KeystoneTokenValidator(keystone.authUrl, { tls: keystone.tls, log, validTtlMs: settings.TOKEN_CACHE_SECONDS * 1000 }), authRealm: keystone.authUrl }),
   });
   ctx.sync?.startScheduler();
 

@@ -12,6 +12,8 @@ export const ADVISOR_ERROR_CODES = [
   'no_snapshot',
   /** The service is not set up for this (e.g. a sync without a configured cloud). */
   'not_configured',
+  /** The caller's roles do not allow it (host-level data without a host-detail role). */
+  'forbidden',
 ] as const;
 export type AdvisorErrorCode = (typeof ADVISOR_ERROR_CODES)[number];
 

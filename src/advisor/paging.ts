@@ -13,14 +13,23 @@ export interface Page<T> {
  */
 export function paginate<T extends object>(
   items: readonly T[],
-  options: { key: KeyField; matches: (item: T) => boolean; limit: number; marker: string | undefined },
+  options: {
+    key: KeyField;
+    /** Whether the caller may list the item at all (an item it may not is an unknown marker too). */
+    listed: (item: T) => boolean;
+    /** The query's filters. */
+    matches: (item: T) => boolean;
+    limit: number;
+    marker: string | undefined;
+  },
 ): Page<T> {
-  const { key, matches, limit, marker } = options;
+  const { key, listed, limit, marker } = options;
+  const matches = (item: T) => listed(item) && options.matches(item);
   let start = 0;
   if (marker !== undefined) {
     const at = positionOf(items, key, marker);
     // Nova answers an unknown marker with 400 too; after a new snapshot the client starts over.
-    if (at === undefined) throw new AdvisorError('bad_request', `marker "${marker}" is not in the current snapshot`, { fields: [{ field: 'marker', message: 'not found' }] });
+    if (at === undefined || !listed(items[at]!)) throw new AdvisorError('bad_request', `marker "${marker}" is not in the current snapshot`, { fields: [{ field: 'marker', message: 'not found' }] });
     start = at + 1;
   }
   const page: T[] = [];

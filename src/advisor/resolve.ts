@@ -1,20 +1,28 @@
-// Which image and flavor a request means: one of the snapshot by id or name, or one it proposes inline.
+// Which image and flavor a request means: one of the snapshot by id or name, or one it proposes inline. Only items
+// the caller may see count (visibility.ts): one it may not see is "not found", exactly as Glance and Nova answer.
 import type { CloudSnapshot, Flavor, Image } from '../model/index.ts';
 import type { FlavorRef } from '../schemas/flavor.ts';
 import type { ImageRef } from '../schemas/image.ts';
 import { AdvisorError } from './errors.ts';
 import { namedItems, positionOf } from './lookup.ts';
+import type { Caller } from './policy.ts';
+import { flavorVisible, imageVisible } from './visibility.ts';
 
 /** Stands for the image or flavor a request proposes rather than names. */
 export const PROPOSED_ID = 'proposed';
 
-function findOne<T extends { id: string; name: string | null }>(items: T[], kind: string, ref: { id?: string; name?: string }): T {
+function findOne<T extends { id: string; name: string | null }>(
+  items: T[],
+  kind: string,
+  ref: { id?: string; name?: string },
+  visible: (item: T) => boolean,
+): T {
   if (ref.id !== undefined) {
-    const at = positionOf(items, 'id', ref.id);
-    if (at === undefined) throw new AdvisorError('not_found', `no ${kind} with id "${ref.id}" in the snapshot`);
-    return items[at]!;
+    const item = items[positionOf(items, 'id', ref.id) ?? -1];
+    if (item === undefined || !visible(item)) throw new AdvisorError('not_found', `no ${kind} with id "${ref.id}" in the snapshot`);
+    return item;
   }
-  const named = namedItems(items, ref.name ?? '');
+  const named = namedItems(items, ref.name ?? '').filter(visible);
   const [first] = named;
   if (!first) throw new AdvisorError('not_found', `no ${kind} named "${ref.name}" in the snapshot`);
   // Glance image names are not unique; picking one silently could advise on the wrong image.
@@ -24,8 +32,8 @@ function findOne<T extends { id: string; name: string | null }>(items: T[], kind
   return first;
 }
 
-export function resolveImage(snapshot: CloudSnapshot, ref: ImageRef): Image {
-  if (ref.properties === undefined) return findOne(snapshot.images, 'image', ref);
+export function resolveImage(snapshot: CloudSnapshot, ref: ImageRef, caller: Caller): Image {
+  if (ref.properties === undefined) return findOne(snapshot.images, 'image', ref, (image) => imageVisible(image, caller));
   return {
     id: PROPOSED_ID,
     name: ref.name ?? null,
@@ -34,13 +42,16 @@ export function resolveImage(snapshot: CloudSnapshot, ref: ImageRef): Image {
     diskFormat: null,
     minDiskGb: 0,
     minRamMb: 0,
+    owner: null,
+    hidden: false,
+    members: [],
     properties: ref.properties,
   };
 }
 
-export function resolveFlavor(snapshot: CloudSnapshot, ref: FlavorRef | undefined): Flavor | null {
+export function resolveFlavor(snapshot: CloudSnapshot, ref: FlavorRef | undefined, caller: Caller): Flavor | null {
   if (ref === undefined) return null;
-  if (ref.vcpus === undefined || ref.ram === undefined) return findOne(snapshot.flavors, 'flavor', ref);
+  if (ref.vcpus === undefined || ref.ram === undefined) return findOne(snapshot.flavors, 'flavor', ref, (flavor) => flavorVisible(flavor, caller));
   return {
     id: PROPOSED_ID,
     name: ref.name ?? PROPOSED_ID,
@@ -50,6 +61,7 @@ export function resolveFlavor(snapshot: CloudSnapshot, ref: FlavorRef | undefine
     ephemeralGb: ref.ephemeral ?? 0,
     swapMb: ref.swap ?? 0,
     isPublic: true,
+    accessProjects: [],
     extraSpecs: ref.extra_specs ?? {},
   };
 }

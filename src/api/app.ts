@@ -1,11 +1,13 @@
 // The HTTP API as a Fastify app built from its dependencies; it never listens itself, so tests inject
 // requests and the CLI renders the OpenAPI document from the same routes.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Metric } from 'prom-client';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -13,12 +15,14 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import type { Settings } from '../config/index.ts';
+import { Policy, type Caller } from '../advisor/policy.ts';
 import type { SnapshotRegistry } from '../advisor/registry.ts';
 import type { SyncService } from '../advisor/sync-service.ts';
 import type { RuleContext } from '../rules/index.ts';
 import type { SnapshotStore } from '../store/types.ts';
+import { problems } from '../schemas/common.ts';
 import { authHook, type TokenValidator } from './auth.ts';
-import { installErrorHandlers } from './errors.ts';
+import { ApiError, installErrorHandlers } from './errors.ts';
 import { installMetrics } from './metrics.ts';
 import { adviceRoutes } from './routes/advice.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -39,6 +43,8 @@ export interface AppDeps {
   tokenValidator?: TokenValidator;
   /** Keystone URL named in 401 challenges. */
   authRealm?: string;
+  /** The store's metrics (AppContext.storeMetrics), served at /metrics too. */
+  storeMetrics?: Metric[];
 }
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -63,6 +69,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   installErrorHandlers(app);
   app.decorateRequest('principal', null);
+  // Fastify refuses an object as a decorator's initial value (shared by every request); the /v1 auth hook sets it.
+  app.decorateRequest('caller', null as unknown as Caller);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -93,11 +101,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const metrics = installMetrics(app, deps.registry);
+  const limits = await installRateLimits(app, deps.settings);
+  const metrics = installMetrics(app, deps.registry, deps.storeMetrics);
   await app.register(healthRoutes, { ...deps, metrics });
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', authHook(validator, deps.authRealm ?? ''));
+      // By address first: a flood of made-up tokens from one address is refused before it becomes Keystone calls.
+      if (limits.perAddress) v1.addHook('onRequest', limits.perAddress);
+      v1.addHook('onRequest', authHook(validator, deps.authRealm ?? '', new Policy(deps.settings.policyRoles)));
+      if (limits.perToken) v1.addHook('onRequest', limits.perToken);
+      v1.addHook('onRoute', documentTooManyRequests);
       for (const routes of [adviceRoutes, inventoryRoutes, pciRoutes, snapshotRoutes, syncRoutes]) {
         await v1.register(routes, deps);
       }
@@ -105,4 +118,43 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/v1' },
   );
   return app;
+}
+
+type RateLimitHook = (request: FastifyRequest) => Promise<void>;
+
+/**
+ * The /v1 rate limits (RATE_LIMIT_*), each counted in this replica's memory (@fastify/rate-limit's LRU store) and
+ * null when set to 0. The plugin's own hooks stay off (`global: false`): only /v1 is limited, so probes and scrapes
+ * are never refused, and a refusal is the API's 429 problem with Retry-After rather than the plugin's body.
+ */
+async function installRateLimits(app: FastifyInstance, settings: Settings): Promise<{ perAddress: RateLimitHook | null; perToken: RateLimitHook | null }> {
+  await app.register(rateLimit, { global: false });
+  const hook = (max: number, per: string, keyGenerator?: (request: FastifyRequest) => string): RateLimitHook | null => {
+    if (max === 0) return null;
+    const windowSeconds = settings.RATE_LIMIT_WINDOW_SECONDS;
+    const limit = app.createRateLimit({ max, timeWindow: windowSeconds * 1000, ...(keyGenerator && { keyGenerator }) });
+    return async (request) => {
+      const outcome = await limit(request);
+      if (outcome.isAllowed || !outcome.isExceeded) return;
+      throw new ApiError('too_many_requests', `more than ${max} requests in ${windowSeconds} s ${per}`, {
+        headers: { 'retry-after': String(outcome.ttlInSeconds) },
+      });
+    };
+  };
+  // The plugin's default key is the client address (an IPv6 address by its /64, which one host usually holds).
+  const perAddress = hook(settings.RATE_LIMIT_PER_ADDRESS, 'from this address');
+  // Keyed on a digest so the token itself is never held in the limiter's memory nor logged with its key.
+  const perToken = hook(settings.RATE_LIMIT_PER_TOKEN, 'with this token', (request) =>
+    createHash('sha256').update(String(request.headers['x-auth-token'])).digest('base64url'),
+  );
+  return {
+    perAddress,
+    // Requests without a token (AUTH_MODE=none) are limited by address only.
+    perToken: perToken && (async (request) => (request.headers['x-auth-token'] === undefined ? undefined : perToken(request))),
+  };
+}
+
+/** Every /v1 route may answer 429; documented where the limits are installed rather than in each route. */
+function documentTooManyRequests(route: { schema?: { response?: unknown } }): void {
+  route.schema = { ...route.schema, response: { ...(route.schema?.response as object | undefined), ...problems(429) } };
 }

@@ -1,14 +1,14 @@
 // Keystone token auth (design.md "HTTP API"): `X-Auth-Token` is checked against Keystone through the OpenStack
-// HTTP layer (validateToken, src/openstack/keystone.ts) and the verdict cached; reader/member/admin may read and
-// advise, admin may sync. The check sits behind TokenValidator so tests point it at a local fake Keystone.
+// HTTP layer (validateToken, src/openstack/keystone.ts) and the verdict cached; what the token's roles allow is
+// decided by the one policy (src/advisor/policy.ts, docs/security.md). The check sits behind TokenValidator so
+// tests point it at a local fake Keystone.
 import type { onRequestAsyncHookHandler } from 'fastify';
 import { LRUCache } from 'lru-cache';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { pino, type Logger } from 'pino';
 import { HttpTransport, validateToken } from '../openstack/index.ts';
+import { UNSCOPED, type Access, type Caller, type Policy } from '../advisor/policy.ts';
 import { ApiError } from './errors.ts';
-
-/** Who may call a /v1 route; operational routes (health, metrics, docs) sit outside the hook and are open. */
-export type Access = 'read' | 'admin';
 
 export interface Principal {
   userId: string;
@@ -25,26 +25,27 @@ export interface TokenValidator {
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Who may call the route; routes without it need `read`. */
+    /** Who may call the route (operational routes sit outside the hook and are open); routes without it need `read`. */
     access?: Access;
   }
   interface FastifyRequest {
     principal: Principal | null;
+    /** What the request may see: the token's project and roles through the policy; unscoped when auth is off. */
+    caller: Caller;
   }
 }
-
-// Keystone's default policy makes admin imply member imply reader, but tokens list implied roles only
-// where the inference rules exist, so every role that includes reading is accepted explicitly.
-const ROLES: Record<Access, readonly string[]> = {
-  read: ['reader', 'member', 'admin'],
-  admin: ['admin'],
-};
 
 /**
  * keystonemiddleware's token_cache_time default: how long a verdict on a token is kept, a valid token never
  * past its expires_at (https://opendev.org/openstack/keystonemiddleware/src/branch/master/keystonemiddleware/auth_token/_opts.py).
  */
 const TOKEN_CACHE_TIME_MS = 300_000;
+
+/**
+ * Token checks in flight at once, across all clients: however many new tokens arrive, Keystone sees at most this
+ * many concurrent calls from us; the rest queue (each waits only for the checks ahead of it, not for a timeout).
+ */
+const MAX_CONCURRENT_CHECKS = 10;
 
 export interface KeystoneValidatorOptions {
   /** Per Keystone call; a request waits on the check. */
@@ -55,6 +56,8 @@ export interface KeystoneValidatorOptions {
   validTtlMs?: number;
   /** How long a token Keystone rejected is answered 401 without asking again. */
   rejectedTtlMs?: number;
+  /** Keystone calls in flight at most; further checks of new tokens wait their turn. */
+  maxConcurrentChecks?: number;
   /** The cloud's TLS settings from clouds.yaml (`cacert`, `verify` / `insecure`). */
   tls?: { verify: boolean; cacert: string | null };
   /** Where the HTTP layer logs its calls and retries; silent when absent. */
@@ -72,6 +75,8 @@ export class KeystoneTokenValidator implements TokenValidator {
   private readonly rejected: LRUCache<string, true>;
   /** Checks under way: concurrent requests with one new token share a single Keystone call. */
   private readonly checking = new Map<string, Promise<Principal | null>>();
+  /** Keystone calls in flight (MAX_CONCURRENT_CHECKS); the per-address rate limit bounds one client, this all of them. */
+  private readonly calls: LimitFunction;
   private readonly http: HttpTransport;
   private readonly validTtlMs: number;
   private readonly now: () => number;
@@ -86,6 +91,7 @@ export class KeystoneTokenValidator implements TokenValidator {
     this.http = new HttpTransport(opts.log ?? pino({ level: 'silent' }), { timeoutMs, retries: 3, maxRetryAfterMs: timeoutMs }, opts.tls);
     this.now = opts.now ?? Date.now;
     this.validTtlMs = opts.validTtlMs ?? TOKEN_CACHE_TIME_MS;
+    this.calls = pLimit(opts.maxConcurrentChecks ?? MAX_CONCURRENT_CHECKS);
     // The clock can be replaced (tests), so the caches read it at every lookup instead of once a millisecond.
     const caches = { max: opts.maxEntries ?? 10_000, perf: { now: this.now }, ttlResolution: 0 };
     this.valid = new LRUCache({ ...caches, ttl: this.validTtlMs });
@@ -99,7 +105,7 @@ export class KeystoneTokenValidator implements TokenValidator {
 
     let check = this.checking.get(token);
     if (!check) {
-      check = this.ask(token).finally(() => this.checking.delete(token));
+      check = this.calls(() => this.ask(token)).finally(() => this.checking.delete(token));
       this.checking.set(token, check);
     }
     return check;
@@ -126,9 +132,10 @@ export class KeystoneTokenValidator implements TokenValidator {
 }
 
 /** onRequest hook enforcing each route's `config.access`; with `validator` null the API is open (AUTH_MODE=none). */
-export function authHook(validator: TokenValidator | null, realm: string): onRequestAsyncHookHandler {
+export function authHook(validator: TokenValidator | null, realm: string, policy: Policy): onRequestAsyncHookHandler {
   return async (request) => {
     request.principal = null;
+    request.caller = UNSCOPED;
     const access = request.routeOptions.config.access ?? 'read';
     if (validator === null) return;
     const token = request.headers['x-auth-token'];
@@ -138,10 +145,10 @@ export function authHook(validator: TokenValidator | null, realm: string): onReq
     }
     const principal = await validator.validate(token);
     if (!principal) throw new ApiError('unauthorized', 'the token is invalid or expired', challenge);
-    const allowed = ROLES[access];
-    if (!principal.roles.some((r) => allowed.includes(r))) {
-      throw new ApiError('forbidden', `this needs one of the roles ${allowed.join(', ')}`);
+    if (!policy.allows(access, principal.roles)) {
+      throw new ApiError('forbidden', `this needs one of the roles ${policy.rolesFor(access).join(', ')}`);
     }
     request.principal = principal;
+    request.caller = policy.callerOf(principal);
   };
 }

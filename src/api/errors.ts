@@ -54,6 +54,7 @@ const FROM_ADVISOR: Record<AdvisorErrorCode, ProblemCode> = {
   conflict: 'conflict',
   no_snapshot: 'no_snapshot',
   not_configured: 'not_implemented',
+  forbidden: 'forbidden',
 };
 
 /** The advisor's errors as the API shows them: fields become `errors`, a retry hint becomes Retry-After. */

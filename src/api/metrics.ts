@@ -1,11 +1,13 @@
 // Prometheus metrics, one registry per app so apps built side by side (tests, CLI) do not collide.
 import type { FastifyInstance } from 'fastify';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { SnapshotRegistry } from '../advisor/registry.ts';
 
-export function installMetrics(app: FastifyInstance, snapshots: SnapshotRegistry): Registry {
+/** `storeMetrics`: kept by the store, which outlives an app (AppContext.storeMetrics), and served here too. */
+export function installMetrics(app: FastifyInstance, snapshots: SnapshotRegistry, storeMetrics: readonly Metric[] = []): Registry {
   const register = new Registry();
   collectDefaultMetrics({ register, prefix: 'nova_advisor_' });
+  for (const metric of storeMetrics) register.registerMetric(metric);
 
   const labelNames = ['method', 'route', 'status'] as const;
   const requests = new Counter({ name: 'nova_advisor_http_requests_total', help: 'HTTP requests answered', labelNames, registers: [register] });

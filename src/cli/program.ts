@@ -11,6 +11,8 @@ import type { z } from 'zod';
 import type { Verdict } from '../model/index.ts';
 import { checkPciConfiguration, recommend, validateImage } from '../advisor/advice.ts';
 import { isAdvisorError, type AdvisorErrorCode } from '../advisor/errors.ts';
+// The CLI runs where the service's database is: its user is the operator, who sees everything (unscoped).
+import { UNSCOPED } from '../advisor/policy.ts';
 import { refTo } from '../advisor/resolve.ts';
 import { isOpenStackError } from '../openstack/index.ts';
 import { PciConfigCheckRequest } from '../schemas/pci-config.ts';
@@ -141,7 +143,7 @@ function program(io: CliIo): Command {
           flavor: refTo(snapshot.flavors, opts.flavor),
           cloud: opts.cloud,
         });
-        return validateImage(ctx, body).object();
+        return validateImage(ctx, UNSCOPED, body).object();
       });
       printAnswer(io, result, opts.json, formatValidation);
       io.exit(verdictExit(result.verdict));
@@ -189,7 +191,7 @@ function program(io: CliIo): Command {
             disks: opts.disks,
             cloud: opts.cloud,
           });
-          return recommend(ctx, body).object();
+          return recommend(ctx, UNSCOPED, body).object();
         });
         printAnswer(io, advice, opts.json, formatAdvice);
       },
@@ -213,7 +215,7 @@ function program(io: CliIo): Command {
         pci_in_placement: opts.pciInPlacement === undefined ? undefined : ({ true: true, false: false } as Record<string, boolean>)[opts.pciInPlacement] ?? opts.pciInPlacement,
         cloud: opts.cloud,
       });
-      const result = await io.withContext(async (ctx) => checkPciConfiguration(ctx, body).object());
+      const result = await io.withContext(async (ctx) => checkPciConfiguration(ctx, UNSCOPED, body).object());
       printAnswer(io, result, opts.json, formatPciConfigCheck);
       io.exit(verdictExit(result.verdict));
     });

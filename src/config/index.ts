@@ -2,10 +2,13 @@
 // with a message naming the variable (fail fast).
 import { z } from 'zod';
 import { osloBoolean } from '../lib/oslo-bool.ts';
+import type { PolicyRoles } from '../advisor/policy.ts';
 
 const csv = z
   .string()
   .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
+
+const roles = csv.pipe(z.array(z.string().regex(/^[\w.-]{1,255}$/, 'a Keystone role name')).min(1)).transform((r) => r.map((name) => name.toLowerCase()));
 
 export const SettingsSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
@@ -17,6 +20,16 @@ export const SettingsSchema = z.object({
   /** `keystone`: X-Auth-Token checked against Keystone; `none`: open, for the local demo only. */
   AUTH_MODE: z.enum(['keystone', 'none']).optional(),
   CORS_ORIGINS: csv.default([]),
+  /**
+   * /v1 requests allowed per RATE_LIMIT_WINDOW_SECONDS, per client address (checked before the token, so made-up
+   * tokens cannot become Keystone calls faster than this) and per token; 0 turns that limit off. Health, readiness,
+   * metrics and the document are not limited. An address is generous because a Horizon in front sends all its users'
+   * requests from one; 6,000 is 5x the most the test suites send one app in a minute (1,202, cli-http.test.ts), the
+   * most they send with one token is 21.
+   */
+  RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(0).default(6000),
+  RATE_LIMIT_PER_TOKEN: z.coerce.number().int().min(0).default(600),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
   /** clouds.yaml cloud names to sync (comma-separated); unset ⇒ OS_CLOUD, or OS_* variables. */
   OS_CLOUD: z.string().optional(),
   OS_AUTH_URL: z.string().optional(),
@@ -36,6 +49,18 @@ export const SettingsSchema = z.object({
    * (src/lib/oslo-bool.ts): the one reading of every boolean we take in, OpenStack's own.
    */
   DEMO_CLOUD: osloBoolean.default(true),
+  /**
+   * Keystone roles (comma-separated, case-insensitive) that may read and advise, that count as cloud admin (every
+   * image and flavor, syncs) and that see host-level data; docs/security.md. Defaults: the services' own.
+   */
+  POLICY_READER_ROLES: roles.default(['reader', 'member', 'admin']),
+  POLICY_ADMIN_ROLES: roles.default(['admin']),
+  POLICY_HOST_ROLES: roles.default(['admin']),
+  /**
+   * Longest a validated token is trusted without asking Keystone again (never past its expiry), so a revoked token
+   * is refused within this bound; keystonemiddleware's token_cache_time default is 300 s.
+   */
+  TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
 });
 
 export type Settings = z.infer<typeof SettingsSchema> & {
@@ -44,6 +69,7 @@ export type Settings = z.infer<typeof SettingsSchema> & {
   authMode: 'keystone' | 'none';
   /** True when LOG_LEVEL was given: the CLI then logs at that level instead of warnings only. */
   logLevelSet: boolean;
+  policyRoles: PolicyRoles;
 };
 
 export class ConfigError extends Error {}
@@ -61,5 +87,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     // Without a cloud there is no Keystone to check tokens against: the demo runs open (and says so).
     authMode: parsed.data.AUTH_MODE ?? (cloudConfigured ? 'keystone' : 'none'),
     logLevelSet: env['LOG_LEVEL'] !== undefined,
+    policyRoles: { reader: parsed.data.POLICY_READER_ROLES, admin: parsed.data.POLICY_ADMIN_ROLES, hostDetail: parsed.data.POLICY_HOST_ROLES },
   };
 }

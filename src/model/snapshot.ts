@@ -12,6 +12,18 @@ export interface Flavor {
   isPublic: boolean;
   /** Nova flavor extra specs, verbatim (domain.md §1.5). */
   extraSpecs: Record<string, string>;
+  /**
+   * Projects a private flavor is shared with: `tenant_id`s of Nova's `GET /flavors/{flavor_id}/os-flavor-access`
+   * (NOVA api-ref flavor-access.inc); [] for a public flavor, which Nova gives no access list.
+   */
+  accessProjects: string[];
+}
+
+/** A project an image is shared with, and whether it took the share (GLANCE api-ref images-sharing-v2.inc). */
+export interface ImageMember {
+  /** Glance's `member_id`: a project id. */
+  project: string;
+  status: 'pending' | 'accepted' | 'rejected';
 }
 
 export interface Image {
@@ -22,6 +34,15 @@ export interface Image {
   diskFormat: string | null;
   minDiskGb: number;
   minRamMb: number;
+  /** Glance `owner`: the project that owns the image (GLANCE api-ref images-images-v2.inc). */
+  owner: string | null;
+  /** Glance `os_hidden`: left out of Glance's default image listing, still usable by id. */
+  hidden: boolean;
+  /**
+   * Glance `GET /v2/images/{image_id}/members`, read for `shared` images only (Glance answers 403 "Only shared
+   * images have members" for the others); [] otherwise.
+   */
+  members: ImageMember[];
   /** Glance custom properties (hw_*, os_*, architecture, trait:*, …) as strings (domain.md §1.1). */
   properties: Record<string, string>;
 }

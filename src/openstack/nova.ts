@@ -3,7 +3,7 @@ import type { HttpResponse } from './http.ts';
 import type { KeystoneSession } from './keystone.ts';
 import { negotiate } from './microversion.ts';
 import { collectPages, type Page } from './pager.ts';
-import { NovaFlavorPage, NovaVersionDocument, type NovaFlavor } from './schemas.ts';
+import { NovaFlavorAccess, NovaFlavorPage, NovaVersionDocument, type NovaFlavor } from './schemas.ts';
 
 /** 2.61 is the first microversion with `extra_specs` in GET /flavors/detail; 2.100 is the newest whose
  *  flavor body we have checked (2.102 drops rxtx_factor and rejects unknown query parameters). */
@@ -50,5 +50,15 @@ export class NovaReader {
       readPage,
       onPage,
     );
+  }
+
+  /** Projects a private flavor is shared with (admin only by Zed's default policy; a public flavor answers 404:
+   *  NOVA api-ref flavor-access.inc). */
+  async flavorAccess(flavorId: string, signal?: AbortSignal): Promise<NovaFlavorAccess> {
+    const [endpoint, version] = await Promise.all([this.session.endpoint('compute'), this.microversion()]);
+    return this.session.get('compute', `${endpoint}/flavors/${encodeURIComponent(flavorId)}/os-flavor-access`, NovaFlavorAccess, {
+      microversion: `compute ${version}`,
+      ...(signal && { signal }),
+    });
   }
 }

@@ -5,6 +5,7 @@ import type { LimitFunction } from 'p-limit';
 import { OpenStackError } from './errors.ts';
 import type { HttpResponse, RequestSpec } from './http.ts';
 import { members } from './json-members.ts';
+import { inLanes } from './lanes.ts';
 import type { KeystoneSession } from './keystone.ts';
 import { negotiate } from './microversion.ts';
 import {
@@ -253,25 +254,4 @@ export class PlacementReader {
   allocationCandidates(query: URLSearchParams): Promise<PlacementAllocationCandidates> {
     return this.read('/allocation_candidates', PlacementAllocationCandidates, query);
   }
-}
-
-/**
- * `work` on every item, `lanes` items at a time: each lane takes the next item once its last is done, so only
- * the calls of `lanes` items wait in the caller's p-limit queue, where queueing them all up front held ~100 MB
- * of closures and pending promises at 15,000 hosts. The first failure stops every lane taking more.
- */
-async function inLanes<T>(items: readonly T[], lanes: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const lane = async () => {
-    while (!failed && next < items.length) {
-      try {
-        await work(items[next++]!);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
 }

@@ -26,6 +26,13 @@ export const NovaFlavorPage = z.object({
   flavors_links: z.array(NovaLink).optional(),
 });
 
+// --- Nova: GET /flavors/{flavor_id}/os-flavor-access (admin; a public flavor answers 404: NOVA
+// nova/api/openstack/compute/flavor_access.py, FlavorAccessController.index) ---
+export const NovaFlavorAccess = z.object({
+  flavor_access: z.array(z.object({ flavor_id: z.string(), tenant_id: z.string() })),
+});
+export type NovaFlavorAccess = z.infer<typeof NovaFlavorAccess>;
+
 // --- Glance v2: GET /v2/images; custom properties are top-level string members ---
 export const GlanceImage = z
   .object({
@@ -40,6 +47,7 @@ export const GlanceImage = z
     size: z.number().nullable().optional(),
     tags: z.array(z.string()).optional(),
     owner: z.string().nullable().optional(),
+    os_hidden: z.boolean().optional(),
     created_at: z.string().optional(),
     updated_at: z.string().optional(),
   })
@@ -51,6 +59,17 @@ export const GlanceImagePage = z.object({
   next: z.string().optional(),
   first: z.string().optional(),
 });
+
+// --- Glance v2: GET /v2/images/{image_id}/members (GLANCE glance/api/v2/image_members.py, ResponseSerializer) ---
+export const GlanceImageMembers = z.object({
+  members: z.array(
+    z
+      .object({ member_id: z.string(), image_id: z.string(), status: z.enum(['pending', 'accepted', 'rejected']) })
+      .loose(),
+  ),
+  schema: z.string().optional(),
+});
+export type GlanceImageMembers = z.infer<typeof GlanceImageMembers>;
 
 /** Glance's own image attributes; every other top-level member is a custom property (domain.md §1.1). */
 export const GLANCE_CORE_ATTRIBUTES: ReadonlySet<string> = new Set([
@@ -107,7 +126,8 @@ export const PlacementAggregates = z.object({
 /**
  * Everything a sync reads, kept in the services' own shapes: the bundled demo cloud is a file of this
  * type and a live sync builds the same value, so one normaliser turns both into a CloudSnapshot.
- * Per-provider bodies are keyed by provider uuid.
+ * Per-provider bodies are keyed by provider uuid; members by image id (shared images only) and access lists by
+ * flavor id (private flavors only), as a sync reads them.
  */
 export const RawCloud = z.object({
   cloud: z.string(),
@@ -115,6 +135,8 @@ export const RawCloud = z.object({
   taken_at: z.string(),
   flavors: z.array(NovaFlavor),
   images: z.array(GlanceImage),
+  image_members: z.record(z.string(), GlanceImageMembers),
+  flavor_access: z.record(z.string(), NovaFlavorAccess),
   resource_providers: z.array(PlacementProvider),
   inventories: z.record(z.string(), PlacementInventories),
   usages: z.record(z.string(), PlacementUsages),

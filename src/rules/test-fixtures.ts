@@ -7,11 +7,11 @@ export function inventory(total: number, extra: Partial<Inventory> = {}): Invent
 }
 
 export function flavor(name: string, vcpus: number, ramMb: number, diskGb: number, extraSpecs: Record<string, string> = {}, extra: Partial<Flavor> = {}): Flavor {
-  return { id: name, name, vcpus, ramMb, diskGb, ephemeralGb: 0, swapMb: 0, isPublic: true, extraSpecs, ...extra };
+  return { id: name, name, vcpus, ramMb, diskGb, ephemeralGb: 0, swapMb: 0, isPublic: true, accessProjects: [], extraSpecs, ...extra };
 }
 
 export function image(properties: Record<string, string>, name: string | null = 'test-image'): Image {
-  return { id: name ?? 'anon', name, status: 'active', visibility: 'public', diskFormat: 'qcow2', minDiskGb: 0, minRamMb: 0, properties };
+  return { id: name ?? 'anon', name, status: 'active', visibility: 'public', diskFormat: 'qcow2', minDiskGb: 0, minRamMb: 0, owner: null, hidden: false, members: [], properties };
 }
 
 export function pciProvider(hostName: string, address: string, resourceClass: string, total: number, used: number, traits: string[], extra: Partial<Inventory> = {}): PciProvider {

@@ -93,8 +93,23 @@ export const SnapshotRef = z
   .meta({ id: 'SnapshotRef' });
 export type _SnapshotRefConforms = Assert<Conforms<z.output<typeof SnapshotRef>, ModelSnapshotRef>>;
 
-/** A name or id as OpenStack bounds them (255 characters). */
-export const Name = z.string().min(1).max(255);
+/**
+ * Whether PostgreSQL keeps the string as sent. text and jsonb refuse NUL
+ * (https://www.postgresql.org/docs/current/datatype-character.html, .../datatype-json.html); an unpaired UTF-16
+ * surrogate (valid in JSON, so a body can hold one) is refused by jsonb and silently turned into U+FFFD in text, as
+ * pg encodes parameters as UTF-8 (measured on PostgreSQL 15). `\p{Cs}` with the u flag matches only unpaired ones.
+ */
+const storable = (s: string): boolean => !s.includes('\0') && !/\p{Cs}/u.test(s);
+
+/**
+ * A name or id as OpenStack bounds them (255 characters). Names reach the database (audit rows, sync jobs, store
+ * queries), so one PostgreSQL cannot store is refused here, at every edge that parses with these schemas.
+ */
+export const Name = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine(storable, 'must not contain NUL (\\u0000) or an unpaired surrogate: PostgreSQL cannot store it');
 
 /** Which synced cloud to answer from; the first configured one when absent. */
 export const CloudName = Name.optional().describe('Which synced cloud to answer from; default the first.');

@@ -17,6 +17,9 @@ export const Flavor = z
     swapMb: z.number().int(),
     isPublic: z.boolean(),
     extraSpecs: z.record(z.string(), z.string()),
+    accessProjects: z
+      .array(z.string())
+      .describe('Projects a private flavor is shared with (Nova GET /flavors/{flavor_id}/os-flavor-access); empty for a public flavor.'),
   })
   .meta({ id: 'Flavor' });
 

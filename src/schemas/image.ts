@@ -18,6 +18,16 @@ export const Image = z
     diskFormat: z.string().nullable(),
     minDiskGb: z.number().int(),
     minRamMb: z.number().int(),
+    owner: z.string().nullable().describe('Glance `owner`: the id of the project that owns the image.'),
+    hidden: z.boolean().describe('Glance `os_hidden`: left out of Glance\'s default image listing, still usable by id.'),
+    members: z
+      .array(
+        z.object({
+          project: z.string().describe('Glance `member_id`: a project the image is shared with.'),
+          status: z.enum(['pending', 'accepted', 'rejected']).describe('Whether that project accepted the share.'),
+        }),
+      )
+      .describe('Glance image members (GET /v2/images/{image_id}/members); read for `shared` images only, else empty.'),
     properties: z.record(z.string(), z.string()),
   })
   .meta({ id: 'Image' });

@@ -11,16 +11,21 @@ import type { SnapshotStore, SyncLockOutcome, SyncMeta } from './types.ts';
 
 export { SYNC_LOCK_NAMESPACE } from './locks.ts';
 
+export interface PgStoreOptions {
+  /** Told how many validation audit rows could not be written (e.g. to count them in a metric). */
+  onAuditRowsLost?: (rows: number) => void;
+}
+
 export class PgSnapshotStore implements SnapshotStore {
   readonly #db: Database;
   readonly #log: StoreLog | undefined;
   readonly #audit: ValidationAudit;
   readonly #locks: SyncLocks;
 
-  constructor(db: Database, log?: StoreLog) {
+  constructor(db: Database, log?: StoreLog, options: PgStoreOptions = {}) {
     this.#db = db;
     this.#log = log;
-    this.#audit = new ValidationAudit(db.pool, log);
+    this.#audit = new ValidationAudit(db.pool, log, options.onAuditRowsLost);
     this.#locks = new SyncLocks(db);
   }
 

@@ -1,4 +1,4 @@
-// The snapshot tables of migrations/0001_snapshots.sql, one column map each (columns.ts): which column
+// The snapshot tables of migrations/0001_snapshots.sql (and the columns 0002_sharing.sql adds), one column map each (columns.ts): which column
 // holds which model field, for writing and reading alike. The store adds the keys the model lacks:
 // snapshot_id and ord on the child tables, taken_at on snapshots (snapshots.ts).
 import type { Flavor, Host, Image, PciProvider, SnapshotSummary } from '../model/index.ts';
@@ -34,6 +34,7 @@ export const FLAVORS = defineTable<Flavor>('flavors', {
   swapMb: { column: 'swap_mb', sqlType: 'integer' },
   isPublic: { column: 'is_public', sqlType: 'boolean' },
   extraSpecs: { column: 'extra_specs', sqlType: 'jsonb' },
+  accessProjects: { column: 'access_projects', sqlType: 'text[]' },
 });
 
 export const IMAGES = defineTable<Image>('images', {
@@ -44,6 +45,9 @@ export const IMAGES = defineTable<Image>('images', {
   diskFormat: { column: 'disk_format', sqlType: 'text' },
   minDiskGb: { column: 'min_disk_gb', sqlType: 'integer' },
   minRamMb: { column: 'min_ram_mb', sqlType: 'integer' },
+  owner: { column: 'owner', sqlType: 'text' },
+  hidden: { column: 'hidden', sqlType: 'boolean' },
+  members: { column: 'members', sqlType: 'jsonb' },
   properties: { column: 'properties', sqlType: 'jsonb' },
 });
 

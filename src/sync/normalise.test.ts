@@ -9,11 +9,21 @@ import { CloudNormaliser, normaliseCloud, normaliseFlavor } from './normalise.ts
  */
 function crowdedCloud(copies: number): RawCloud {
   const demo = loadDemoCloud();
-  const cloud: RawCloud = { ...demo, flavors: [], images: [], resource_providers: [], inventories: {}, usages: {}, traits: {}, aggregates: {} };
+  const cloud: RawCloud = {
+    ...demo, flavors: [], images: [], image_members: {}, flavor_access: {}, resource_providers: [], inventories: {}, usages: {}, traits: {}, aggregates: {},
+  };
   for (let copy = 0; copy < copies; copy++) {
     const uuid = (u: string) => `${u}-${copy}`;
     cloud.flavors.push(...demo.flavors.map((f) => ({ ...f, id: uuid(f.id) })));
     cloud.images.push(...demo.images.map((img, i) => ({ ...img, id: uuid(img.id), name: i % 3 === 0 ? null : img.name })));
+    // Each copy's shared image and private flavor shared with that copy's project and one common to all.
+    const projects = [`project-${copy}`, 'project-common'];
+    for (const id of Object.keys(demo.image_members)) {
+      cloud.image_members[uuid(id)] = { members: projects.map((member_id) => ({ member_id, image_id: uuid(id), status: 'accepted' as const })) };
+    }
+    for (const id of Object.keys(demo.flavor_access)) {
+      cloud.flavor_access[uuid(id)] = { flavor_access: projects.map((tenant_id) => ({ flavor_id: uuid(id), tenant_id })) };
+    }
     for (const rp of demo.resource_providers) {
       cloud.resource_providers.push({
         ...rp,
@@ -37,6 +47,8 @@ async function normaliseAsRead(raw: RawCloud, arrival: RawCloud['resource_provid
     normaliser.provider(rp, { inventories: raw.inventories[rp.uuid], usages: raw.usages[rp.uuid], traits: raw.traits[rp.uuid], aggregates: raw.aggregates[rp.uuid] });
   }
   const images = raw.images.map(normaliser.image);
+  for (const [id, body] of Object.entries(raw.image_members).reverse()) normaliser.imageMembers(id, body);
+  for (const [id, body] of Object.entries(raw.flavor_access).reverse()) normaliser.flavorAccess(id, body);
   const parts = { cloud: raw.cloud, region: raw.region, takenAt: raw.taken_at, flavors: raw.flavors.map(normaliseFlavor), images, providers: raw.resource_providers };
   return normaliser.snapshot(parts, 'id', 'openstack');
 }
@@ -66,5 +78,21 @@ describe('normalising a cloud as it is read', () => {
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((rp) => rp.uuid);
     expect(snapshot.hosts.map((host) => host.uuid)).toEqual(hostUuids);
+  });
+
+  it('puts member and access lists on their shared image and private flavor, sorted, and nothing on the others', () => {
+    const { snapshot } = normaliseCloud(crowdedCloud(2), 'id', 'openstack');
+    const shared = snapshot.images.filter((img) => img.visibility === 'shared');
+    expect(shared.map((img) => img.members.map((m) => m.project))).toEqual([
+      ['project-0', 'project-common'],
+      ['project-1', 'project-common'],
+    ]);
+    expect(snapshot.images.filter((img) => img.visibility !== 'shared').every((img) => img.members.length === 0)).toBe(true);
+    const restricted = snapshot.flavors.filter((f) => !f.isPublic);
+    expect(restricted.map((f) => f.accessProjects)).toEqual([
+      ['project-0', 'project-common'],
+      ['project-1', 'project-common'],
+    ]);
+    expect(snapshot.flavors.filter((f) => f.isPublic).every((f) => f.accessProjects.length === 0)).toBe(true);
   });
 });

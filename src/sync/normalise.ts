@@ -4,8 +4,8 @@
 // raw bodies go at once, and has it assemble the snapshot at the end, through the same steps.
 import { runWithTurns } from '../lib/turns.ts';
 import type { ProviderBodies } from '../openstack/placement.ts';
-import type { GlanceImage, PlacementInventory, PlacementProvider, RawCloud } from '../openstack/schemas.ts';
-import type { CloudSnapshot, Flavor, Host, Image, Inventory, PciProvider } from '../model/index.ts';
+import type { GlanceImage, GlanceImageMembers, NovaFlavorAccess, PlacementInventory, PlacementProvider, RawCloud } from '../openstack/schemas.ts';
+import type { CloudSnapshot, Flavor, Host, Image, ImageMember, Inventory, PciProvider } from '../model/index.ts';
 import { GLANCE_CORE_ATTRIBUTES } from '../openstack/schemas.ts';
 
 /** Nova marks every provider it creates for a PCI device with this trait (domain.md §4.5). */
@@ -47,6 +47,8 @@ export function normaliseFlavor(raw: RawCloud['flavors'][number]): Flavor {
     swapMb: raw.swap === '' ? 0 : raw.swap,
     isPublic: raw['os-flavor-access:is_public'] ?? true,
     extraSpecs: { ...(raw.extra_specs ?? {}) },
+    // Filled from the flavor's access list on assembly (CloudNormaliser.flavorAccess).
+    accessProjects: [],
   };
 }
 
@@ -64,6 +66,10 @@ export function normaliseImage(raw: RawCloud['images'][number], intern: Intern =
     diskFormat: raw.disk_format == null ? null : intern(raw.disk_format),
     minDiskGb: raw.min_disk ?? 0,
     minRamMb: raw.min_ram ?? 0,
+    owner: raw.owner == null ? null : intern(raw.owner),
+    hidden: raw.os_hidden ?? false,
+    // Filled from the image's member list on assembly (CloudNormaliser.imageMembers).
+    members: [],
     properties,
   };
 }
@@ -153,9 +159,25 @@ function* merge<T>(left: T[], right: T[], compare: (a: T, b: T) => number): Gene
   return out.concat(left.slice(l), right.slice(r));
 }
 
+/** What the normaliser keeps besides providers: member lists by image id, access lists by flavor id. */
+interface Shares {
+  members: ReadonlyMap<string, ImageMember[]>;
+  access: ReadonlyMap<string, string[]>;
+}
+
+/** Items with their member or access list put on: copies of the few that have one, the others as they are. */
+function withShares<T extends { id: string }, K extends keyof T>(items: readonly T[], lists: ReadonlyMap<string, T[K]>, key: K): readonly T[] {
+  if (lists.size === 0) return items;
+  return items.map((item) => {
+    const list = lists.get(item.id);
+    return list === undefined ? item : { ...item, [key]: list };
+  });
+}
+
 function* assemble(
   parts: SnapshotParts,
   normalised: (rp: PlacementProvider) => NormalisedProvider,
+  shares: Shares,
   snapshotId: string,
   source: CloudSnapshot['source'],
 ): Generator<void, NormaliseResult> {
@@ -191,8 +213,8 @@ function* assemble(
       region: parts.region,
       takenAt: parts.takenAt,
       source,
-      flavors: yield* sortInSlices(parts.flavors, byName),
-      images: yield* sortInSlices(parts.images, byImageName),
+      flavors: yield* sortInSlices(withShares(parts.flavors, shares.access, 'accessProjects'), byName),
+      images: yield* sortInSlices(withShares(parts.images, shares.members, 'members'), byImageName),
       hosts,
     },
     skippedProviders,
@@ -202,11 +224,15 @@ function* assemble(
 /**
  * Normalises one cloud as it is read: `image` and `provider` as each arrives (GlanceReader.mapImages,
  * PlacementReader.visitProviders), keeping only what the snapshot needs, then `snapshot` once all is read.
- * Traits, aggregates and image property values that repeat across the cloud share one string each: every
- * JSON body parsed gives each provider its own copies (~900,000 trait strings at 15,000 hosts, ~50 MB).
+ * Image member lists and flavor access lists (`imageMembers`, `flavorAccess`) are kept by image / flavor id as
+ * they arrive and put on their image or flavor on assembly.
+ * Traits, aggregates, image property values and project ids that repeat across the cloud share one string each:
+ * every JSON body parsed gives each provider its own copies (~900,000 trait strings at 15,000 hosts, ~50 MB).
  */
 export class CloudNormaliser {
   private readonly providers = new Map<PlacementProvider, NormalisedProvider>();
+  private readonly members = new Map<string, ImageMember[]>();
+  private readonly access = new Map<string, string[]>();
   private readonly strings = new Map<string, string>();
 
   private readonly intern: Intern = (value) => {
@@ -220,6 +246,16 @@ export class CloudNormaliser {
 
   readonly provider = (rp: PlacementProvider, bodies: ProviderBodies): void => {
     this.providers.set(rp, normaliseProvider(rp, bodies, this.intern));
+  };
+
+  /** Members sorted by project, so a snapshot does not depend on the order Glance lists them in. */
+  readonly imageMembers = (imageId: string, body: GlanceImageMembers): void => {
+    const members = body.members.map((m): ImageMember => ({ project: this.intern(m.member_id), status: m.status }));
+    this.members.set(imageId, members.sort((a, b) => (a.project < b.project ? -1 : 1)));
+  };
+
+  readonly flavorAccess = (flavorId: string, body: NovaFlavorAccess): void => {
+    this.access.set(flavorId, body.flavor_access.map((a) => this.intern(a.tenant_id)).sort());
   };
 
   /** The snapshot, with a turn of the event loop whenever one is due (runWithTurns). */
@@ -241,6 +277,7 @@ export class CloudNormaliser {
         if (!normalised) throw new Error(`provider ${rp.name} (${rp.uuid}) was listed but not read`);
         return normalised;
       },
+      { members: this.members, access: this.access },
       snapshotId,
       source,
     );
@@ -257,6 +294,8 @@ export function normaliseCloud(raw: RawCloud, snapshotId: string, source: CloudS
       aggregates: raw.aggregates[rp.uuid],
     });
   }
+  for (const [imageId, body] of Object.entries(raw.image_members)) normaliser.imageMembers(imageId, body);
+  for (const [flavorId, body] of Object.entries(raw.flavor_access)) normaliser.flavorAccess(flavorId, body);
   const parts = {
     cloud: raw.cloud,
     region: raw.region,

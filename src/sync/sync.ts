@@ -1,4 +1,5 @@
-// Sync: read one cloud (Nova flavors, Glance images, Placement providers) with bounded concurrency, turn
+// Sync: read one cloud (Nova flavors and the access lists of private ones, Glance images, hidden ones too, and
+// the members of shared ones, Placement providers) with bounded concurrency, turn
 // it into a CloudSnapshot with the shared normaliser, check it, and write it in one transaction. A failed
 // or partial read is recorded as a failed sync and never replaces the last complete snapshot
 // (design.md "Storage"); one sync per cloud at a time, across replicas (store.withSyncLock).
@@ -11,9 +12,10 @@ import { createClient, type ClientOptions, type OpenStackClient } from '../opens
 import { loadCloudConfigs, type CloudConfig } from '../openstack/config.ts';
 import { OpenStackError } from '../openstack/errors.ts';
 import { EventLoopTurns } from '../lib/turns.ts';
+import { inLanes } from '../openstack/lanes.ts';
 import type { PlacementReadMode, ProviderRead } from '../openstack/placement.ts';
-import type { RawCloud } from '../openstack/schemas.ts';
-import type { CloudSnapshot } from '../model/index.ts';
+import type { NovaFlavor, RawCloud } from '../openstack/schemas.ts';
+import type { CloudSnapshot, Image } from '../model/index.ts';
 import type { SnapshotCounts, SnapshotSummary, SyncJob } from '../model/index.ts';
 import type { SnapshotStore } from '../store/types.ts';
 import { CloudNormaliser, normaliseFlavor } from './normalise.ts';
@@ -25,13 +27,14 @@ export const MAX_SYNC_CONCURRENCY = 16;
 /** Job rows are progress-updated at most this often (a large cloud reports thousands of steps). */
 const JOB_UPDATE_INTERVAL_MS = 1000;
 
-export type SyncStage = 'flavors' | 'images' | 'providers';
+/** `imageMembers`: member lists of shared images; `flavorAccess`: access lists of private flavors. */
+export type SyncStage = 'flavors' | 'images' | 'providers' | 'imageMembers' | 'flavorAccess';
 
 export interface SyncProgressEvent {
   cloud: string;
   stage: SyncStage;
   done: number;
-  /** Known for providers once they are listed; paged listings do not tell their size. */
+  /** Known for providers, member and access lists once listed; paged listings do not tell their size. */
   total: number | null;
   progress: SyncJob['progress'];
 }
@@ -154,16 +157,57 @@ export async function runSync(client: OpenStackClient, store: SnapshotStore, opt
   };
 
   const locked = await store.withSyncLock(cloud, async (): Promise<SyncOutcome> => {
-    const limit = pLimit(Math.min(MAX_SYNC_CONCURRENCY, Math.max(1, opts.concurrency ?? MAX_SYNC_CONCURRENCY)));
+    // rejectOnClear: a call still queued when the sync fails rejects rather than never settling, so every read
+    // waiting on one (a listing, or the member / access reads after it) settles and the failure can return.
+    const limit = pLimit({ concurrency: Math.min(MAX_SYNC_CONCURRENCY, Math.max(1, opts.concurrency ?? MAX_SYNC_CONCURRENCY)), rejectOnClear: true });
     const abort = new AbortController();
     // Every call in flight listens on this one signal; up to the concurrency limit plus retry sleeps.
     setMaxListeners(4 * MAX_SYNC_CONCURRENCY, abort.signal);
     // Images and providers are normalised as they arrive and their raw bodies dropped: at 15,000 hosts the raw
     // bodies and the snapshot held together took the sync to 1.8 GiB (bench/sync-bench.ts).
     const normaliser = new CloudNormaliser();
+    /**
+     * One list per item through the same p-limit as every other call, `limit.concurrency` items at a time
+     * (inLanes), each body normalised as it arrives; Glance and Nova have no bulk read of members or access.
+     */
+    const readEach = async <T>(stage: SyncStage, ids: readonly string[], read: (id: string) => Promise<T>, keep: (id: string, body: T) => void) => {
+      let done = 0;
+      report(stage, done, ids.length);
+      await inLanes(ids, limit.concurrency, async (id) => {
+        keep(id, await limit(() => read(id)));
+        report(stage, ++done, ids.length);
+      });
+    };
+    // Glance lists hidden images only when asked for them alone (GlanceReader.mapImages): two listings.
+    const imagesListed = { shown: 0, hidden: 0 };
+    const listImages = (hidden: boolean) =>
+      limit(() =>
+        client.glance.mapImages(normaliser.image, {
+          hidden,
+          onPage: (n) => {
+            imagesListed[hidden ? 'hidden' : 'shown'] = n;
+            report('images', imagesListed.shown + imagesListed.hidden, null);
+          },
+          signal: abort.signal,
+        }),
+      );
+    const readImages = async (): Promise<Image[]> => {
+      const images = (await Promise.all([listImages(false), listImages(true)])).flat();
+      // Only shared images have members (Glance answers 403 for the others: src/openstack/glance.ts).
+      const shared = images.filter((image) => image.visibility === 'shared').map((image) => image.id);
+      await readEach('imageMembers', shared, (id) => client.glance.imageMembers(id, abort.signal), normaliser.imageMembers);
+      return images;
+    };
+    const readFlavors = async (): Promise<NovaFlavor[]> => {
+      const flavors = await limit(() => client.nova.listFlavors((n) => report('flavors', n, null), abort.signal));
+      // Public flavors have no access list (Nova answers 404: src/openstack/nova.ts).
+      const restricted = flavors.filter((f) => f['os-flavor-access:is_public'] === false).map((f) => f.id);
+      await readEach('flavorAccess', restricted, (id) => client.nova.flavorAccess(id, abort.signal), normaliser.flavorAccess);
+      return flavors;
+    };
     const reads = [
-      limit(() => client.nova.listFlavors((n) => report('flavors', n, null), abort.signal)),
-      limit(() => client.glance.mapImages(normaliser.image, (n) => report('images', n, null), abort.signal)),
+      readFlavors(),
+      readImages(),
       client.placement.visitProviders(limit, normaliser.provider, {
         mode: opts.placementRead ?? 'auto',
         onProgress: (done, total) => report('providers', done, total),

@@ -15,7 +15,7 @@ afterAll(() => fake.close());
 beforeEach(() => fake.reset());
 
 const placementCalls = () => fake.count((r) => r.service === 'placement' && r.path !== '/');
-const LAB_COMPUTE_2 = '146d5245-5fb8-4763-ab4b-4a67dd923771';
+const LAB_COMPUTE_2 = 'cddb9f72-4c46-415c-a00d-9cca662a8ec0';
 
 describe('PlacementReader.readProviderTree', () => {
   it('bulk gives the per-provider snapshot hosts in 1 + 1 + 2 per host calls instead of 1 + 4 per provider', async () => {

@@ -36,8 +36,9 @@ describe('runSync', () => {
     expect(outcome.status).toBe('succeeded');
     expect(outcome.counts).toEqual({ flavors: 4, images: 4, hosts: 2, pciProviders: 6 });
     expect(outcome.placementRead).toEqual({ path: 'per-provider', walked: 8 }); // auto: 8 providers ≤ 2,000
-    // token + nova version + 3 flavor pages + 3 image pages + placement version + list + 8 providers × 4
-    expect(outcome.requestCount).toBe(1 + 1 + 3 + 3 + 1 + 1 + 32);
+    // token + nova version + 3 flavor pages + 3 image pages + 1 page of hidden images + placement version + list
+    // + 8 providers × 4; no member or access lists: the lab's images are public, its flavors public
+    expect(outcome.requestCount).toBe(1 + 1 + 3 + 3 + 1 + 1 + 1 + 32);
     expect(outcome.summary?.requestCount).toBe(outcome.requestCount);
     const last = events.at(-1)!.progress;
     expect(last).toMatchObject({ flavors: { done: 4 }, images: { done: 4 }, providers: { done: 8, total: 8 } });
@@ -56,7 +57,7 @@ describe('runSync', () => {
     ['a timeout', () => fake.script((r) => (r.path.startsWith('/v2/images') ? { status: 200, body: {}, delayMs: 800 } : undefined)), 'upstream_timeout'],
     ['a marker gone between pages', () => fake.script((r) => (r.path.includes('marker=lab-pinned') ? fake.recorded('marker-gone', 'compute', 'GET') : undefined)), 'upstream_bad_request'],
     ['Placement refusing a non-admin', () => fake.script((r) => (r.path === '/resource_providers' ? fake.recorded('demo', 'placement', 'GET', '/resource_providers') : undefined)), 'upstream_forbidden'],
-    ['a provider deleted during the walk (404)', () => fake.script((r) => (r.path.endsWith('/inventories') && r.path.includes('324518c4') ? { status: 404, body: { errors: [{ detail: 'No resource provider' }] } } : undefined)), 'upstream_not_found'],
+    ['a provider deleted during the walk (404)', () => fake.script((r) => (r.path.endsWith('/inventories') && r.path.includes('a7dc0e21') ? { status: 404, body: { errors: [{ detail: 'No resource provider' }] } } : undefined)), 'upstream_not_found'],
     ['a 503 burst outlasting the retries', () => fake.script((r) => (r.path.endsWith('/traits') ? { status: 503, body: 'down' } : undefined)), 'upstream_unavailable'],
     ['the bulk read refused (403)', () => fake.script((r) => (bulkCall(r) ? fake.recorded('demo', 'placement', 'GET', '/resource_providers') : undefined)), 'upstream_forbidden', 'bulk'],
     ['the bulk read answering 503 past the retries', () => fake.script((r) => (bulkCall(r) ? { status: 503, body: 'down' } : undefined)), 'upstream_unavailable', 'bulk'],
@@ -86,6 +87,89 @@ describe('runSync', () => {
     const bulk = (await t.store.latestSnapshot('fake'))!;
     expect(bulk.id).toBe(outcome.summary?.id);
     expect(capacityView(bulk)).toEqual(capacityView(walked));
+  });
+
+  /**
+   * The lab shares nothing, so its recorded listings are edited: lab-rhel-9 shared, lab.pinned private, and one
+   * hidden image; member and access bodies in the shapes Glance and Nova answer (GLANCE
+   * glance/api/v2/image_members.py ResponseSerializer.index, NOVA nova/api/openstack/compute/flavor_access.py).
+   */
+  function shareSome(): void {
+    const recorded = (service: 'image' | 'compute', path: string) => structuredClone(fake.recorded(null, service, 'GET', path));
+    let imageId = '';
+    fake.script((r) => {
+      const path = decodeURIComponent(r.path);
+      if (r.service === 'image' && path.includes('os_hidden=true')) {
+        const { body } = recorded('image', r.path) as { body: { images: Record<string, unknown>[] } };
+        const template = (recorded('image', '/v2/images?limit=2&visibility=all').body as { images: Record<string, unknown>[] }).images[0]!;
+        body.images = [{ ...template, id: 'hidden-image-id', name: 'lab-hidden', os_hidden: true }];
+        return { status: 200, body };
+      }
+      if (r.service === 'image' && path.startsWith('/v2/images?')) {
+        const reply = recorded('image', r.path);
+        for (const image of (reply.body as { images: { id: string; name: string; visibility: string }[] }).images) {
+          if (image.name === 'lab-rhel-9') [image.visibility, imageId] = ['shared', image.id];
+        }
+        return reply;
+      }
+      if (r.service === 'image' && path === `/v2/images/${imageId}/members`) {
+        const member = (member_id: string, status: string) => ({
+          member_id, image_id: imageId, status, created_at: '2026-12-01T10:00:00Z', updated_at: '2026-12-01T10:00:00Z', schema: '/v2/schemas/member',
+        });
+        return { status: 200, body: { members: [member('f7e23a7ef0f14c10a2435d58f1a9f15b', 'rejected'), member('28261b6d6cc449f6af65abd85333d142', 'accepted'), member('c0ffee00c0ffee00c0ffee00c0ffee00', 'pending')], schema: '/v2/schemas/members' } };
+      }
+      if (r.service === 'compute' && path.startsWith('/v2.1/flavors/detail')) {
+        const reply = recorded('compute', r.path);
+        for (const flavor of (reply.body as { flavors: Record<string, unknown>[] }).flavors) {
+          if (flavor['id'] === 'lab-pinned') flavor['os-flavor-access:is_public'] = false;
+        }
+        return reply;
+      }
+      if (r.service === 'compute' && path === '/v2.1/flavors/lab-pinned/os-flavor-access') {
+        const access = (tenant_id: string) => ({ flavor_id: 'lab-pinned', tenant_id });
+        return { status: 200, body: { flavor_access: [access('f7e23a7ef0f14c10a2435d58f1a9f15b'), access('28261b6d6cc449f6af65abd85333d142')] } };
+      }
+      return undefined;
+    });
+  }
+
+  it('reads the members of shared images and the access of private flavors, one call each', async () => {
+    const base = await goodSync();
+    fake.reset();
+    shareSome();
+    const events: SyncProgressEvent[] = [];
+    const outcome = await runSync(fakeClient(fake, log), t.store, { log, onProgress: (e) => events.push(e) });
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.requestCount).toBe(base.requestCount + 2);
+    expect(fake.count((r) => r.path.endsWith('/members'))).toBe(1);
+    expect(fake.count((r) => r.path.endsWith('/os-flavor-access'))).toBe(1);
+    expect(events.at(-1)!.progress).toMatchObject({ imageMembers: { done: 1, total: 1 }, flavorAccess: { done: 1, total: 1 } });
+
+    const snapshot = (await t.store.latestSnapshot('fake'))!;
+    expect(snapshot.images.map((i) => i.name)).toContain('lab-hidden');
+    const rhel = snapshot.images.find((i) => i.name === 'lab-rhel-9')!;
+    expect(rhel.members).toEqual([
+      { project: '28261b6d6cc449f6af65abd85333d142', status: 'accepted' },
+      { project: 'c0ffee00c0ffee00c0ffee00c0ffee00', status: 'pending' },
+      { project: 'f7e23a7ef0f14c10a2435d58f1a9f15b', status: 'rejected' },
+    ]);
+    expect(snapshot.images.filter((i) => i.hidden).map((i) => i.name)).toEqual(['lab-hidden']);
+    expect(snapshot.images.every((i) => i.owner === '187da59bc88742c1b433057c97eb14cc')).toBe(true);
+    expect(snapshot.images.filter((i) => i !== rhel).every((i) => i.members.length === 0)).toBe(true);
+    const pinned = snapshot.flavors.find((f) => f.id === 'lab-pinned')!;
+    expect(pinned).toMatchObject({ isPublic: false, accessProjects: ['28261b6d6cc449f6af65abd85333d142', 'f7e23a7ef0f14c10a2435d58f1a9f15b'] });
+    expect(snapshot.flavors.filter((f) => f !== pinned).every((f) => f.accessProjects.length === 0)).toBe(true);
+  });
+
+  it('a member list refused (403) fails the sync cleanly and keeps the last good snapshot', async () => {
+    const good = await goodSync();
+    fake.reset();
+    fake.script((r) => (r.path.endsWith('/members') ? { status: 403, body: { error: { code: 403, message: 'Not allowed to list members' } } } : undefined));
+    shareSome();
+    const outcome = await runSync(fakeClient(fake, log), t.store, { log });
+    expect(outcome.status).toBe('failed');
+    expect((outcome.error as OpenStackError).code).toBe('upstream_forbidden');
+    expect((await t.store.latestSnapshot('fake'))?.id).toBe(good.summary?.id);
   });
 
   it('a token expiring mid-sync costs one re-authentication and the sync succeeds', async () => {
@@ -132,7 +216,7 @@ describe('OpenStackSyncService', () => {
     expect(done.status).toBe('succeeded');
     expect(done.snapshotId).toBe(registry.current('fake')?.id);
     expect(done.progress.providers).toEqual({ done: 8, total: 8 });
-    expect(done.requestCount).toBe(42);
+    expect(done.requestCount).toBe(43);
   });
 
   it('records a failed job with the error code, and rejects an unknown cloud', async () => {

@@ -55,8 +55,13 @@ function snapshot(id: string, cloud: string, hosts: Host[] = [host(1, 2), host(2
         swapMb: 0,
         isPublic: true,
         extraSpecs: { 'hw:cpu_policy': 'dedicated', 'pci_passthrough:alias': 'a1:2' },
+        accessProjects: [],
       },
-      { id: 'f-1', name: 'tiny', vcpus: 1, ramMb: 512, diskGb: 1, ephemeralGb: 5, swapMb: 256, isPublic: false, extraSpecs: {} },
+      {
+        id: 'f-1', name: 'tiny', vcpus: 1, ramMb: 512, diskGb: 1, ephemeralGb: 5, swapMb: 256, isPublic: false, extraSpecs: {},
+        // A private flavor shared with two projects (one id with characters text[] literals must escape).
+        accessProjects: ['0b5e0f7a1c2d4e3f8a9b0c1d2e3f4a5b', 'odd {project}, "id"'],
+      },
     ],
     images: [
       {
@@ -64,13 +69,23 @@ function snapshot(id: string, cloud: string, hosts: Host[] = [host(1, 2), host(2
         // Characters that break naive array or JSON encodings.
         name: 'Ubuntu "jammy" {22.04}, \\ backslash, ünïcode',
         status: 'active',
-        visibility: 'public',
+        visibility: 'shared',
         diskFormat: 'qcow2',
         minDiskGb: 10,
         minRamMb: 1024,
+        owner: '6f1c3a0e9d8b4c7a9e2f1d0c3b4a5e6f',
+        hidden: false,
+        members: [
+          { project: '1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6', status: 'accepted' },
+          { project: '2b3c4d5e6f7a48b9c0d1e2f3a4b5c6d7', status: 'pending' },
+          { project: '3c4d5e6f7a8b49c0d1e2f3a4b5c6d7e8', status: 'rejected' },
+        ],
         properties: { hw_vif_model: 'virtio', os_distro: 'ubuntu', 'trait:HW_CPU_X86_AVX2': 'required', note: 'a,b "c"' },
       },
-      { id: 'img-2', name: null, status: 'queued', visibility: null, diskFormat: null, minDiskGb: 0, minRamMb: 0, properties: {} },
+      {
+        id: 'img-2', name: null, status: 'queued', visibility: null, diskFormat: null, minDiskGb: 0, minRamMb: 0,
+        owner: null, hidden: true, members: [], properties: {},
+      },
     ],
     hosts,
   };

@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provid
 import type { z } from 'zod';
 import { checkPciConfiguration, previewServer, recommend, validateImage, type AdvisorDeps } from '../../advisor/advice.ts';
 import type { Answer } from '../../advisor/answers.ts';
+import type { Caller } from '../../advisor/policy.ts';
 import type { AppDeps } from '../app.ts';
 import { sendSerialized } from '../serialized.ts';
 import { problems } from '../../schemas/common.ts';
@@ -21,7 +22,7 @@ interface AdviceRoute<Request extends z.ZodType> {
   response: z.ZodType;
   /** Error statuses besides 400, 401, 403 and 503, which every advice route can answer. */
   problems: (404 | 409)[];
-  answer(deps: AdvisorDeps, body: z.output<Request>): Answer<object>;
+  answer(deps: AdvisorDeps, caller: Caller, body: z.output<Request>): Answer<object>;
 }
 
 /** Registers one advice route; generic so each handler receives its own request type. */
@@ -37,7 +38,7 @@ function adviceRoute<Request extends z.ZodType>(route: AdviceRoute<Request>) {
           response: { 200: route.response, ...problems(400, 401, 403, ...route.problems, 503) },
         },
       },
-      async (request, reply) => sendSerialized(reply, route.answer(deps, request.body as z.output<Request>).json()),
+      async (request, reply) => sendSerialized(reply, route.answer(deps, request.caller, request.body as z.output<Request>).json()),
     );
   };
 }

@@ -37,12 +37,12 @@ function readRoutes<Item extends object, Query extends PageQuery>(app: FastifyIn
     response: { 200: routes.item, ...problems(400, 401, 403, 404, 503) },
   };
 
-  app.get(path, { schema: listSchema }, async (request) => listItems(deps.registry, view, request.query as Query));
+  app.get(path, { schema: listSchema }, async (request) => listItems(deps.registry, request.caller, view, request.query as Query));
 
   app.get(`${path}/:${view.key}`, { schema: itemSchema }, async (request) => {
     const wanted = (request.params as Record<string, string>)[view.key]!;
     const { cloud } = request.query as z.output<typeof CloudQuery>;
-    return getItem(deps.registry, view as InventoryView<Item, never>, wanted, cloud);
+    return getItem(deps.registry, request.caller, view as InventoryView<Item, never>, wanted, cloud);
   });
 }
 

@@ -16,6 +16,6 @@ export const pciRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
         response: { 200: PciCapacity, ...problems(400, 401, 403, 503) },
       },
     },
-    async (request) => pciCapacity(deps.registry, request.query),
+    async (request) => pciCapacity(deps.registry, request.caller, request.query),
   );
 };

@@ -1,5 +1,6 @@
 // GET /v1/snapshots
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { snapshotSummaryView } from '../../advisor/history.ts';
 import type { AppDeps } from '../app.ts';
 import { problems } from '../../schemas/common.ts';
 import { SnapshotList, SnapshotListQuery } from '../../schemas/snapshot.ts';
@@ -15,6 +16,8 @@ export const snapshotRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) 
         response: { 200: SnapshotList, ...problems(400, 401, 403) },
       },
     },
-    async (request) => ({ items: await deps.store.listSnapshots(request.query.cloud, request.query.limit) }),
+    async (request) => ({
+      items: (await deps.store.listSnapshots(request.query.cloud, request.query.limit)).map((s) => snapshotSummaryView(s, request.caller)),
+    }),
   );
 };

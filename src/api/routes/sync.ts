@@ -1,5 +1,6 @@
 // POST /v1/sync (admin) and GET /v1/sync/{id}
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { syncJobView } from '../../advisor/history.ts';
 import type { AppDeps } from '../app.ts';
 import { ApiError } from '../errors.ts';
 import { problems } from '../../schemas/common.ts';
@@ -40,7 +41,7 @@ export const syncRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     async (request) => {
       const job = await deps.store.getSyncJob(request.params.id);
       if (!job) throw new ApiError('not_found', `no sync job "${request.params.id}"`);
-      return job;
+      return syncJobView(job, request.caller);
     },
   );
 };

@@ -23,6 +23,6 @@ export function capacityView(snapshot: CloudSnapshot) {
 /** Placement read one way and normalised, with no flavors or images: the hosts of the snapshot. */
 export async function readHosts(client: OpenStackClient, limit: LimitFunction, mode: PlacementReadMode) {
   const { tree, ...read } = await client.placement.readProviderTree(limit, { mode });
-  const raw = { cloud: client.cloud.name, region: null, taken_at: new Date(0).toISOString(), flavors: [], images: [], ...tree };
+  const raw = { cloud: client.cloud.name, region: null, taken_at: new Date(0).toISOString(), flavors: [], images: [], image_members: {}, flavor_access: {}, ...tree };
   return { read, hosts: capacityView(normaliseCloud(raw, 'compare', 'openstack').snapshot) };
 }
