@@ -165,7 +165,7 @@ describe('retries', () => {
 
   it('a slow endpoint past the timeout is upstream_timeout, not retried', async () => {
     const client = fakeClient(fake, captureLog().log, { timeoutMs: 200 });
-    fake.script((r) => (isPath('image', '/v2/images')(r) ? { ...fake.recorded(null, 'image', 'GET', '/v2/images?limit=2'), delayMs: 600 } : undefined));
+    fake.script((r) => (isPath('image', '/v2/images')(r) ? { ...fake.recorded(null, 'image', 'GET', '/v2/images?limit=2&visibility=all'), delayMs: 600 } : undefined));
     const err = await expectRejection(client.glance.listImages());
     expect(err.code).toBe('upstream_timeout');
     expect(err.details).toMatchObject({ service: 'image', method: 'GET' });
