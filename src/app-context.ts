@@ -7,7 +7,7 @@ import { Counter, type Metric } from 'prom-client';
 import type { Settings } from './config/index.ts';
 import { loadDemoCloud } from './sync/demo.ts';
 import { normaliseCloud } from './sync/normalise.ts';
-import { SnapshotRegistry } from './advisor/registry.ts';
+import { SnapshotRegistry, type Following } from './advisor/registry.ts';
 import { createSyncService, type OpenStackSyncService } from './sync/sync.ts';
 import { loadCloudConfigs, type CloudConfig } from './openstack/index.ts';
 import { loadHostFacts } from './config/host-facts.ts';
@@ -28,7 +28,12 @@ export interface AppContext {
   sync: OpenStackSyncService | undefined;
   /** What the store counts, for the app's /metrics (AppDeps.storeMetrics). */
   storeMetrics: Metric[];
-  /** Waits for running syncs, then closes the database. */
+  /**
+   * `serve` only: keeps the registry up with snapshots other processes save (replicas, `nova-advisor sync`);
+   * close() stops it. The CLI commands answer once from what they loaded and need not.
+   */
+  followSnapshots(): Promise<void>;
+  /** Stops following, waits for running syncs, then closes the database. */
   close(): Promise<void>;
 }
 
@@ -67,7 +72,10 @@ function loadRuleContext(settings: Settings, log: Logger): RuleContext {
 }
 
 export async function openAppContext(settings: Settings, log: Logger): Promise<AppContext> {
-  const db = await openDatabase({ databaseUrl: settings.DATABASE_URL, dataDir: settings.DATA_DIR }, log);
+  const db = await openDatabase(
+    { databaseUrl: settings.DATABASE_URL, dataDir: settings.DATA_DIR, statementTimeoutMs: settings.DB_STATEMENT_TIMEOUT_MS },
+    log,
+  );
   // Made here, with the store, and registered by each app built on it (apps have a registry each).
   const auditWriteFailures = new Counter({
     name: 'nova_advisor_audit_write_failures_total',
@@ -85,6 +93,7 @@ export async function openAppContext(settings: Settings, log: Logger): Promise<A
     // does not once a real one is configured, so it can never answer in the real cloud's place.
     const stored = (await store.listSnapshots()).filter((s) => !sync || s.source !== 'demo').map((s) => s.cloud);
     await registry.refresh([...new Set([...clouds.map((c) => c.name), ...stored])]);
+    let following: Following | undefined;
     return {
       settings,
       store,
@@ -93,7 +102,11 @@ export async function openAppContext(settings: Settings, log: Logger): Promise<A
       clouds,
       sync,
       storeMetrics: [auditWriteFailures],
+      followSnapshots: async () => {
+        following ??= await registry.follow(log);
+      },
       close: async () => {
+        await following?.stop();
         await sync?.close();
         await store.close();
       },

@@ -1,12 +1,16 @@
 // Thin entry of the HTTP service (`nova-advisor serve`): settings, logger, the shared start-up wiring, the app,
 // listen, graceful close on SIGTERM / SIGINT. The CLI reaches the HTTP app only through here (serve, openapi).
 import { performance } from 'node:perf_hooks';
+import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { buildApp } from './api/app.ts';
 import { KeystoneTokenValidator } from './api/auth.ts';
 import { openAppContext } from './app-context.ts';
 export { renderOpenApi } from './api/openapi.ts';
 import type { Settings } from './config/index.ts';
+
+/** After SHUTDOWN_TIMEOUT_SECONDS: time for aborted syncs to record their failure and the store to close. */
+const ABORT_GRACE_MS = 5_000;
 
 export async function serve(settings: Settings): Promise<void> {
   const log = pino({ level: settings.LOG_LEVEL });
@@ -33,27 +37,30 @@ export async function serve(settings: Settings): Promise<void> {
   });
   ctx.sync?.startScheduler();
 
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    log.info({ signal }, 'shutting down');
-    app
-      .close()
-      .then(() => ctx.close())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          log.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  // Graceful shutdown (close-with-grace, https://github.com/mcollina/close-with-grace) on SIGTERM / SIGINT or a crash:
+  // stop accepting and let requests in flight finish (app.close), wait for running syncs and close the store
+  // (ctx.close). Syncs still running at SHUTDOWN_TIMEOUT_SECONDS are aborted and record their failure; whatever still
+  // hangs ABORT_GRACE_MS later is cut by the exit. A second signal exits at once.
+  const deadlineMs = settings.SHUTDOWN_TIMEOUT_SECONDS * 1000;
+  closeWithGrace({ delay: deadlineMs + ABORT_GRACE_MS, logger: { error: (m: unknown) => log.error(m) } }, async ({ signal, err }) => {
+    if (err) log.error({ err }, 'crashed; shutting down');
+    else log.info({ signal, deadlineMs }, 'shutting down');
+    const deadline = setTimeout(() => {
+      log.warn('shutdown deadline passed: aborting running syncs');
+      ctx.sync?.abort();
+    }, deadlineMs);
+    try {
+      await app.close();
+      await ctx.close();
+    } finally {
+      clearTimeout(deadline);
+    }
+  });
 
   try {
     await app.listen({ host: settings.HOST, port: settings.PORT });
+    // After listen, as the snapshots loaded at start already answer; the watch's first look covers any saved since.
+    await ctx.followSnapshots();
   } catch (err) {
     await app.close();
     await ctx.close();

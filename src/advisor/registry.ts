@@ -1,19 +1,40 @@
-// The snapshots the service answers from, held in memory (design.md "Data flow"): loaded at start and
-// after each sync, so requests never wait on the database or on OpenStack.
+// The snapshots the service answers from, held in memory (design.md "Data flow"): loaded at start, after each
+// sync, and, while following the store, after another process (a replica, `nova-advisor sync`) saved one, so
+// requests never wait on the database or on OpenStack.
 import { runWithTurns } from '../lib/turns.ts';
 import { prepareSnapshot } from '../rules/index.ts';
 import type { CloudSnapshot } from '../model/index.ts';
-import type { SnapshotStore } from '../store/types.ts';
+import type { SnapshotNews, SnapshotStore } from '../store/types.ts';
 import { AdvisorError, noSnapshot } from './errors.ts';
+
+/** How often a following registry compares what it holds with the newest ids: the fallback for lost news. */
+const CHECK_EVERY_MS = 30_000;
+
+/** The logging `follow` needs; a pino logger fits. */
+export interface RegistryLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** A running `follow`; stop() ends it. */
+export interface Following {
+  stop(): Promise<void>;
+}
 
 export class SnapshotRegistry {
   private readonly byCloud = new Map<string, CloudSnapshot>();
+  /** The clouds this registry answers for (refreshed or put): news of any other cloud is not its business. */
+  private readonly followed = new Set<string>();
+  /** A catch-up per cloud at a time; a cloud asked again meanwhile is checked once more when it ends. */
+  private readonly catchingUp = new Map<string, Promise<void>>();
+  private readonly askedAgain = new Set<string>();
 
   constructor(private readonly store: SnapshotStore) {}
 
   /** Reloads the newest complete snapshot of each given cloud from the store. */
   async refresh(clouds: string[]): Promise<void> {
     for (const cloud of clouds) {
+      this.followed.add(cloud);
       const snapshot = await this.store.latestSnapshot(cloud);
       if (snapshot) {
         this.byCloud.set(cloud, snapshot);
@@ -24,9 +45,74 @@ export class SnapshotRegistry {
 
   /** Makes a freshly written snapshot current without a database round trip. */
   put(snapshot: CloudSnapshot): void {
+    this.followed.add(snapshot.cloud);
     this.byCloud.set(snapshot.cloud, snapshot);
     // In the background: requests keep being answered meanwhile (one needing the index finishes the build).
     void this.prepare(snapshot);
+  }
+
+  /**
+   * Keeps up with snapshots other processes save: the store's news as it comes (LISTEN / NOTIFY on PostgreSQL),
+   * and a check of the newest ids every 30 s for news lost in between. A new snapshot is loaded in the background
+   * while requests are answered from the old one, then swapped in as `put` does. Serving processes only.
+   */
+  async follow(log: RegistryLog): Promise<Following> {
+    const watch = await this.store.watchSnapshots((news) => this.onNews(news, log));
+    if (!watch) log.info({}, 'not following other processes\' snapshots: the embedded engine has no other process');
+    const timer = watch
+      ? setInterval(() => void this.check(log), CHECK_EVERY_MS).unref()
+      : undefined;
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        await watch?.close();
+        // A load still running would swap a snapshot in after the store closes, or fail on the closed pool.
+        await Promise.all(this.catchingUp.values());
+      },
+    };
+  }
+
+  private onNews(news: SnapshotNews, log: RegistryLog): void {
+    // The process that saved it has already put it; one that is not ours is for a registry that serves that cloud.
+    if (this.followed.has(news.cloud) && this.byCloud.get(news.cloud)?.id !== news.id) this.catchUp(news.cloud, log);
+  }
+
+  private async check(log: RegistryLog): Promise<void> {
+    try {
+      for (const [cloud, id] of Object.entries(await this.store.latestSnapshotIds())) this.onNews({ cloud, id }, log);
+    } catch (err) {
+      log.warn({ err }, 'could not check for newer snapshots; trying again at the next check');
+    }
+  }
+
+  /** Loads the cloud's newest complete snapshot and makes it current, unless a newer one was put meanwhile. */
+  private catchUp(cloud: string, log: RegistryLog): void {
+    if (this.catchingUp.has(cloud)) {
+      this.askedAgain.add(cloud);
+      return;
+    }
+    const run = async (): Promise<void> => {
+      do {
+        this.askedAgain.delete(cloud);
+        // The cheap look first: news of a snapshot this process saved can arrive just before its own `put`.
+        const newest = (await this.store.latestSnapshotIds())[cloud];
+        const held = this.byCloud.get(cloud);
+        if (newest === undefined || newest === held?.id) continue;
+        const snapshot = await this.store.latestSnapshot(cloud);
+        if (!snapshot || snapshot.id === this.byCloud.get(cloud)?.id) continue;
+        // A snapshot put while this one loaded may be the newer: look again rather than guess.
+        if (this.byCloud.get(cloud) !== held) {
+          this.askedAgain.add(cloud);
+          continue;
+        }
+        this.put(snapshot);
+        log.info({ cloud, snapshotId: snapshot.id, previous: held?.id ?? null }, 'newer snapshot loaded from the store');
+      } while (this.askedAgain.has(cloud));
+    };
+    const running = run()
+      .catch((err: unknown) => log.warn({ err, cloud }, 'could not load a newer snapshot; trying again at the next news or check'))
+      .finally(() => this.catchingUp.delete(cloud));
+    this.catchingUp.set(cloud, running);
   }
 
   /** Builds what answers read about the snapshot's hosts a step at a time, letting other work run in between. */

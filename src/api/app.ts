@@ -2,8 +2,10 @@
 // requests and the CLI renders the OpenAPI document from the same routes.
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
+import underPressure from '@fastify/under-pressure';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -22,7 +24,8 @@ import type { RuleContext } from '../rules/index.ts';
 import type { SnapshotStore } from '../store/types.ts';
 import { problems } from '../schemas/common.ts';
 import { authHook, type TokenValidator } from './auth.ts';
-import { ApiError, installErrorHandlers } from './errors.ts';
+import { ApiError, clientError, frameworkError, installErrorHandlers } from './errors.ts';
+import { installJsonBodyParser } from './json-body.ts';
 import { installMetrics } from './metrics.ts';
 import { adviceRoutes } from './routes/advice.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -52,21 +55,41 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 // Clients may pass their own correlation id; anything else (or nothing) gets a fresh one, so logs stay parseable.
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/**
+ * Longest path parameter: a name or id (`Name`, at most 255 UTF-16 code units, src/schemas/common.ts) percent-encoded,
+ * at most 9 characters a code unit (a BMP character is 3 UTF-8 bytes, `%E2%82%AC`). Fastify's default, 100, answered
+ * 414 for flavor ids and host names Nova allows (255). Longer segments are 414 `uri_too_long`.
+ */
+const MAX_PARAM_LENGTH = 255 * 9;
+
+/** Retry-After of an overload 503: @fastify/under-pressure samples once a second, a few samples let a spike pass. */
+const OVERLOAD_RETRY_AFTER_SECONDS = 10;
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // AUTH_MODE=none leaves the validator out even when one is given; the server warns about it at start.
   const validator = deps.settings.authMode === 'keystone' ? deps.tokenValidator : null;
   if (validator === undefined) throw new Error('AUTH_MODE=keystone needs a token validator (Keystone URL)');
+  const s = deps.settings;
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
+    requestTimeout: s.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+    keepAliveTimeout: s.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors raised before a route or even a request exists still answer problem+json (errors.ts).
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
   });
+  // Node refuses a headersTimeout above requestTimeout (https://nodejs.org/api/http.html#serverheaderstimeout).
+  app.server.headersTimeout = Math.min(s.HTTP_HEADERS_TIMEOUT_SECONDS, s.HTTP_REQUEST_TIMEOUT_SECONDS) * 1000;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // JSON only: without this, text/plain bodies would reach validation as strings instead of a clear 415.
   app.removeContentTypeParser('text/plain');
+  installJsonBodyParser(app);
   installErrorHandlers(app);
   app.decorateRequest('principal', null);
   // Fastify refuses an object as a decorator's initial value (shared by every request); the /v1 auth hook sets it.
@@ -106,11 +129,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { ...deps, metrics });
   await app.register(
     async (v1) => {
+      // Overload first: a loaded process refuses before it spends a Keystone call or a rate-limit entry on a request.
+      await installOverloadGuard(v1, s);
       // By address first: a flood of made-up tokens from one address is refused before it becomes Keystone calls.
       if (limits.perAddress) v1.addHook('onRequest', limits.perAddress);
       v1.addHook('onRequest', authHook(validator, deps.authRealm ?? '', new Policy(deps.settings.policyRoles)));
       if (limits.perToken) v1.addHook('onRequest', limits.perToken);
-      v1.addHook('onRoute', documentTooManyRequests);
+      v1.addHook('onRoute', documentEdgeProblems);
       for (const routes of [adviceRoutes, inventoryRoutes, pciRoutes, snapshotRoutes, syncRoutes]) {
         await v1.register(routes, deps);
       }
@@ -118,6 +143,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/v1' },
   );
   return app;
+}
+
+/**
+ * 503 `unavailable` with Retry-After for /v1 while the process is overloaded (OVERLOAD_*, @fastify/under-pressure,
+ * https://github.com/fastify/under-pressure); registered inside /v1, so probes and scrapes still answer. Its own
+ * refusal body is replaced by the API's problem through the pressure handler.
+ */
+async function installOverloadGuard(v1: FastifyInstance, settings: Settings): Promise<void> {
+  const heapMb = settings.OVERLOAD_MAX_HEAP_USED_MB ?? Math.floor((0.9 * getHeapStatistics().heap_size_limit) / 2 ** 20);
+  await v1.register(underPressure, {
+    maxEventLoopDelay: settings.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
+    maxHeapUsedBytes: heapMb * 2 ** 20,
+    pressureHandler: async (_request, _reply, type, value) => {
+      throw new ApiError('unavailable', `the service is overloaded (${type} ${Math.round(Number(value))}); retry later`, {
+        headers: { 'retry-after': String(OVERLOAD_RETRY_AFTER_SECONDS) },
+      });
+    },
+  });
 }
 
 type RateLimitHook = (request: FastifyRequest) => Promise<void>;
@@ -154,7 +197,10 @@ async function installRateLimits(app: FastifyInstance, settings: Settings): Prom
   };
 }
 
-/** Every /v1 route may answer 429; documented where the limits are installed rather than in each route. */
-function documentTooManyRequests(route: { schema?: { response?: unknown } }): void {
-  route.schema = { ...route.schema, response: { ...(route.schema?.response as object | undefined), ...problems(429) } };
+/**
+ * Every /v1 route may answer 429 (rate limits) and 503 (overload, Keystone unavailable); documented where those are
+ * installed rather than in each route.
+ */
+function documentEdgeProblems(route: { schema?: { response?: unknown } }): void {
+  route.schema = { ...route.schema, response: { ...(route.schema?.response as object | undefined), ...problems(429, 503) } };
 }

@@ -6,7 +6,7 @@ import type { onRequestAsyncHookHandler } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { pino, type Logger } from 'pino';
-import { HttpTransport, validateToken } from '../openstack/index.ts';
+import { HttpTransport, isOpenStackError, validateToken } from '../openstack/index.ts';
 import { UNSCOPED, type Access, type Caller, type Policy } from '../advisor/policy.ts';
 import { ApiError } from './errors.ts';
 
@@ -79,6 +79,12 @@ export class KeystoneTokenValidator implements TokenValidator {
   private readonly calls: LimitFunction;
   private readonly http: HttpTransport;
   private readonly validTtlMs: number;
+  private readonly timeoutMs: number;
+  /**
+   * Until when Keystone counts as down after it timed out or could not be reached: new tokens are answered 503 at
+   * once instead of each waiting out its own timeout behind the MAX_CONCURRENT_CHECKS ahead of it.
+   */
+  private downUntil = 0;
   private readonly now: () => number;
 
   constructor(
@@ -86,6 +92,7 @@ export class KeystoneTokenValidator implements TokenValidator {
     opts: KeystoneValidatorOptions = {},
   ) {
     const timeoutMs = opts.timeoutMs ?? 5_000;
+    this.timeoutMs = timeoutMs;
     // A request waits on the check, so it gets keystonemiddleware's retry count (http_request_max_retries, 3;
     // _opts.py above) and no Retry-After pause longer than one call, where a sync may wait a minute.
     this.http = new HttpTransport(opts.log ?? pino({ level: 'silent' }), { timeoutMs, retries: 3, maxRetryAfterMs: timeoutMs }, opts.tls);
@@ -111,9 +118,32 @@ export class KeystoneTokenValidator implements TokenValidator {
     return check;
   }
 
+  /**
+   * Keystone down or hung (no answer within the timeout, connection refused or reset after the retries) is 503
+   * `unavailable` with Retry-After, as keystonemiddleware answers 503 when it cannot reach Keystone
+   * (https://opendev.org/openstack/keystonemiddleware/src/branch/master/keystonemiddleware/auth_token/__init__.py,
+   * ServiceError → HTTPServiceUnavailable). An answer from Keystone, even a 5xx (it has a status), stays an upstream
+   * error with its request id.
+   */
+  private unavailable(err: unknown): unknown {
+    const unreachable = isOpenStackError(err) && err.details.status === undefined && (err.code === 'upstream_timeout' || err.code === 'upstream_unavailable');
+    if (!unreachable) return err;
+    this.downUntil = Math.max(this.downUntil, this.now() + this.timeoutMs);
+    return this.keystoneDown(err.message);
+  }
+
+  private keystoneDown(detail: string): ApiError {
+    return new ApiError('unavailable', `Keystone cannot check the token now: ${detail}`, {
+      headers: { 'retry-after': String(Math.ceil(this.timeoutMs / 1000)) },
+    });
+  }
+
   /** One Keystone call; remembers its verdict. */
   private async ask(token: string): Promise<Principal | null> {
-    const t = await validateToken(this.http, this.authUrl, token);
+    if (this.now() < this.downUntil) throw this.keystoneDown('it did not answer a moment ago');
+    const t = await validateToken(this.http, this.authUrl, token).catch((err: unknown) => {
+      throw this.unavailable(err);
+    });
     if (!t) {
       this.rejected.set(token, true);
       return null;

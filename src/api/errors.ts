@@ -1,10 +1,14 @@
 // Every error the API answers is one of these codes, rendered once as application/problem+json
 // (RFC 9457) by the handlers installed here; routes and the advisor throw, and never build error bodies.
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES as HTTP_REASONS } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, type ZodFastifySchemaValidationError } from 'fastify-type-provider-zod';
 import { isAdvisorError, type AdvisorError, type AdvisorErrorCode } from '../advisor/errors.ts';
 import { isOpenStackError, type OpenStackError } from '../openstack/index.ts';
 import { PROBLEM_CODES, type FieldError, type Problem, type ProblemCode } from '../schemas/problem.ts';
+import { StoreUnavailableError } from '../store/errors.ts';
 
 export type ErrorCode = ProblemCode;
 
@@ -90,6 +94,10 @@ export function toApiError(error: unknown): ApiError {
   }
   if (isAdvisorError(error)) return fromAdvisor(error);
   if (isOpenStackError(error)) return fromOpenStack(error);
+  // The database is down or restarting: the client may retry; the connection details stay in the log.
+  if (error instanceof StoreUnavailableError) {
+    return new ApiError('unavailable', error.message, { headers: { 'retry-after': String(error.retryAfterSeconds) } });
+  }
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     // Fastify's own 4xx (malformed JSON, empty body, size, media type) have messages safe to show.
@@ -99,7 +107,7 @@ export function toApiError(error: unknown): ApiError {
   return new ApiError('internal', 'internal error; the request id identifies it in the service log');
 }
 
-export function problemOf(error: ApiError, request: FastifyRequest): Problem {
+export function problemOf(error: ApiError, request: Pick<FastifyRequest, 'url' | 'id'>): Problem {
   return {
     type: `urn:nova-advisor:problem:${error.code}`,
     title: PROBLEM_CODES[error.code].title,
@@ -121,6 +129,42 @@ export function sendProblem(reply: FastifyReply, error: ApiError): FastifyReply 
     .type(PROBLEM_CONTENT_TYPE)
     .serializer((body: unknown) => JSON.stringify(body))
     .send(problemOf(error, reply.request));
+}
+
+/**
+ * Errors Fastify's router raises before a route is found (Fastify's `frameworkErrors` option,
+ * https://fastify.dev/docs/latest/Reference/Server/#frameworkerrors): a path segment that is not valid percent-encoding
+ * (`/v1/flavors/%zz`) or one longer than `maxParamLength`.
+ */
+export function frameworkError(error: Error & { code?: string }, _request: FastifyRequest, reply: FastifyReply): void {
+  const apiError =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new ApiError('uri_too_long', 'a path segment is longer than any name or id the API takes')
+      : new ApiError('bad_request', error.code === 'FST_ERR_BAD_URL' ? 'the path is not valid percent-encoding' : error.message);
+  void sendProblem(reply, apiError);
+}
+
+/** Node's parser errors answered here; anything else it reports on a connection is a malformed request. */
+const CLIENT_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
+  HPE_HEADER_OVERFLOW: { code: 'headers_too_large', message: 'the request line and headers are larger than the server reads (16 KiB)' },
+  ERR_HTTP_REQUEST_TIMEOUT: { code: 'request_timeout', message: 'the request was not received in time' },
+};
+
+/**
+ * The server's `clientError` (Fastify's `clientErrorHandler`, https://nodejs.org/api/http.html#event-clienterror):
+ * Node answers oversized headers (431) and slow requests (408) itself, before Fastify sees a request, so the problem is
+ * written on the socket here. No URL was read: `instance` is empty and the request id is a fresh one.
+ */
+export function clientError(error: Error & { code?: string }, socket: Socket): void {
+  // A reset or a socket already gone has no one to answer (as Fastify's own handler does).
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+  const known = CLIENT_ERRORS[error.code ?? ''] ?? { code: 'bad_request' as const, message: 'the request could not be parsed as HTTP/1.1' };
+  const apiError = new ApiError(known.code, known.message);
+  const body = JSON.stringify(problemOf(apiError, { url: '', id: randomUUID() }));
+  socket.end(
+    `HTTP/1.1 ${apiError.status} ${HTTP_REASONS[apiError.status]}\r\n` +
+      `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 export function installErrorHandlers(app: FastifyInstance): void {

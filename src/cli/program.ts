@@ -3,7 +3,7 @@
 // same request schemas), not HTTP calls; only `serve` and `openapi` load the HTTP app (through src/server.ts).
 // Exit codes: 0 done (validate: pass or warn), 1 validate found errors / sync failed, 2 bad input
 // (usage, unreadable or invalid file, unknown image / flavor / cloud), 3 could not run (no snapshot,
-// database, configuration of the service).
+// database, configuration of the service), 4 sync skipped (another sync of the cloud holds its lock).
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { pino, type Logger } from 'pino';
@@ -20,9 +20,21 @@ import { RecommendationRequest, VNIC_TYPES, WORKLOADS } from '../schemas/recomme
 import { ValidationRequest } from '../schemas/validation.ts';
 import { openAppContext, type AppContext } from '../app-context.ts';
 import { loadSettings, type Settings } from '../config/index.ts';
+import type { SyncOutcome } from '../sync/sync.ts';
 import { formatAdvice, formatPciConfigCheck, formatValidation } from './format.ts';
 
-export const EXIT = { ok: 0, findings: 1, badInput: 2, failed: 3 } as const;
+export const EXIT = { ok: 0, findings: 1, badInput: 2, failed: 3, skipped: 4 } as const;
+
+/**
+ * A sync's exit code. Skipped read nothing, so a cron job must take it neither for a fresh snapshot (0) nor for a
+ * failure (1). A failed sync whose failure could not be recorded (no `summary`: the store itself failed,
+ * OpenStackSyncService.launch) could not run (3), where an ordinary failure is recorded and exits 1.
+ */
+function syncExit(outcome: SyncOutcome): number {
+  if (outcome.status === 'skipped') return EXIT.skipped;
+  if (outcome.status === 'succeeded') return EXIT.ok;
+  return outcome.summary === null ? EXIT.failed : EXIT.findings;
+}
 
 class CliError extends Error {
   constructor(
@@ -235,7 +247,7 @@ function program(io: CliIo): Command {
           `${outcome.cloud}: ${outcome.status} in ${outcome.durationMs} ms, ${outcome.requestCount} requests${counts ? `; ${counts}` : ''}\n`,
         );
         if (outcome.error) io.err(`${outcome.error.message}\n`);
-        io.exit(outcome.status === 'failed' ? EXIT.findings : EXIT.ok);
+        io.exit(syncExit(outcome));
       }),
     );
 

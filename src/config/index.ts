@@ -17,6 +17,12 @@ export const SettingsSchema = z.object({
   /** Real PostgreSQL; unset ⇒ embedded PostgreSQL (PGlite) in DATA_DIR. */
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./.data'),
+  /**
+   * Longest one SQL statement may run on real PostgreSQL before the server cancels it (its `statement_timeout`); 0 = no
+   * limit. The longest statement is one chunk of a snapshot save: the whole save of 15,000 hosts takes 5.2 s
+   * (bench/RESULTS.md). PGlite does not enforce it (src/store/README.md).
+   */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   /** `keystone`: X-Auth-Token checked against Keystone; `none`: open, for the local demo only. */
   AUTH_MODE: z.enum(['keystone', 'none']).optional(),
   CORS_ORIGINS: csv.default([]),
@@ -30,6 +36,29 @@ export const SettingsSchema = z.object({
   RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(0).default(6000),
   RATE_LIMIT_PER_TOKEN: z.coerce.number().int().min(0).default(600),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  /**
+   * HTTP server timeouts (Node's http.Server, https://nodejs.org/api/http.html#serverrequesttimeout): the whole request
+   * must arrive within HTTP_REQUEST_TIMEOUT_SECONDS and its headers within HTTP_HEADERS_TIMEOUT_SECONDS (else 408), so
+   * slow clients cannot hold sockets open (Fastify leaves requestTimeout off). An idle keep-alive connection is closed
+   * after HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: Fastify's 72 s, above the 60 s idle timeout of common load balancers so the
+   * balancer closes first.
+   */
+  HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(60),
+  HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(15),
+  HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(72),
+  /**
+   * On SIGTERM / SIGINT: stop accepting, let requests in flight finish, and after this many seconds abort running syncs;
+   * the process exits 5 s later at most (src/server.ts), 25 s by default: before Kubernetes' default
+   * terminationGracePeriodSeconds (30) ends in SIGKILL.
+   */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(20),
+  /**
+   * Overload (@fastify/under-pressure): /v1 requests are answered 503 with Retry-After while the event loop's mean delay
+   * is above OVERLOAD_MAX_EVENT_LOOP_DELAY_MS or the V8 heap in use is above OVERLOAD_MAX_HEAP_USED_MB (unset: 90% of
+   * the heap limit, before V8 runs out of memory); 0 turns a check off.
+   */
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1000),
+  OVERLOAD_MAX_HEAP_USED_MB: z.coerce.number().int().min(0).optional(),
   /** clouds.yaml cloud names to sync (comma-separated); unset ⇒ OS_CLOUD, or OS_* variables. */
   OS_CLOUD: z.string().optional(),
   OS_AUTH_URL: z.string().optional(),

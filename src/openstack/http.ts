@@ -1,5 +1,5 @@
 // The one HTTP layer every OpenStack call goes through: per-call timeout, retries with exponential back-off
-// and jitter (idempotent calls only) on connect errors, 429, 502, 503, 504 honouring Retry-After, one
+// and jitter (idempotent calls only) on dropped connections, bodies cut off, 429, 502, 503, 504 honouring Retry-After, one
 // re-authentication on 401, microversion header, request id kept, request counting, typed errors.
 // Headers and bodies are never logged: they carry X-Auth-Token and, towards Keystone, the password.
 import { readFileSync } from 'node:fs';
@@ -69,8 +69,11 @@ export interface HttpResponse {
 }
 
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
-// Errors raised before any response: nothing reached the service, so a retry is safe for idempotent calls.
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+// A connection that could not be made or dropped before the whole answer was in (ECONNRESET is also Node's
+// "socket hang up": https://nodejs.org/api/http.html#httprequesturl-options-callback). The call may have reached
+// the service, so only idempotent calls are retried. ECONNABORTED is not a timeout here: with
+// clarifyTimeoutError axios reports its timeouts as ETIMEDOUT (axios lib/adapters/http.js createTimeoutError).
+const DROPPED = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 function statusCode(status: number): OpenStackErrorCode {
   if (status === 401) return 'upstream_unauthorized';
@@ -125,7 +128,7 @@ export class HttpTransport {
       timeout: this.settings.timeoutMs,
       validateStatus: () => true,
       maxRedirects: 0,
-      // Timeouts come back as ETIMEDOUT rather than the generic ECONNABORTED.
+      // Timeouts come back as ETIMEDOUT rather than ECONNABORTED, which then only means a dropped connection.
       transitional: { clarifyTimeoutError: true },
       httpAgent: new http.Agent(agentOptions),
       httpsAgent: new https.Agent({
@@ -170,26 +173,50 @@ export class HttpTransport {
       } catch (err) {
         const code = (err as { code?: string }).code ?? '';
         if (code === 'ERR_CANCELED') spec.signal?.throwIfAborted();
-        if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
+        if (code === 'ETIMEDOUT') {
           throw new OpenStackError(
             'upstream_timeout',
             `${spec.service} ${spec.method} ${target}: no answer within ${this.settings.timeoutMs} ms`,
             where,
           );
         }
-        const detail = `${spec.service} ${spec.method} ${target}: ${code || (err as Error).message}`;
-        if (idempotent && CONNECT_ERRORS.has(code) && attempt < this.settings.retries) {
+        const answer = partialAnswer(err);
+        // axios's "stream has been aborted": the headers came, the connection closed before the body's
+        // Content-Length (or last chunk) did. Without maxContentLength or strict JSON parsing set, the only
+        // ERR_BAD_RESPONSE that carries a response (axios lib/adapters/http.js handlerStreamAborted).
+        const cutOff = code === 'ERR_BAD_RESPONSE' && (err as { response?: unknown }).response !== undefined;
+        const what = answer ? `answered ${answer.status}, then the body was cut off (${code}: ${(err as Error).message})` : code || (err as Error).message;
+        const detail = `${spec.service} ${spec.method} ${target}: ${what}${answer?.requestId ? ` (request ${answer.requestId})` : ''}`;
+        if (idempotent && (DROPPED.has(code) || cutOff) && attempt < this.settings.retries) {
           await this.pause(attempt, null, detail, spec.signal);
           continue;
         }
-        throw new OpenStackError('upstream_unavailable', `${detail} (after ${attempt + 1} attempts)`, where);
+        throw new OpenStackError('upstream_unavailable', `${detail} (after ${attempt + 1} attempts)`, {
+          ...where,
+          ...(answer && { status: answer.status }),
+          ...(answer?.requestId && { requestId: answer.requestId }),
+        });
       }
 
       const requestId = headerOf(res, 'x-openstack-request-id') ?? headerOf(res, 'x-compute-request-id');
       const ms = Date.now() - started;
       this.log.debug({ ...where, status: res.status, requestId, ms, attempt }, 'openstack call');
       if (res.status >= 200 && res.status < 300) {
-        return { status: res.status, method: spec.method, data: res.data, url: target, requestId, header: (name) => headerOf(res, name) };
+        const cut = cutOffJson(res, spec.raw === true);
+        if (cut === null) {
+          return { status: res.status, method: spec.method, data: res.data, url: target, requestId, header: (name) => headerOf(res, name) };
+        }
+        const detail = `${spec.service} ${spec.method} ${target} answered ${res.status} with a JSON body cut off after ${cut} bytes${requestId ? ` (request ${requestId})` : ''}`;
+        if (idempotent && attempt < this.settings.retries) {
+          await this.pause(attempt, null, detail, spec.signal);
+          continue;
+        }
+        throw new OpenStackError('upstream_bad_response', `${detail} (after ${attempt + 1} attempts)`, {
+          ...where,
+          status: res.status,
+          field: '(body)',
+          ...(requestId && { requestId }),
+        });
       }
 
       // One shared re-authentication: the token source hands every caller that saw this 401 the same new token.
@@ -238,7 +265,35 @@ export function badResponse(res: HttpResponse, service: ServiceName, issue: { pa
   );
 }
 
-function headerOf(res: AxiosResponse, name: string): string | null {
+/** Status and request id of an answer whose body never arrived whole. axios keeps the response on a stream abort,
+ *  not on a socket error mid-body; Node's ClientRequest holds it as `res` from the moment the headers are in
+ *  (https://github.com/nodejs/node/blob/v20.x/lib/_http_client.js, parserOnIncomingClient). */
+function partialAnswer(err: unknown): { status: number; requestId: string | null } | null {
+  const { response, request } = err as { response?: AxiosResponse; request?: { res?: { statusCode?: number; headers: AxiosResponse['headers'] } } };
+  const headers = response?.headers ?? request?.res?.headers;
+  const status = response?.status ?? request?.res?.statusCode;
+  if (!headers || status === undefined) return null;
+  const of = (name: string) => headerOf({ headers }, name);
+  return { status, requestId: of('x-openstack-request-id') ?? of('x-compute-request-id') };
+}
+
+/**
+ * The length of a 2xx JSON body that ends before its document does (a proxy or server closing a message that
+ * looked complete), else null. Decoded bodies: axios leaves the text as it is when JSON.parse fails (its
+ * default `transitional.silentJSONParsing`). Raw bodies are too large to parse here: only their last bracket is
+ * checked; a cut that happens to end on one is found by the member walk (json-members.ts, upstream_bad_response).
+ */
+function cutOffJson(res: AxiosResponse, raw: boolean): number | null {
+  if (!/json/i.test(headerOf(res, 'content-type') ?? '')) return null;
+  if (!raw) return typeof res.data === 'string' && res.data.trim() !== '' ? Buffer.byteLength(res.data) : null;
+  const body = res.data as Buffer;
+  const first = body.toString('latin1', 0, 64).trimStart().charAt(0);
+  const last = body.toString('latin1', Math.max(0, body.length - 64)).trimEnd().slice(-1);
+  const closing = first === '{' ? '}' : first === '[' ? ']' : last;
+  return last === closing ? null : body.length;
+}
+
+function headerOf(res: Pick<AxiosResponse, 'headers'>, name: string): string | null {
   const value: unknown = res.headers[name.toLowerCase()];
   if (Array.isArray(value)) return value.length > 0 ? String(value[0]) : null;
   return value === undefined || value === null ? null : String(value);

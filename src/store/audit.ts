@@ -1,13 +1,20 @@
 // The audit of validation requests, written in batches: one INSERT per request would cost every validation
 // a database round trip (and, embedded, a turn of the single session). A batch goes when it is full or
 // after a short wait. A batch PostgreSQL refuses because of one of its rows is written again row by row, so one
-// bad row costs only itself.
+// bad row costs only itself. While the database cannot be reached, rows wait in a bounded buffer and are
+// retried with backoff; a full buffer drops its oldest rows.
 import type pg from 'pg';
 import type { ValidationRecord } from '../model/index.ts';
 import type { StoreLog } from './database.ts';
+import { isConnectionError, StoreUnavailableError } from './errors.ts';
 
 const AUDIT_BATCH_MAX = 500;
 const AUDIT_FLUSH_MS = 250;
+/** Rows kept while the database is down (20 batches, a few MB); past it the oldest are dropped, and counted. */
+export const AUDIT_BUFFER_MAX = 10_000;
+/** First retry after a connection failure, doubled up to the most: a restarted database is written to within ~5 s. */
+const AUDIT_RETRY_FIRST_MS = 250;
+const AUDIT_RETRY_MAX_MS = 5_000;
 
 /**
  * SQLSTATE classes 22 (data exception: NUL, bad encoding, too long) and 23 (integrity constraint violation): the
@@ -30,9 +37,12 @@ export class ValidationAudit {
   readonly #log: StoreLog | undefined;
   /** Told how many rows were lost (not written, for good) each time some are. */
   readonly #onRowsLost: (rows: number) => void;
-  /** Validation records waiting for the next batch INSERT. */
+  /** Validation records waiting for the next batch INSERT, oldest first; at most AUDIT_BUFFER_MAX. */
   readonly #queue: QueuedValidation[] = [];
+  /** The next flush: the batching wait, or the retry after a connection failure. */
   #timer: NodeJS.Timeout | undefined;
+  /** 0 while the database answers; else the wait before the next retry. */
+  #retryMs = 0;
   #write: Promise<void> = Promise.resolve();
 
   constructor(pool: pg.Pool, log: StoreLog | undefined, onRowsLost: (rows: number) => void = () => undefined) {
@@ -44,24 +54,65 @@ export class ValidationAudit {
   record(record: ValidationRecord): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ record, resolve, reject });
-      if (this.#queue.length >= AUDIT_BATCH_MAX) void this.flush();
+      this.#trim();
+      // While retrying, the retry timer decides: a full batch does not hit a database that is down.
+      if (this.#queue.length >= AUDIT_BATCH_MAX && this.#retryMs === 0) void this.flush();
       else this.#timer ??= setTimeout(() => void this.flush(), AUDIT_FLUSH_MS).unref();
     });
   }
 
+  /** Writes the queue; when the database cannot be reached, leaves the rest queued and schedules a retry. */
   async flush(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     // One batch at a time, in arrival order: a flush asked for while one runs waits for it, then takes the rest.
     const previous = this.#write;
     const write = previous.then(async () => {
-      while (this.#queue.length > 0) await this.#writeBatch(this.#queue.splice(0, AUDIT_BATCH_MAX));
+      while (this.#queue.length > 0) {
+        const unwritten = await this.#writeBatch(this.#queue.splice(0, AUDIT_BATCH_MAX));
+        if (unwritten.length > 0) {
+          this.#queue.unshift(...unwritten);
+          this.#trim();
+          this.#retryLater();
+          return;
+        }
+        if (this.#retryMs > 0) this.#log?.info({ queued: this.#queue.length }, 'validation audit writing again');
+        this.#retryMs = 0;
+      }
     });
     this.#write = write;
     await write;
   }
 
-  async #writeBatch(batch: QueuedValidation[]): Promise<void> {
+  /** A last flush; whatever the database would not take is lost (counted), so closing never waits on an outage. */
+  async close(): Promise<void> {
+    await this.flush();
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#lose(this.#queue.splice(0), new StoreUnavailableError(undefined), 'validation audit rows not written before close');
+  }
+
+  /** Drops the oldest rows past AUDIT_BUFFER_MAX. */
+  #trim(): void {
+    const excess = this.#queue.length - AUDIT_BUFFER_MAX;
+    if (excess > 0) this.#lose(this.#queue.splice(0, excess), new StoreUnavailableError(undefined), 'validation audit buffer full; oldest rows dropped');
+  }
+
+  #retryLater(): void {
+    if (this.#retryMs === 0) this.#log?.warn({ queued: this.#queue.length }, 'database unavailable; validation audit rows kept for retry');
+    this.#retryMs = this.#retryMs === 0 ? AUDIT_RETRY_FIRST_MS : Math.min(2 * this.#retryMs, AUDIT_RETRY_MAX_MS);
+    this.#timer = setTimeout(() => void this.flush(), this.#retryMs).unref();
+  }
+
+  #lose(rows: QueuedValidation[], err: unknown, msg: string): void {
+    if (rows.length === 0) return;
+    this.#log?.error({ err, records: rows.length }, msg);
+    this.#onRowsLost(rows.length);
+    for (const q of rows) q.reject(err);
+  }
+
+  /** Writes a batch; returns the rows left unwritten because the database could not be reached. */
+  async #writeBatch(batch: QueuedValidation[]): Promise<QueuedValidation[]> {
     const columns = 6;
     const values = batch.map((_q, i) => `(${Array.from({ length: columns }, (_c, j) => `$${i * columns + j + 1}`).join(', ')})`);
     try {
@@ -70,16 +121,19 @@ export class ValidationAudit {
         batch.flatMap(({ record: r }) => [r.cloud, r.snapshotId, r.imageRef, r.flavorRef, r.verdict, r.findingIds]),
       );
       for (const q of batch) q.resolve();
+      return [];
     } catch (err) {
+      if (isConnectionError(err)) return batch;
       if (batch.length > 1 && isRowError(err)) {
         this.#log?.warn({ err, records: batch.length }, 'validation audit batch refused; writing its rows one by one');
-        for (const q of batch) await this.#writeBatch([q]);
-        return;
+        for (const [i, q] of batch.entries()) {
+          if ((await this.#writeBatch([q])).length > 0) return batch.slice(i);
+        }
+        return [];
       }
-      // The answers were given already; losing their audit rows is logged and counted, not retried against a failing database.
-      this.#log?.error({ err, records: batch.length }, 'validation audit rows not written');
-      this.#onRowsLost(batch.length);
-      for (const q of batch) q.reject(err);
+      // Refused for another reason than a row or the connection (a bug, a missing table): retrying would not help.
+      this.#lose(batch, err, 'validation audit rows not written');
+      return [];
     }
   }
 }

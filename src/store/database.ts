@@ -20,6 +20,11 @@ export interface DatabaseSettings {
   /** Real PostgreSQL; unset ⇒ embedded PostgreSQL in dataDir. */
   databaseUrl?: string | undefined;
   dataDir: string;
+  /**
+   * Longest a statement may run on real PostgreSQL, ms (DB_STATEMENT_TIMEOUT_MS); 0 = no limit. Sent as the
+   * session's `statement_timeout` when each connection starts (node-postgres `statement_timeout` option).
+   */
+  statementTimeoutMs?: number | undefined;
 }
 
 export interface Database {
@@ -40,15 +45,23 @@ const EMBEDDED_POOL_SIZE = 1;
 // Server side allows one more than the pool, so a replacement connection is not refused with "Too many
 // connections" while the server still tears down the one the pool just dropped.
 const EMBEDDED_MAX_CONNECTIONS = EMBEDDED_POOL_SIZE + 1;
+// A connection not made within this fails (StoreUnavailableError) instead of waiting for ever: without it
+// node-postgres waits as long as the OS does for a server that does not answer (pg-pool `connectionTimeoutMillis`,
+// default 0 = none). A running server on a LAN accepts in milliseconds.
+const CONNECT_TIMEOUT_MS = 5_000;
 
 export async function openDatabase(settings: DatabaseSettings, log?: StoreLog): Promise<Database> {
   return settings.databaseUrl
-    ? openPostgres(settings.databaseUrl, log)
+    ? openPostgres(settings.databaseUrl, settings.statementTimeoutMs ?? 0, log)
     : openEmbedded(resolve(settings.dataDir), log);
 }
 
-function openPostgres(connectionString: string, log?: StoreLog): Database {
-  const pool = new pg.Pool({ connectionString });
+function openPostgres(connectionString: string, statementTimeoutMs: number, log?: StoreLog): Database {
+  const pool = new pg.Pool({
+    connectionString,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    ...(statementTimeoutMs > 0 && { statement_timeout: statementTimeoutMs }),
+  });
   watchIdleErrors(pool, log);
   return { pool, kind: 'postgres', close: once(() => pool.end()) };
 }
@@ -69,6 +82,7 @@ async function openEmbedded(dataDir: string, log?: StoreLog): Promise<Database> 
       max: EMBEDDED_POOL_SIZE,
       // Keep the single session open for the life of the process instead of reconnecting after idling.
       idleTimeoutMillis: 0,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     });
     watchIdleErrors(pool, log);
     const running = worker;
@@ -235,7 +249,10 @@ function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | null)?.code;
 }
 
-/** node-postgres emits 'error' on the pool when an idle client's connection drops; unhandled, that ends the process. */
+/**
+ * node-postgres emits 'error' on the pool when an idle client's connection drops; unhandled, that ends the process.
+ * Checked-out clients get their own listener for as long as they are out (connection.ts withClient).
+ */
 function watchIdleErrors(pool: pg.Pool, log?: StoreLog): void {
   pool.on('error', (error) => log?.error({ err: error }, 'idle database connection failed'));
 }

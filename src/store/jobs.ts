@@ -1,9 +1,17 @@
-// Sync jobs, in the database so any replica can answer GET /v1/sync/{id}.
+// Sync jobs, in the database so any replica can answer GET /v1/sync/{id}. A running job's process writes a
+// heartbeat; a job whose heartbeat is older than the lease is failed by whoever reads jobs next, since a
+// process that died (killed, crashed, its host lost) can no longer finish its row.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { SyncJob, SyncJobStatus } from '../model/index.ts';
 import { firstRow } from './connection.ts';
 import type { SnapshotStore } from './types.ts';
+
+/** How often a running sync's process writes its job's heartbeat (src/sync/sync.ts). */
+export const SYNC_JOB_HEARTBEAT_MS = 10_000;
+/** Three missed heartbeats: a busy event loop or one slow write does not fail a live sync. */
+export const SYNC_JOB_LEASE_MS = 3 * SYNC_JOB_HEARTBEAT_MS;
+export const LEASE_EXPIRED_ERROR = 'its process stopped reporting (lease expired)';
 
 type SyncJobPatch = Parameters<SnapshotStore['updateSyncJob']>[1];
 
@@ -45,7 +53,20 @@ const SYNC_JOB_PATCH: { [K in keyof Required<SyncJobPatch>]: (param: string) => 
   error: (p) => `error = ${p}`,
 };
 
+/**
+ * Fails the running jobs whose heartbeat is older than the lease, in one statement, so two replicas reading at
+ * once fail each job once. The database's clock on both sides: replicas' clocks may differ.
+ */
+async function expireSyncJobs(pool: pg.Pool): Promise<void> {
+  await pool.query(
+    `UPDATE sync_jobs SET status = 'failed', finished_at = now(), error = $1
+     WHERE status = 'running' AND heartbeat_at < now() - make_interval(secs => $2)`,
+    [LEASE_EXPIRED_ERROR, SYNC_JOB_LEASE_MS / 1000],
+  );
+}
+
 export async function createSyncJob(pool: pg.Pool, cloud: string): Promise<SyncJob> {
+  await expireSyncJobs(pool);
   const { rows } = await pool.query<SyncJobRow>(
     `INSERT INTO sync_jobs (id, cloud, status) VALUES ($1, $2, 'running') RETURNING *`,
     [randomUUID(), cloud],
@@ -65,7 +86,7 @@ export async function updateSyncJob(pool: pg.Pool, id: string, patch: SyncJobPat
   // An empty patch reads the job, so "does not exist" is reported the same way.
   const sql =
     assignments.length > 0
-      ? `UPDATE sync_jobs SET ${assignments.join(', ')} WHERE id = $1 RETURNING *`
+      ? `UPDATE sync_jobs SET ${assignments.join(', ')}, heartbeat_at = now() WHERE id = $1 RETURNING *`
       : SYNC_JOB_BY_ID;
   const { rows } = await pool.query<SyncJobRow>(sql, values);
   const row = rows[0];
@@ -73,7 +94,12 @@ export async function updateSyncJob(pool: pg.Pool, id: string, patch: SyncJobPat
   return toSyncJob(row);
 }
 
+export async function heartbeatSyncJob(pool: pg.Pool, id: string): Promise<void> {
+  await pool.query(`UPDATE sync_jobs SET heartbeat_at = now() WHERE id = $1 AND status = 'running'`, [id]);
+}
+
 export async function getSyncJob(pool: pg.Pool, id: string): Promise<SyncJob | null> {
+  await expireSyncJobs(pool);
   const { rows } = await pool.query<SyncJobRow>(SYNC_JOB_BY_ID, [id]);
   const row = rows[0];
   return row ? toSyncJob(row) : null;

@@ -1,18 +1,26 @@
 // SnapshotStore over one pg.Pool: the same SQL on real PostgreSQL and on embedded PGlite (design.md
-// "Storage"). A facade: each concern lives in its own file (README.md lists them).
+// "Storage"). A facade: each concern lives in its own file (README.md lists them). Every call goes through
+// `unavailableOnConnectionError`, so "the database does not answer" is one typed error for every caller.
 import type { CloudSnapshot, SnapshotSummary, SyncJob, ValidationRecord } from '../model/index.ts';
 import { ValidationAudit } from './audit.ts';
 import type { Database, StoreLog } from './database.ts';
-import { createSyncJob, getSyncJob, updateSyncJob } from './jobs.ts';
+import { unavailableOnConnectionError as guard } from './errors.ts';
+import { createSyncJob, getSyncJob, heartbeatSyncJob, updateSyncJob } from './jobs.ts';
 import { SyncLocks } from './locks.ts';
 import { migrate } from './migrate.ts';
-import { latestSnapshot, listSnapshots, recordFailedSync, saveSnapshot } from './snapshots.ts';
-import type { SnapshotStore, SyncLockOutcome, SyncMeta } from './types.ts';
+import { listenForSnapshots } from './notify.ts';
+import { latestSnapshot, latestSnapshotIds, listSnapshots, recordFailedSync, saveSnapshot } from './snapshots.ts';
+import type { SnapshotNews, SnapshotStore, SnapshotWatch, SyncLockOutcome, SyncMeta } from './types.ts';
 
 export { SYNC_LOCK_NAMESPACE } from './locks.ts';
+export { StoreUnavailableError, SyncLockLostError } from './errors.ts';
+export { LEASE_EXPIRED_ERROR, SYNC_JOB_HEARTBEAT_MS, SYNC_JOB_LEASE_MS } from './jobs.ts';
 
 export interface PgStoreOptions {
-  /** Told how many validation audit rows could not be written (e.g. to count them in a metric). */
+  /**
+   * Told how many validation audit rows were lost for good (e.g. to count them in a metric): refused by
+   * PostgreSQL, dropped from the full buffer while the database was down, or unwritten at close.
+   */
   onAuditRowsLost?: (rows: number) => void;
 }
 
@@ -26,27 +34,37 @@ export class PgSnapshotStore implements SnapshotStore {
     this.#db = db;
     this.#log = log;
     this.#audit = new ValidationAudit(db.pool, log, options.onAuditRowsLost);
-    this.#locks = new SyncLocks(db);
+    this.#locks = new SyncLocks(db, log);
   }
 
   migrate(): Promise<void> {
-    return migrate(this.#db.pool, this.#log);
+    return guard(() => migrate(this.#db.pool, this.#log));
   }
 
   saveSnapshot(snapshot: CloudSnapshot, meta: SyncMeta): Promise<SnapshotSummary> {
-    return saveSnapshot(this.#db.pool, snapshot, meta);
+    return guard(() => saveSnapshot(this.#db.pool, snapshot, meta));
   }
 
   recordFailedSync(cloud: string, region: string | null, error: string, meta: SyncMeta): Promise<SnapshotSummary> {
-    return recordFailedSync(this.#db.pool, cloud, region, error, meta);
+    return guard(() => recordFailedSync(this.#db.pool, cloud, region, error, meta));
   }
 
   latestSnapshot(cloud?: string): Promise<CloudSnapshot | null> {
-    return latestSnapshot(this.#db.pool, cloud);
+    return guard(() => latestSnapshot(this.#db.pool, cloud));
   }
 
   listSnapshots(cloud?: string, limit?: number): Promise<SnapshotSummary[]> {
-    return listSnapshots(this.#db.pool, cloud, limit);
+    return guard(() => listSnapshots(this.#db.pool, cloud, limit));
+  }
+
+  latestSnapshotIds(): Promise<Record<string, string>> {
+    return guard(() => latestSnapshotIds(this.#db.pool));
+  }
+
+  watchSnapshots(onNew: (news: SnapshotNews) => void): Promise<SnapshotWatch | null> {
+    const replay = async () =>
+      Object.entries(await this.latestSnapshotIds()).map(([cloud, id]): SnapshotNews => ({ cloud, id }));
+    return guard(() => listenForSnapshots(this.#db, onNew, replay, this.#log));
   }
 
   recordValidation(record: ValidationRecord): Promise<void> {
@@ -58,27 +76,31 @@ export class PgSnapshotStore implements SnapshotStore {
   }
 
   createSyncJob(cloud: string): Promise<SyncJob> {
-    return createSyncJob(this.#db.pool, cloud);
+    return guard(() => createSyncJob(this.#db.pool, cloud));
   }
 
   updateSyncJob(id: string, patch: Parameters<SnapshotStore['updateSyncJob']>[1]): Promise<SyncJob> {
-    return updateSyncJob(this.#db.pool, id, patch);
+    return guard(() => updateSyncJob(this.#db.pool, id, patch));
+  }
+
+  heartbeatSyncJob(id: string): Promise<void> {
+    return guard(() => heartbeatSyncJob(this.#db.pool, id));
   }
 
   getSyncJob(id: string): Promise<SyncJob | null> {
-    return getSyncJob(this.#db.pool, id);
+    return guard(() => getSyncJob(this.#db.pool, id));
   }
 
-  withSyncLock<T>(cloud: string, fn: () => Promise<T>): Promise<SyncLockOutcome<T>> {
-    return this.#locks.run(cloud, fn);
+  withSyncLock<T>(cloud: string, fn: (lockLost: AbortSignal) => Promise<T>): Promise<SyncLockOutcome<T>> {
+    return guard(() => this.#locks.run(cloud, fn));
   }
 
   async ping(): Promise<void> {
-    await this.#db.pool.query('SELECT 1');
+    await guard(() => this.#db.pool.query('SELECT 1'));
   }
 
   async close(): Promise<void> {
-    await this.#audit.flush();
+    await this.#audit.close();
     await this.#db.close();
   }
 }

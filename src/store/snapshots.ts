@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { CloudSnapshot, Host, SnapshotSummary } from '../model/index.ts';
 import type { Table } from './columns.ts';
 import { firstRow, transaction } from './connection.ts';
+import { notifySnapshot } from './notify.ts';
 import { FLAVORS, HOSTS, IMAGES, PCI_PROVIDERS, SNAPSHOTS, type PciRow } from './tables.ts';
 import type { SyncMeta } from './types.ts';
 
@@ -42,6 +43,7 @@ export async function saveSnapshot(pool: pg.Pool, snapshot: CloudSnapshot, meta:
     await bulkInsert(client, IMAGES, snapshot.id, snapshot.images);
     await bulkInsert(client, HOSTS, snapshot.id, snapshot.hosts);
     await bulkInsert(client, PCI_PROVIDERS, snapshot.id, pciRows);
+    await notifySnapshot(client, { cloud: snapshot.cloud, id: snapshot.id });
     return saved;
   });
 }
@@ -77,6 +79,15 @@ export async function latestSnapshot(pool: pg.Pool, cloud?: string): Promise<Clo
   );
   const head = rows[0];
   return head ? loadSnapshot(pool, SNAPSHOTS.decode(head)) : null;
+}
+
+export async function latestSnapshotIds(pool: pg.Pool): Promise<Record<string, string>> {
+  // Head rows only, in the order of the partial index snapshots_latest_complete (cloud, seq DESC): one row per
+  // complete sync, no snapshot content, so the registry can run it every 30 s.
+  const { rows } = await pool.query<{ cloud: string; id: string }>(
+    `SELECT DISTINCT ON (cloud) cloud, id FROM snapshots WHERE status = 'complete' ORDER BY cloud, seq DESC`,
+  );
+  return Object.fromEntries(rows.map((row) => [row.cloud, row.id]));
 }
 
 export async function listSnapshots(

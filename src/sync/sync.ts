@@ -17,6 +17,7 @@ import type { PlacementReadMode, ProviderRead } from '../openstack/placement.ts'
 import type { NovaFlavor, RawCloud } from '../openstack/schemas.ts';
 import type { CloudSnapshot, Image } from '../model/index.ts';
 import type { SnapshotCounts, SnapshotSummary, SyncJob } from '../model/index.ts';
+import { SYNC_JOB_HEARTBEAT_MS } from '../store/jobs.ts';
 import type { SnapshotStore } from '../store/types.ts';
 import { CloudNormaliser, normaliseFlavor } from './normalise.ts';
 import type { SnapshotRegistry } from '../advisor/registry.ts';
@@ -50,6 +51,8 @@ export interface RunSyncOptions {
   registry?: SnapshotRegistry;
   /** SYNC_PLACEMENT_READ: how Placement is read (PlacementReader.readProviderTree); default `auto`. */
   placementRead?: PlacementReadMode;
+  /** Aborting it fails the sync as any failed read does (shutdown past its deadline: OpenStackSyncService.abort). */
+  signal?: AbortSignal;
 }
 
 export interface SyncOutcome {
@@ -140,6 +143,18 @@ function jobWriter(store: SnapshotStore, jobId: string | undefined, log: Logger)
   };
 }
 
+/**
+ * Writes the job's heartbeat every SYNC_JOB_HEARTBEAT_MS until the returned function is called: readers fail a
+ * running job whose heartbeat stops (src/store/jobs.ts), as its process is gone.
+ */
+function heartbeat(store: SnapshotStore, jobId: string | undefined, log: Logger): () => void {
+  if (jobId === undefined) return () => undefined;
+  const timer = setInterval(() => {
+    store.heartbeatSyncJob(jobId).catch((err: unknown) => log.warn({ jobId, error: describeError(err) }, 'could not write the sync job heartbeat'));
+  }, SYNC_JOB_HEARTBEAT_MS).unref();
+  return () => clearInterval(timer);
+}
+
 /** One sync of one cloud; resolves with the outcome (a failed sync is an outcome, not a rejection). */
 export async function runSync(client: OpenStackClient, store: SnapshotStore, opts: RunSyncOptions): Promise<SyncOutcome> {
   const cloud = client.cloud.name;
@@ -156,13 +171,15 @@ export async function runSync(client: OpenStackClient, store: SnapshotStore, opt
     job.progress({ progress: { ...progress }, requestCount: meta().requestCount });
   };
 
-  const locked = await store.withSyncLock(cloud, async (): Promise<SyncOutcome> => {
+  const stopHeartbeat = heartbeat(store, opts.jobId, log);
+  const locked = await store.withSyncLock(cloud, async (lockLost): Promise<SyncOutcome> => {
     // rejectOnClear: a call still queued when the sync fails rejects rather than never settling, so every read
     // waiting on one (a listing, or the member / access reads after it) settles and the failure can return.
     const limit = pLimit({ concurrency: Math.min(MAX_SYNC_CONCURRENCY, Math.max(1, opts.concurrency ?? MAX_SYNC_CONCURRENCY)), rejectOnClear: true });
     const abort = new AbortController();
     // Every call in flight listens on this one signal; up to the concurrency limit plus retry sleeps.
     setMaxListeners(4 * MAX_SYNC_CONCURRENCY, abort.signal);
+    opts.signal?.addEventListener('abort', () => abort.abort(opts.signal?.reason), { once: true });
     // Images and providers are normalised as they arrive and their raw bodies dropped: at 15,000 hosts the raw
     // bodies and the snapshot held together took the sync to 1.8 GiB (bench/sync-bench.ts).
     const normaliser = new CloudNormaliser();
@@ -214,9 +231,15 @@ export async function runSync(client: OpenStackClient, store: SnapshotStore, opt
         signal: abort.signal,
       }),
     ] as const;
+    // The lock went with its database session (src/store/locks.ts): another replica may take it now, so this
+    // sync stops as on any other failure rather than read on and save beside that one.
+    const lost = new Promise<never>((_resolve, reject) => {
+      lockLost.addEventListener('abort', () => reject(lockLost.reason as Error), { once: true });
+    });
+    lost.catch(() => undefined);
     try {
       const takenAt = new Date().toISOString();
-      const [flavors, images, { providers, ...placementRead }] = await Promise.all(reads);
+      const [flavors, images, { providers, ...placementRead }] = await Promise.race([Promise.all(reads), lost]);
       // Every body was checked against its schema as it arrived (src/openstack/schemas.ts); checking the whole
       // cloud again would hold the event loop ~5 s at 15,000 hosts (bench/README.md, synthetic-cloud).
       const { snapshot, skippedProviders } = await normaliser.snapshot(
@@ -226,6 +249,7 @@ export async function runSync(client: OpenStackClient, store: SnapshotStore, opt
       );
       const problems = await checkSnapshot({ resource_providers: providers }, snapshot);
       if (problems.length > 0) throw new Error(`inconsistent read: ${problems.slice(0, 5).join('; ')}`);
+      lockLost.throwIfAborted();
       const summary = await store.saveSnapshot(snapshot, meta());
       opts.registry?.put(snapshot);
       const counts = countsOf(snapshot);
@@ -242,7 +266,7 @@ export async function runSync(client: OpenStackClient, store: SnapshotStore, opt
       log.error({ region, ...meta(), error: error instanceof OpenStackError ? error.toJSON() : error.message }, 'sync failed; the last complete snapshot stays current');
       return { status: 'failed', cloud, region, summary, counts: null, ...meta(), error, skippedProviders: [], placementRead: null };
     }
-  });
+  }).finally(stopHeartbeat);
 
   const outcome: SyncOutcome = locked.ran
     ? locked.value
@@ -279,6 +303,8 @@ export class OpenStackSyncService implements SyncService {
   /** This process's running syncs, by cloud (embedded PostgreSQL's advisory locks always succeed). */
   private readonly running = new Map<string, Promise<{ job: SyncJob; done: Promise<SyncOutcome> }>>();
   private timer: NodeJS.Timeout | null = null;
+  /** One per running sync (a listener on one long-lived signal per sync would pile up); abort() aborts them. */
+  private readonly aborts = new Set<AbortController>();
 
   constructor(private readonly deps: SyncServiceDeps & { clouds: CloudConfig[] }) {}
 
@@ -337,10 +363,13 @@ export class OpenStackSyncService implements SyncService {
   private async launch(client: OpenStackClient, onProgress: RunSyncOptions['onProgress']) {
     const cloud = client.cloud.name;
     const job = await this.deps.store.createSyncJob(cloud);
+    const stop = new AbortController();
+    this.aborts.add(stop);
     const done = runSync(client, this.deps.store, {
       log: this.deps.log,
       jobId: job.id,
       registry: this.deps.registry,
+      signal: stop.signal,
       ...(onProgress && { onProgress }),
       ...(this.deps.concurrency && { concurrency: this.deps.concurrency }),
       ...(this.deps.settings.SYNC_PLACEMENT_READ && { placementRead: this.deps.settings.SYNC_PLACEMENT_READ }),
@@ -355,7 +384,8 @@ export class OpenStackSyncService implements SyncService {
           status: 'failed', cloud, region: client.cloud.regionName, summary: null, counts: null, durationMs: 0,
           requestCount: 0, error: err instanceof Error ? err : new Error(String(err)), skippedProviders: [], placementRead: null,
         };
-      });
+      })
+      .finally(() => this.aborts.delete(stop));
     return { job, done };
   }
 
@@ -379,6 +409,15 @@ export class OpenStackSyncService implements SyncService {
   stopScheduler(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+  }
+
+  /**
+   * Fails the running syncs now: their calls are aborted and each records a failed sync, so close() returns within
+   * one store write instead of after a whole read of the cloud (minutes at 15,000 hosts). For shutdown past its deadline.
+   */
+  abort(): void {
+    this.stopScheduler();
+    for (const stop of this.aborts) stop.abort(new Error('sync aborted: the service is shutting down'));
   }
 
   /** Stops the scheduler and waits for running syncs (graceful shutdown). */

@@ -163,6 +163,59 @@ describe('retries', () => {
     expect(client.http.requestCount).toBe(1 + 3);
   });
 
+  // Issue 11: a body cut off in transit failed the whole sync after one attempt (axios ERR_BAD_RESPONSE).
+  const faults = ['short-body', 'reset', 'cut-json'] as const;
+  const onFirst = (pred: (r: { service: string; path: string }) => boolean, fault: (typeof faults)[number]) => {
+    let sent = false;
+    fake.script((r) => {
+      if (sent || !pred(r)) return undefined;
+      sent = true;
+      return { ...fake.recorded(null, r.service as 'compute', 'GET', r.path), fault };
+    });
+  };
+
+  it.each(faults)('a page cut off once (%s) is retried: one extra attempt, the listing complete', async (fault) => {
+    const client = fakeClient(fake, captureLog().log);
+    onFirst(isPath('compute', '/flavors/detail?'), fault);
+    expect(await client.nova.listFlavors()).toHaveLength(4);
+    expect(fake.count(isPath('compute', '/flavors/detail'))).toBe(3 + 1);
+  });
+
+  it.each(faults)('the raw provider listing cut off once (%s) is retried', async (fault) => {
+    const client = fakeClient(fake, captureLog().log);
+    onFirst((r) => r.path === '/resource_providers', fault);
+    const tree = await client.placement.readProviders(pLimit(4));
+    expect(tree.resource_providers).toHaveLength(8);
+    expect(fake.count((r) => r.path === '/resource_providers')).toBe(2);
+  });
+
+  it.each([
+    ['short-body', 'upstream_unavailable', /answered 200, then the body was cut off \(ERR_BAD_RESPONSE.*after 4 attempts/],
+    ['reset', 'upstream_unavailable', /answered 200, then the body was cut off \(ECONNRESET.*after 4 attempts/],
+    ['cut-json', 'upstream_bad_response', /answered 200 with a JSON body cut off after \d+ bytes.*after 4 attempts/],
+  ] as const)('cut off on every attempt (%s): %s with status, service and request id, after the retries', async (fault, code, message) => {
+    const client = fakeClient(fake, captureLog().log);
+    fake.script((r) =>
+      isPath('image', '/v2/images')(r) ? { ...fake.recorded(null, 'image', 'GET', r.path), headers: { 'x-openstack-request-id': 'req-cut' }, fault } : undefined,
+    );
+    const err = await expectRejection(client.glance.listImages());
+    expect(err).toBeInstanceOf(OpenStackError);
+    expect(err.code).toBe(code);
+    expect(err.message).toMatch(message);
+    expect(err.message).toMatch(/^image GET .*request req-cut/);
+    expect(err.details).toMatchObject({ service: 'image', method: 'GET', status: 200, requestId: 'req-cut' });
+    expect(fake.count(isPath('image', '/v2/images'))).toBe(4); // 1 + 3 retries
+  });
+
+  it('a POST not marked idempotent cut off is not retried', async () => {
+    const client = fakeClient(fake, captureLog().log);
+    fake.script((r) => (r.method === 'POST' && r.service === 'compute' ? { status: 202, body: { server: { id: 'x' } }, fault: 'short-body' } : undefined));
+    const err = await expectRejection(client.http.request({ service: 'compute', method: 'POST', url: `${fake.base}/compute/v2.1/servers`, body: {} }));
+    expect(err.code).toBe('upstream_unavailable');
+    expect(err.message).toMatch(/answered 202, then the body was cut off.*after 1 attempts/);
+    expect(fake.count((r) => r.method === 'POST' && r.service === 'compute')).toBe(1);
+  });
+
   it('a slow endpoint past the timeout is upstream_timeout, not retried', async () => {
     const client = fakeClient(fake, captureLog().log, { timeoutMs: 200 });
     fake.script((r) => (isPath('image', '/v2/images')(r) ? { ...fake.recorded(null, 'image', 'GET', '/v2/images?limit=2&visibility=all'), delayMs: 600 } : undefined));

@@ -76,6 +76,31 @@ describe('runSync', () => {
     expect(latest?.status).toBe('failed');
   });
 
+  // Issue 11: bodies cut off in transit are retried like resets (src/openstack/http.ts).
+  it('a page cut off once costs one extra attempt and the sync succeeds', async () => {
+    let cut = false;
+    fake.script((r) => {
+      if (cut || !r.path.startsWith('/v2/images?')) return undefined;
+      cut = true;
+      return { ...fake.recorded(null, 'image', 'GET', r.path), fault: 'short-body' };
+    });
+    const outcome = await goodSync();
+    expect(outcome.requestCount).toBe(43 + 1);
+    expect(outcome.counts).toEqual({ flavors: 4, images: 4, hosts: 2, pciProviders: 6 });
+  });
+
+  it.each(['short-body', 'reset'] as const)('a listing cut off (%s) on every attempt fails cleanly naming the service', async (fault) => {
+    const good = await goodSync();
+    fake.script((r) => (r.path.endsWith('/traits') ? { ...fake.recorded(null, 'placement', 'GET', r.path), fault } : undefined));
+    const outcome = await runSync(fakeClient(fake, log), t.store, { log });
+    expect(outcome.status).toBe('failed');
+    const err = outcome.error as OpenStackError;
+    expect(err.code).toBe('upstream_unavailable');
+    expect(err.details).toMatchObject({ service: 'placement', method: 'GET', status: 200 });
+    expect(outcome.summary?.error).toMatch(/^upstream_unavailable: placement GET .*\/traits: answered 200, then the body was cut off/);
+    expect((await t.store.latestSnapshot('fake'))?.id).toBe(good.summary?.id);
+  });
+
   it('bulk: the same hosts as the per-provider sync, in 6 Placement calls instead of 33', async () => {
     const exact = await goodSync();
     const walked = (await t.store.latestSnapshot('fake'))!;

@@ -8,6 +8,7 @@ import { checkPciConfiguration, previewServer, recommend, validateImage, type Ad
 import type { Answer } from '../../advisor/answers.ts';
 import type { Caller } from '../../advisor/policy.ts';
 import type { AppDeps } from '../app.ts';
+import { bodyLimitOf } from '../body-limit.ts';
 import { sendSerialized } from '../serialized.ts';
 import { problems } from '../../schemas/common.ts';
 import { PciConfigCheck, PciConfigCheckRequest } from '../../schemas/pci-config.ts';
@@ -31,6 +32,7 @@ function adviceRoute<Request extends z.ZodType>(route: AdviceRoute<Request>) {
     app.withTypeProvider<ZodTypeProvider>().post(
       route.path,
       {
+        bodyLimit: bodyLimitOf(route.body),
         schema: {
           tags: ['advice'],
           summary: route.summary,

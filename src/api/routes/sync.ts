@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { syncJobView } from '../../advisor/history.ts';
 import type { AppDeps } from '../app.ts';
+import { bodyLimitOf } from '../body-limit.ts';
 import { ApiError } from '../errors.ts';
 import { problems } from '../../schemas/common.ts';
 import { SyncJob, SyncJobParams, SyncRequest } from '../../schemas/sync.ts';
@@ -11,10 +12,13 @@ export const syncRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
     '/sync',
     {
       config: { access: 'admin' },
+      bodyLimit: bodyLimitOf(SyncRequest),
       schema: {
         tags: ['sync'],
         summary: 'Start reading the cloud into a new snapshot',
-        body: SyncRequest.optional(),
+        // Optional: Fastify hands an absent body to the validator as null (lib/validation.js validateParam), so null
+        // is what "no body" looks like here.
+        body: SyncRequest.nullish(),
         response: { 202: SyncJob, ...problems(400, 401, 403, 404, 501, 502) },
       },
     },

@@ -26,6 +26,11 @@ export interface FakeReply {
   headers?: Record<string, string>;
   /** Wait before answering (a slow endpoint). */
   delayMs?: number;
+  /** A bad day in transit, after the status and headers and the first half of the body were sent:
+   *  `short-body` declares a Content-Length 100 bytes beyond the body and destroys the socket,
+   *  `reset` sends the body chunked and resets the connection (TCP RST),
+   *  `cut-json` ends the message properly, so only the JSON document is cut off (a proxy's doing). */
+  fault?: 'short-body' | 'reset' | 'cut-json';
 }
 
 /** Returns a reply to override the replay, or undefined to let the recording answer. */
@@ -145,6 +150,7 @@ export class FakeOpenStack {
     for (const svc of ['identity', 'compute', 'image', 'placement']) text = text.split(`{{origin:${svc}}}`).join(`${this.base}/${svc}`);
     const headers: Record<string, string> = { 'content-type': 'application/json', ...reply.headers };
     if (res.destroyed) return;
+    if (reply.fault) return cutOff(res, reply.status, headers, Buffer.from(text), reply.fault);
     res.writeHead(reply.status, headers).end(text);
   }
 
@@ -175,4 +181,17 @@ export class FakeOpenStack {
     body.token.expires_at = new Date(now + this.tokenTtlMs).toISOString();
     return { status: 201, body, headers: { ...recorded.headers, 'x-subject-token': token } };
   }
+}
+
+function cutOff(res: ServerResponse, status: number, headers: Record<string, string>, body: Buffer, fault: NonNullable<FakeReply['fault']>): void {
+  const half = body.subarray(0, body.length >> 1);
+  if (fault === 'cut-json') {
+    res.writeHead(status, { ...headers, 'content-length': String(half.length) }).end(half);
+    return;
+  }
+  if (fault === 'short-body') res.writeHead(status, { ...headers, 'content-length': String(body.length + 100) });
+  else res.writeHead(status, headers);
+  // Once the half is on the wire the client has the headers and part of the body when the connection goes; the
+  // reset waits a little more, else the RST overtakes the data and the client never sees the half.
+  res.write(half, () => (fault === 'reset' ? setTimeout(() => res.socket?.resetAndDestroy(), 10) : res.socket?.destroy()));
 }
