@@ -134,6 +134,7 @@ interface Indexed {
   providers: Map<string, PlacementProvider>;
   trees: Map<string, PlacementProvider[]>;
   roots: PlacementProvider[];
+  rootIndex: Map<string, number>;
 }
 
 function indexCloud(raw: RawCloud): Indexed {
@@ -152,6 +153,7 @@ function indexCloud(raw: RawCloud): Indexed {
     tree.push(p);
     trees.set(p.root_provider_uuid, tree);
   }
+  const roots = raw.resource_providers.filter((p) => p.parent_provider_uuid === null);
   return {
     raw,
     flavors,
@@ -160,7 +162,8 @@ function indexCloud(raw: RawCloud): Indexed {
     imageIds: new Set(images.map((img) => img.id)),
     providers,
     trees,
-    roots: raw.resource_providers.filter((p) => p.parent_provider_uuid === null),
+    roots,
+    rootIndex: new Map(roots.map((p, i) => [p.uuid, i])),
   };
 }
 
@@ -268,37 +271,76 @@ function flavorAt(flavor: NovaFlavor, version: Version, base: string): NovaFlavo
   };
 }
 
-function listFlavors(cloud: Indexed, base: string, query: URLSearchParams, headers: http.IncomingHttpHeaders): Reply {
-  const { version, echo } = novaMicroversion(headers);
+/** The page of a Nova listing after `marker` (ids in listing order), with the next link a full page carries (§5.3). */
+function novaPage<T>(
+  items: readonly T[],
+  index: ReadonlyMap<string, number>,
+  idOf: (item: T) => string,
+  query: URLSearchParams,
+  echo: Record<string, string>,
+  visible: (item: T) => boolean = () => true,
+): { page: T[]; next: URLSearchParams | null } {
   const limitText = query.get('limit');
   const limit = limitText === null ? NOVA.maxLimit : Number(limitText);
   if (!Number.isInteger(limit) || limit < 0) throw novaFault(400, `limit param must be an integer`, echo);
   const pageSize = Math.min(limit, NOVA.maxLimit);
+  const marker = query.get('marker');
+  let start = 0;
+  if (marker !== null) {
+    const at = index.get(marker);
+    if (at === undefined) throw novaFault(400, `marker [${marker}] not found`, echo);
+    start = at + 1;
+  }
+  const page: T[] = [];
+  for (let i = start; i < items.length && page.length < pageSize; i++) {
+    if (visible(items[i]!)) page.push(items[i]!);
+  }
+  // A full page always carries a next link, so the page after the last full one may be empty (§5.3).
+  if (page.length === 0 || page.length < pageSize) return { page, next: null };
+  const next = new URLSearchParams(query);
+  next.delete('marker');
+  next.append('marker', idOf(page[page.length - 1]!));
+  return { page, next };
+}
+
+function listFlavors(cloud: Indexed, base: string, query: URLSearchParams, headers: http.IncomingHttpHeaders): Reply {
+  const { version, echo } = novaMicroversion(headers);
   // The admin default lists public flavors only; is_public=None lists both, false the private ones.
   const isPublic = (query.get('is_public') ?? 'true').toLowerCase();
   const visible = (f: NovaFlavor): boolean =>
     isPublic === 'none' || (f['os-flavor-access:is_public'] ?? true) === ['true', 't', '1', 'yes', 'y', 'on'].includes(isPublic);
-  const marker = query.get('marker');
-  let start = 0;
-  if (marker !== null) {
-    const at = cloud.flavorIndex.get(marker);
-    if (at === undefined) throw novaFault(400, `marker [${marker}] not found`, echo);
-    start = at + 1;
-  }
-  const page: NovaFlavor[] = [];
-  for (let i = start; i < cloud.flavors.length && page.length < pageSize; i++) {
-    const flavor = cloud.flavors[i]!;
-    if (visible(flavor)) page.push(flavorAt(flavor, version, base));
-  }
-  const body: Record<string, unknown> = { flavors: page };
-  // A full page always carries a next link, so the page after the last full one may be empty (§5.3).
-  if (page.length > 0 && page.length === pageSize) {
-    const next = new URLSearchParams(query);
-    next.delete('marker');
-    next.append('marker', page[page.length - 1]!.id);
-    body['flavors_links'] = [{ rel: 'next', href: `${base}/compute/v2.1/flavors/detail?${next}` }];
-  }
+  const { page, next } = novaPage(cloud.flavors, cloud.flavorIndex, (f) => f.id, query, echo, visible);
+  const body: Record<string, unknown> = { flavors: page.map((flavor) => flavorAt(flavor, version, base)) };
+  if (next) body['flavors_links'] = [{ rel: 'next', href: `${base}/compute/v2.1/flavors/detail?${next}` }];
   return { status: 200, body, headers: echo };
+}
+
+/**
+ * One hypervisor per root provider, as a libvirt/kvm compute reports it (NOVA api-ref os-hypervisors.inc at 2.88+: no
+ * resource figures): its id the compute node uuid = the root provider's uuid (>= 2.53), QEMU 8.2.2 as an integer.
+ * Its service's id is that uuid too (one nova-compute per node), which `computeServices` answers.
+ */
+function listHypervisors(cloud: Indexed, base: string, query: URLSearchParams, headers: http.IncomingHttpHeaders): Reply {
+  const { echo } = novaMicroversion(headers);
+  const { page, next } = novaPage(cloud.roots, cloud.rootIndex, (p) => p.uuid, query, echo);
+  const body: Record<string, unknown> = {
+    hypervisors: page.map((p) => ({
+      id: p.uuid, hypervisor_hostname: p.name, state: 'up', status: 'enabled', hypervisor_type: 'QEMU', hypervisor_version: 8002002,
+      host_ip: '192.0.2.10', service: { id: p.uuid, host: p.name, disabled_reason: null }, uptime: null,
+    })),
+  };
+  if (next) body['hypervisors_links'] = [{ rel: 'next', href: `${base}/compute/v2.1/os-hypervisors/detail?${next}` }];
+  return { status: 200, body, headers: echo };
+}
+
+/** Every root provider's nova-compute service, enabled and up (NOVA api-ref os-services.inc; not paged). */
+function computeServices(cloud: Indexed, headers: http.IncomingHttpHeaders): Reply {
+  const { echo } = novaMicroversion(headers);
+  const services = cloud.roots.map((p) => ({
+    binary: 'nova-compute', host: p.name, id: p.uuid, zone: 'nova', status: 'enabled', state: 'up',
+    updated_at: '2026-11-20T09:00:00.000000', disabled_reason: null, forced_down: false,
+  }));
+  return { status: 200, body: { services }, headers: echo };
 }
 
 /** The access list of a private flavor; a public one has none (nova/api/openstack/compute/flavor_access.py). */
@@ -545,6 +587,12 @@ function route(
   if (get && path === '/compute/v2.1') return { kind: 'compute GET /v2.1', open: true, handle: () => ({ status: 200, body: { version: novaVersion(base) } }) };
   if (get && path === '/compute/v2.1/flavors/detail') {
     return { kind: 'compute GET /flavors/detail', open: false, handle: () => listFlavors(cloud, base, q, req.headers) };
+  }
+  if (get && path === '/compute/v2.1/os-hypervisors/detail') {
+    return { kind: 'compute GET /os-hypervisors/detail', open: false, handle: () => listHypervisors(cloud, base, q, req.headers) };
+  }
+  if (get && path === '/compute/v2.1/os-services') {
+    return { kind: 'compute GET /os-services', open: false, handle: () => computeServices(cloud, req.headers) };
   }
   const access = /^\/compute\/v2\.1\/flavors\/([^/]+)\/os-flavor-access$/.exec(path);
   if (get && access) {

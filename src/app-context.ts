@@ -82,7 +82,10 @@ export async function openAppContext(settings: Settings, log: Logger): Promise<A
     help: 'Validation audit rows that could not be written (lost)',
     registers: [],
   });
-  const store = new PgSnapshotStore(db, log, { onAuditRowsLost: (rows) => auditWriteFailures.inc(rows) });
+  const store = new PgSnapshotStore(db, log, {
+    onAuditRowsLost: (rows) => auditWriteFailures.inc(rows),
+    syncJobHeartbeatMs: settings.SYNC_JOB_HEARTBEAT_SECONDS * 1000,
+  });
   try {
     await store.migrate();
     const registry = new SnapshotRegistry(store);

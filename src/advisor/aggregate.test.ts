@@ -2,12 +2,12 @@
 // anywhere in the answer, as Nova's os-hypervisors and Placement refuse such a caller (403).
 import { describe, expect, it } from 'vitest';
 import { advise, defaultRuleContext } from '../rules/index.ts';
-import { flavor, host, image, pciProvider, request } from '../rules/test-fixtures.ts';
+import { NO_APIS, flavor, host, image, pciProvider, request } from '../rules/test-fixtures.ts';
 import type { CloudSnapshot } from '../model/index.ts';
 import { adviceAggregate } from './aggregate.ts';
 
 const snapshot: CloudSnapshot = {
-  id: 's1', cloud: 'c', region: null, source: 'demo', takenAt: '2026-12-01T00:00:00Z', images: [],
+  id: 's1', cloud: 'c', region: null, source: 'demo', takenAt: '2026-12-01T00:00:00Z', apis: NO_APIS, images: [],
   flavors: [flavor('vf', 4, 4096, 10, { 'pci_passthrough:alias': 'nic-vf:1' })],
   hosts: [
     host('rack-a-017', { pci: [pciProvider('rack-a-017', '0000:3b:00.0', 'CUSTOM_NIC_VF', 4, 1, ['HW_NIC_SRIOV'])] }),

@@ -15,6 +15,10 @@ function snapshotLine(s: SnapshotRef): string {
   return `snapshot ${s.id} of ${s.cloud} (${s.source}), taken ${s.takenAt}, ${s.ageSeconds} s old`;
 }
 
+function releaseLine(r: ValidationResult['release']): string {
+  return `nova release: ${r.release} (${r.from}: ${r.evidence})`;
+}
+
 function guestLine(g: ValidationResult['guest']): string {
   const os = [g.distro ?? g.family, g.version].filter(Boolean).join(' ');
   return `guest: ${os}${g.osinfoId ? ` (${g.osinfoId})` : ''}, identified by ${g.identifiedBy}, knowledge ${g.knowledge}`;
@@ -41,6 +45,7 @@ export function formatValidation(result: ValidationResult): string {
   out.push(`verdict: ${result.verdict}`);
   out.push(guestLine(result.guest));
   findingLines(out, result.findings);
+  out.push(releaseLine(result.release));
   out.push(snapshotLine(result.snapshot));
   return text(out);
 }
@@ -70,6 +75,7 @@ export function formatAdvice(advice: Advice): string {
   }
   if (advice.capacity) capacityLines(out, advice.capacity);
   findingLines(out, advice.findings);
+  out.push(releaseLine(advice.release));
   out.push(snapshotLine(advice.snapshot));
   return text(out);
 }
@@ -86,6 +92,7 @@ export function formatPciConfigCheck(check: PciConfigCheck): string {
     out.push(`alias ${a.name}: specs ${a.matchesSpecs.join(', ') || 'none'}, ${a.free} free on ${a.providers} provider(s), flavors ${a.flavors.join(', ') || 'none'}`);
   }
   findingLines(out, check.findings);
+  out.push(releaseLine(check.release));
   out.push(snapshotLine(check.snapshot));
   return text(out);
 }

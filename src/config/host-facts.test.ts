@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { loadDemoCloud } from '../sync/demo.ts';
 import { normaliseCloud } from '../sync/normalise.ts';
-import { advise, defaultRuleContext, validate, type RuleContext } from '../rules/index.ts';
+import { advise, defaultRuleContext, preview, validate, type RuleContext } from '../rules/index.ts';
 import { loadHostFacts, parseHostFacts } from './host-facts.ts';
 import { ConfigError } from './index.ts';
 
@@ -93,5 +93,23 @@ describe('§2.2/§2.6 facts that differ per aggregate, on the demo cloud', () =>
     expect(result.findings.map((f) => f.id)).not.toContain('vhost-user-needs-virtio');
     const same = contextFor(parseHostFacts({ clouds: { demo: { defaults: { ovs_dpdk: true } } } }, 'test'));
     expect(validate(demo, { properties: { hw_vif_model: 'e1000' }, flavor: null }, same).findings.map((f) => f.id)).toContain('vhost-user-needs-virtio');
+  });
+
+  it('§2.2 rx_queue_size / tx_queue_size declared under a cloud\'s defaults are honoured', () => {
+    const declared = contextFor(parseHostFacts({ clouds: { demo: { defaults: { rx_queue_size: 1024, tx_queue_size: 512 } } } }, 'test'));
+    const p = preview(demo, { image: byName(demo.images, 'ubuntu-22.04'), flavor: byName(demo.flavors, 'm1.large'), vnicType: 'normal' }, declared);
+    expect([p.nic.rxQueueSize.value, p.nic.txQueueSize.value]).toEqual([1024, null]);
+  });
+});
+
+describe('nova_release (domain.md §5.3, §7)', () => {
+  it('§5.3 is read at the top and per cloud; a per-cloud value wins for its cloud', () => {
+    const declared = parseHostFacts({ nova_release: '2023.2', clouds: { demo: { nova_release: 'zed' } } }, 'test');
+    expect([declared.novaRelease, declared.novaReleaseByCloud]).toEqual(['2023.2', { demo: 'zed' }]);
+    expect(validate(demo, { properties: {}, flavor: null }, contextFor(declared)).release).toMatchObject({ release: 'zed', from: 'declared' });
+  });
+
+  it('§5.3 an unknown release is refused with the key named', () => {
+    expect(() => parseHostFacts({ clouds: { demo: { nova_release: 'zorro' } } }, 'test')).toThrow(/clouds\.demo\.nova_release/);
   });
 });

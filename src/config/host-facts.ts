@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_HOST_FACTS } from '../rules/facts/host-facts.ts';
-import type { HostFacts, HostFactsOverride } from '../model/index.ts';
+import { NOVA_RELEASES } from '../rules/release/release.ts';
+import type { HostFacts, HostFactsOverride, NovaRelease } from '../model/index.ts';
 import { ConfigError } from './index.ts';
 
 const queueSize = z.union([z.literal(256), z.literal(512), z.literal(1024), z.null()]);
@@ -54,6 +55,8 @@ const Override = z
   .refine((o) => o.aggregate !== undefined || o.trait !== undefined, 'give aggregate or trait');
 
 const Scope = z.strictObject({
+  /** The Nova release, when the compute API's microversion cannot tell it (e.g. 2.95: 2023.1 or 2023.2); wins over it. */
+  nova_release: z.enum(NOVA_RELEASES).optional(),
   defaults: Facts.optional(),
   overrides: z.array(Override).optional(),
 });
@@ -67,6 +70,10 @@ export interface DeclaredHostFacts {
   hostFacts: HostFacts;
   /** Per cloud, aggregate and trait, most specific last (RuleContext.hostFactOverrides). */
   hostFactOverrides: HostFactsOverride[];
+  /** `nova_release` at the top: every cloud's (RuleContext.novaRelease). */
+  novaRelease?: NovaRelease;
+  /** `clouds.<name>.nova_release` (RuleContext.novaReleaseByCloud). */
+  novaReleaseByCloud?: Record<string, NovaRelease>;
 }
 
 function toHostFacts(facts: Facts): Partial<HostFacts> {
@@ -95,7 +102,10 @@ export function parseHostFacts(value: unknown, source: string): DeclaredHostFact
   }
   const file = parsed.data;
   const clouds = Object.entries(file.clouds ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const releases = clouds.flatMap(([cloud, c]) => (c.nova_release ? [[cloud, c.nova_release] as const] : []));
   return {
+    ...(file.nova_release ? { novaRelease: file.nova_release } : {}),
+    ...(releases.length > 0 ? { novaReleaseByCloud: Object.fromEntries(releases) } : {}),
     hostFacts: { ...DEFAULT_HOST_FACTS, ...toHostFacts(file.defaults ?? {}) },
     hostFactOverrides: [
       ...clouds.filter(([, c]) => c.defaults).map(([cloud, c]) => ({ cloud, label: `clouds.${cloud}.defaults`, facts: toHostFacts(c.defaults!) })),

@@ -65,6 +65,11 @@ export const SettingsSchema = z.object({
   /** Periodic sync; 0 turns it off. */
   SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(0),
   /**
+   * How often a running sync writes its job's heartbeat; a running job whose heartbeat is 3 of these old (the lease) is
+   * failed by the next reader, as its process died (src/store/jobs.ts). Every replica must use the same value.
+   */
+  SYNC_JOB_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).default(10),
+  /**
    * How a sync reads Placement (src/openstack/placement.ts readProviderTree): `per-provider` (4 calls per
    * provider, exact), `bulk` (allocation-candidate summaries + 2 calls per host), `auto` (per-provider up
    * to 2,000 providers, bulk above; design.md "Stack facts").

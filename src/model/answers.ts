@@ -1,5 +1,6 @@
 // What the rules answer: findings with evidence, recommended values, PCI aliases, capacity, the guest.
 import type { NovaPreview } from './preview.ts';
+import type { ReleaseAssumption } from './release.ts';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -13,7 +14,9 @@ export type EvidenceSource =
   | 'builtin-table'
   | 'declared-host-fact'
   | 'request'
-  | 'nova-default';
+  | 'nova-default'
+  /** The Nova release the answer assumes (`release`), e.g. ref `zed`. */
+  | 'nova-release';
 
 export interface Evidence {
   source: EvidenceSource;
@@ -129,6 +132,8 @@ export interface Advice {
   findings: Finding[];
   /** What Nova and libvirt will do with the advised image and flavor (only when a flavor is given). */
   preview?: NovaPreview;
+  /** The Nova release the answer assumes and how it is known. */
+  release: ReleaseAssumption;
 }
 
 export type Verdict = 'pass' | 'warn' | 'fail';
@@ -138,5 +143,7 @@ export interface Validation {
   verdict: Verdict;
   findings: Finding[];
   guest: GuestIdentity;
+  /** The Nova release the answer assumes and how it is known. */
+  release: ReleaseAssumption;
 }
 

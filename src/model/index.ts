@@ -8,3 +8,4 @@ export type * from './pci-config.ts';
 export type * from './facts.ts';
 export type * from './knowledge.ts';
 export type * from './history.ts';
+export type * from './release.ts';

@@ -1,5 +1,6 @@
 // The cloud as a snapshot: what a sync reads from Nova, Glance and Placement (design.md "Data flow").
-// Plain data shared by sync, store, rules, advisor and api; imports nothing.
+// Plain data shared by sync, store, rules, advisor and api; imports nothing outside this folder.
+import type { CloudApis } from './release.ts';
 
 export interface Flavor {
   id: string;
@@ -78,6 +79,23 @@ export interface Host {
   inventories: Record<string, Inventory>;
   usages: Record<string, number>;
   pciProviders: PciProvider[];
+  /**
+   * Nova `GET /os-hypervisors/detail` of the compute node whose uuid is this provider's (domain.md §5.3): the virt driver's
+   * `hypervisor_type` (libvirt: `QEMU` for kvm and qemu alike) and `hypervisor_version` (QEMU's as an integer, e.g.
+   * 8002002). null where not read (the demo cloud, a token Nova's policy refuses them) or not reported.
+   */
+  hypervisorType: string | null;
+  hypervisorVersion: number | null;
+  /** The host's nova-compute service (`GET /os-services?binary=nova-compute`: NOVA api-ref os-services.inc); null where not read. */
+  computeService: ComputeServiceState | null;
+}
+
+/** Whether the scheduler may place instances on a host: a disabled or forced-down service takes none. */
+export interface ComputeServiceState {
+  /** `status: disabled`. */
+  disabled: boolean;
+  /** `forced_down`: set by an operator or fencing tool (NOVA api-ref os-services.inc). */
+  forcedDown: boolean;
 }
 
 export interface CloudSnapshot {
@@ -87,6 +105,8 @@ export interface CloudSnapshot {
   /** ISO 8601 time the data was read from the cloud. */
   takenAt: string;
   source: 'demo' | 'openstack';
+  /** The APIs' version documents as read by the sync, which tell the Nova release (domain.md §5.3); null/null for the demo cloud. */
+  apis: CloudApis;
   flavors: Flavor[];
   images: Image[];
   hosts: Host[];

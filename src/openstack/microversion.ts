@@ -31,3 +31,39 @@ export function negotiate(
   }
   return `${best[0]}.${best[1]}`;
 }
+
+/** The server's range as its version document states it, and where it was read. */
+export interface ServerVersions {
+  url: string;
+  min: string;
+  max: string;
+}
+
+/** What one read of a version document settles: the microversion to send and the server's maximum. */
+export interface Discovered {
+  negotiated: string;
+  /**
+   * The server's maximum microversion as it states it: it tells the release (Nova domain.md §5.3, the
+   * per-release maxima of NOVA rest_api_version_history.rst), so the sync keeps it on the snapshot.
+   */
+  serverMax: string;
+}
+
+/**
+ * Reads a service's version document once per client and negotiates in it; a failed read is forgotten, so the
+ * next call reads again.
+ */
+export function discoverOnce(
+  service: ServiceName,
+  client: { min: string; max: string; why: string },
+  readServer: () => Promise<ServerVersions>,
+): () => Promise<Discovered> {
+  let pending: Promise<Discovered> | null = null;
+  return () => {
+    if (pending) return pending;
+    const discovery = readServer().then((server) => ({ negotiated: negotiate(service, server.url, server, client), serverMax: server.max }));
+    pending = discovery;
+    discovery.catch(() => (pending = null));
+    return discovery;
+  };
+}

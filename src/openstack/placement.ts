@@ -7,7 +7,7 @@ import type { HttpResponse, RequestSpec } from './http.ts';
 import { members } from './json-members.ts';
 import { inLanes } from './lanes.ts';
 import type { KeystoneSession } from './keystone.ts';
-import { negotiate } from './microversion.ts';
+import { discoverOnce } from './microversion.ts';
 import {
   ListedPlacementProvider,
   PlacementAggregates,
@@ -75,20 +75,23 @@ function summaryInventory(capacity: number): PlacementInventory {
 }
 
 export class PlacementReader {
-  private version: Promise<string> | null = null;
+  /** `GET /` (versions[0].min_version/max_version), read once per client. */
+  private readonly discover = discoverOnce('placement', PLACEMENT_MICROVERSIONS, async () => {
+    const url = await this.session.endpoint('placement');
+    const v = (await this.session.get('placement', `${url}/`, PlacementVersionDocument)).versions[0]!;
+    return { url, min: v.min_version, max: v.max_version };
+  });
 
   constructor(private readonly session: KeystoneSession) {}
 
-  /** Negotiated once per client from `GET /` (versions[0].min_version/max_version). */
-  microversion(): Promise<string> {
-    this.version ??= (async () => {
-      const endpoint = await this.session.endpoint('placement');
-      const doc = await this.session.get('placement', `${endpoint}/`, PlacementVersionDocument);
-      const v = doc.versions[0]!;
-      return negotiate('placement', endpoint, { min: v.min_version, max: v.max_version }, PLACEMENT_MICROVERSIONS);
-    })();
-    this.version.catch(() => (this.version = null));
-    return this.version;
+  /** The microversion sent with every Placement call: the highest both sides know, at least 1.14. */
+  async microversion(): Promise<string> {
+    return (await this.discover()).negotiated;
+  }
+
+  /** Placement's maximum microversion (`max_version`), from the same read. */
+  async maxMicroversion(): Promise<string> {
+    return (await this.discover()).serverMax;
   }
 
   /** A GET of Placement at the negotiated microversion; a 403 names the roles the token has. */

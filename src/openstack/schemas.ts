@@ -33,6 +33,27 @@ export const NovaFlavorAccess = z.object({
 });
 export type NovaFlavorAccess = z.infer<typeof NovaFlavorAccess>;
 
+// --- Nova: GET /os-hypervisors/detail (admin; >= 2.53 ids are compute node uuids = Placement root provider uuids,
+// >= 2.88 no resource figures; NOVA api-ref os-hypervisors.inc, domain.md §5.3) and GET /os-services?binary=nova-compute
+// (admin; NOVA api-ref os-services.inc). Only what the snapshot keeps is checked. ---
+const NovaHypervisor = z
+  .object({
+    id: z.string(),
+    hypervisor_type: z.string().nullable(),
+    hypervisor_version: z.number().int().nullable(),
+    service: z.object({ id: z.string() }).loose(),
+  })
+  .loose();
+export type NovaHypervisor = z.infer<typeof NovaHypervisor>;
+export const NovaHypervisorPage = z.object({
+  hypervisors: z.array(NovaHypervisor),
+  hypervisors_links: z.array(NovaLink).optional(),
+});
+export const NovaServices = z.object({
+  services: z.array(z.object({ id: z.string(), status: z.enum(['enabled', 'disabled']), forced_down: z.boolean() }).loose()),
+});
+export type NovaServices = z.infer<typeof NovaServices>;
+
 // --- Glance v2: GET /v2/images; custom properties are top-level string members ---
 export const GlanceImage = z
   .object({

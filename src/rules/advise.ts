@@ -1,6 +1,9 @@
 // advise(): recommendations for one workload, with the findings on what the image/flavor have now
 // and the capacity of the advised configuration.
 import { computeCapacity } from './placement/capacity.ts';
+import { capacityWithFallback, fallbackHostsThatFit, pcpuFallbackQuery } from './placement/pcpu-fallback.ts';
+import { releaseName } from './release/release.ts';
+import { releaseEvidence } from './release/checks.ts';
 import { adviseDisk } from './devices/disk.ts';
 import { makeFinding } from './findings/catalog.ts';
 import { adviseMultiqueue } from './multiqueue/multiqueue.ts';
@@ -10,7 +13,7 @@ import { planPci } from './pci/plan.ts';
 import { previewOf } from './preview/preview.ts';
 import { resolveProfile } from './profiles/profiles.ts';
 import { buildScope, type AdviceScope } from './scope.ts';
-import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, HostFacts, GuestKnowledge, NovaPreview, Recommendation } from '../model/index.ts';
+import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, HostFacts, GuestKnowledge, NovaPreview, Recommendation, ReleaseAssumption } from '../model/index.ts';
 import { checkAll, uniqueFindings } from './validate.ts';
 
 function byKey(a: Recommendation, b: Recommendation): number {
@@ -52,8 +55,8 @@ function adviseGuestType(scope: AdviceScope): Recommendation | null {
     evidence: scope.guest.identity.evidence };
 }
 
-export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, knowledge: GuestKnowledge, facts: HostFacts): Advice {
-  const base = buildScope(request.image.properties, request.image.name, request.flavor, snapshot.hosts, knowledge, facts, request.virtioDrivers);
+export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, knowledge: GuestKnowledge, facts: HostFacts, release: ReleaseAssumption): Advice {
+  const base = buildScope(request.image.properties, request.image.name, request.flavor, snapshot.hosts, knowledge, facts, release, request.virtioDrivers);
   const scope: AdviceScope = { ...base, workload: request.workload, vnicType: request.vnicType, profile: resolveProfile(request, facts) };
   const nic = adviseNic(scope);
   const disk = adviseDisk(scope);
@@ -82,16 +85,26 @@ export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, know
       extraSpecs: { ...request.flavor.extraSpecs, ...Object.fromEntries(flavorExtraSpecs.map((r) => [r.key, r.value])) },
     };
     const advisedProperties = { ...request.image.properties, ...Object.fromEntries(imageProperties.map((r) => [r.key, r.value])) };
-    const advised = buildScope(advisedProperties, request.image.name, advisedFlavor, snapshot.hosts, knowledge, facts, request.virtioDrivers);
+    const advised = buildScope(advisedProperties, request.image.name, advisedFlavor, snapshot.hosts, knowledge, facts, release, request.virtioDrivers);
     preview = previewOf({ ...advised, flavor: advisedFlavor }, request.vnicType, pci, request.disks);
-    capacity = computeCapacity(snapshot.hosts, {
+    const capacityRequest = {
       query: preview.placement,
       capacityHosts: request.capacityHosts,
       deviceTraits: [
         ...(nic.model ? [{ trait: vifModelTrait(nic.model), familyPrefix: 'COMPUTE_NET_VIF_MODEL_', property: 'hw_vif_model' }] : []),
         { trait: storageBusTrait(disk.bus), familyPrefix: 'COMPUTE_STORAGE_BUS_', property: 'hw_disk_bus' },
       ],
-    });
+    };
+    // The release's PCPU→VCPU fallback query (placement/pcpu-fallback.ts), for the hosts without PCPU inventory.
+    const fallback = pcpuFallbackQuery(snapshot.hosts, advisedFlavor, advisedProperties,
+      { facts, pci: pci.demands, release: release.release }, { ...preview.placement, notes: [] });
+    capacity = fallback ? capacityWithFallback(snapshot.hosts, capacityRequest, fallback) : computeCapacity(snapshot.hosts, capacityRequest);
+    const viaFallback = fallback ? fallbackHostsThatFit(snapshot.hosts, capacityRequest, fallback) : 0;
+    if (viaFallback > 0) {
+      findings.push(makeFinding('pcpu-fallback-vcpu', 'hw:cpu_policy',
+        `Flavor ${request.flavor.name} is pinned, but ${viaFallback} host(s) that fit report no PCPU inventory: Nova ${releaseName(release.release)} schedules there by its fallback query with VCPU instead of PCPU ([workarounds] disable_fallback_pcpu_query=False), where the pinning comes from the legacy vcpu_pin_set, not cpu_dedicated_set.`,
+        [flavorEvidence('hw:cpu_policy', advisedFlavor.extraSpecs['hw:cpu_policy'] ?? null), releaseEvidence({ release })]));
+    }
     if (capacity.hostsThatFit === 0) {
       findings.push(makeFinding('no-host-fits', null,
         `No host can take one instance of flavor ${request.flavor.name} with the advised settings (${snapshot.hosts.length} host(s) checked).`,
@@ -107,5 +120,6 @@ export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, know
     capacity,
     findings: uniqueFindings(findings),
     ...(preview ? { preview } : {}),
+    release,
   };
 }

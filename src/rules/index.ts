@@ -5,9 +5,10 @@ import { verdictOf } from './findings/catalog.ts';
 import { BUILTIN_GUEST_KNOWLEDGE } from './guest/builtin-table.ts';
 import { hostIndexSteps } from './placement/host-index.ts';
 import { DEFAULT_HOST_FACTS, hostsInScope, resolveHostFacts, scopeTraits } from './facts/host-facts.ts';
-import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, Host, HostFacts, NovaPreview, Validation } from '../model/index.ts';
-import { buildScope, type RuleContext } from './scope.ts';
+import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, Host, HostFacts, NovaPreview, ReleaseAssumption, Validation } from '../model/index.ts';
+import { buildScope, declaredRelease, type RuleContext } from './scope.ts';
 import { checkAll, uniqueFindings } from './validate.ts';
+import { factsForRelease, releaseOf } from './release/release.ts';
 import { KeyedWeakMemo, WeakMemo } from '../lib/memo.ts';
 
 export { FINDINGS, verdictOf } from './findings/catalog.ts';
@@ -54,16 +55,27 @@ export function defaultRuleContext(): RuleContext {
   return { knowledge: BUILTIN_GUEST_KNOWLEDGE, hostFacts: { ...DEFAULT_HOST_FACTS } };
 }
 
+/**
+ * What every answer rests on besides the request: the release it assumes (release/release.ts) and the declared facts
+ * of the hosts in scope as that release can have them, with the findings both raise.
+ */
+function answerBasis(snapshot: CloudSnapshot, flavor: Flavor | null, properties: Record<string, string>, ctx: RuleContext): { release: ReleaseAssumption; facts: HostFacts; findings: Finding[] } {
+  const release = releaseOf(snapshot, declaredRelease(ctx, snapshot.cloud));
+  const declared = scopeFacts(snapshot, flavor, properties, ctx);
+  const gated = factsForRelease(declared.facts, release.release);
+  return { release: release.release, facts: gated.facts, findings: [...release.findings, ...declared.findings, ...gated.findings] };
+}
+
 export function advise(snapshot: CloudSnapshot, request: AdviceRequest, ctx: RuleContext): Advice {
-  const declared = scopeFacts(snapshot, request.flavor, request.image.properties, ctx);
-  const advice = adviseWith(snapshot, request, ctx.knowledge, declared.facts);
-  return declared.findings.length === 0 ? advice : { ...advice, findings: uniqueFindings([...advice.findings, ...declared.findings]) };
+  const basis = answerBasis(snapshot, request.flavor, request.image.properties, ctx);
+  const advice = adviseWith(snapshot, request, ctx.knowledge, basis.facts, basis.release);
+  return basis.findings.length === 0 ? advice : { ...advice, findings: uniqueFindings([...advice.findings, ...basis.findings]) };
 }
 
 /** What Nova will do with this image + flavor, on the declared facts of the hosts they can land on. */
 export function preview(snapshot: CloudSnapshot, input: PreviewInput, ctx: RuleContext): NovaPreview {
-  const declared = scopeFacts(snapshot, input.flavor, input.image.properties, ctx);
-  return previewWith(snapshot, input, { ...ctx, hostFacts: declared.facts });
+  const basis = answerBasis(snapshot, input.flavor, input.image.properties, ctx);
+  return previewWith(snapshot, input, { ...ctx, hostFacts: basis.facts }, basis.release);
 }
 
 export function validate(
@@ -71,8 +83,8 @@ export function validate(
   input: { properties: Record<string, string>; flavor: Flavor | null },
   ctx: RuleContext,
 ): Validation {
-  const declared = scopeFacts(snapshot, input.flavor, input.properties, ctx);
-  const scope = buildScope(input.properties, null, input.flavor, snapshot.hosts, ctx.knowledge, declared.facts);
-  const findings = uniqueFindings([...checkAll(scope), ...declared.findings]);
-  return { verdict: verdictOf(findings), findings, guest: scope.guest.identity };
+  const basis = answerBasis(snapshot, input.flavor, input.properties, ctx);
+  const scope = buildScope(input.properties, null, input.flavor, snapshot.hosts, ctx.knowledge, basis.facts, basis.release);
+  const findings = uniqueFindings([...checkAll(scope), ...basis.findings]);
+  return { verdict: verdictOf(findings), findings, guest: scope.guest.identity, release: basis.release };
 }

@@ -1,7 +1,7 @@
 // The inputs every rule reads, gathered once per call.
 import { analyseGuest, type GuestAnalysis } from './guest/identify.ts';
 import { legacyReads } from './vocabulary/nova.ts';
-import type { Flavor, GuestKnowledge, Host, HostFacts, HostFactsOverride, VnicType, WorkloadProfile } from '../model/index.ts';
+import type { Flavor, GuestKnowledge, Host, HostFacts, HostFactsOverride, NovaRelease, ReleaseAssumption, VnicType, WorkloadProfile } from '../model/index.ts';
 import type { ProfileDefaults } from './profiles/profiles.ts';
 
 /** What the rules know beyond the snapshot: guest knowledge and the declared host facts. */
@@ -11,6 +11,18 @@ export interface RuleContext {
   hostFacts: HostFacts;
   /** Declared per cloud / aggregate / trait, on top of `hostFacts` (HOST_FACTS_FILE, docs/host-facts.md). */
   hostFactOverrides?: HostFactsOverride[];
+  /**
+   * The Nova release the operator declares for every cloud (HOST_FACTS_FILE `nova_release`, docs/host-facts.md); it
+   * wins over what the snapshot shows (release/release.ts `assumeRelease`).
+   */
+  novaRelease?: NovaRelease;
+  /** Declared per cloud (HOST_FACTS_FILE `clouds.<name>.nova_release`); wins over `novaRelease`. */
+  novaReleaseByCloud?: Record<string, NovaRelease>;
+}
+
+/** The release the operator declares for this cloud, if any. */
+export function declaredRelease(ctx: Pick<RuleContext, 'novaRelease' | 'novaReleaseByCloud'>, cloud: string): NovaRelease | undefined {
+  return ctx.novaReleaseByCloud?.[cloud] ?? ctx.novaRelease;
 }
 
 export interface RuleScope {
@@ -25,6 +37,8 @@ export interface RuleScope {
   guest: GuestAnalysis;
   facts: HostFacts;
   hosts: Host[];
+  /** The Nova release the answer assumes: release-dependent rules follow it (release/release.ts). */
+  release: ReleaseAssumption;
 }
 
 export interface AdviceScope extends RuleScope {
@@ -52,9 +66,10 @@ export function buildScope(
   hosts: Host[],
   knowledge: GuestKnowledge,
   facts: HostFacts,
+  release: ReleaseAssumption,
   virtioDrivers?: boolean,
 ): RuleScope {
   const legacy = legacyReads(properties);
   const read = Object.keys(legacy).length === 0 ? properties : { ...properties, ...legacy };
-  return { properties: read, legacy, flavor, hosts, facts, guest: analyseGuest(read, imageName, knowledge, virtioDrivers) };
+  return { properties: read, legacy, flavor, hosts, facts, release, guest: analyseGuest(read, imageName, knowledge, virtioDrivers) };
 }

@@ -1,6 +1,6 @@
 // Snapshot builders for the rules' tests: the shared OpenStack lab (../shared/openstack-lab/README.md)
 // and small hand-made hosts. Test support only.
-import type { AdviceRequest, CloudSnapshot, Flavor, Host, Image, Inventory, PciProvider } from '../model/index.ts';
+import type { AdviceRequest, CloudSnapshot, Flavor, Host, Image, Inventory, PciProvider, ReleaseAssumption } from '../model/index.ts';
 
 export function inventory(total: number, extra: Partial<Inventory> = {}): Inventory {
   return { total, reserved: 0, minUnit: 1, maxUnit: total, stepSize: 1, allocationRatio: 1, ...extra };
@@ -35,12 +35,21 @@ export function host(name: string, opts: { vcpus?: number; ramMb?: number; diskG
       MEMORY_MB: inventory(opts.ramMb ?? 65536, { reserved: 512, allocationRatio: 1.5 }),
       DISK_GB: inventory(opts.diskGb ?? 1000),
     },
-    usages: opts.usages ?? {}, pciProviders: opts.pci ?? [],
+    usages: opts.usages ?? {}, pciProviders: opts.pci ?? [], hypervisorType: null, hypervisorVersion: null, computeService: null,
   };
 }
 
+/** What the demo cloud shows of its APIs: nothing, so answers assume master by default. */
+export const NO_APIS = { computeMaxMicroversion: null, placementMaxMicroversion: null };
+
+/** The release rules called directly in tests assume: master, as for the demo cloud. */
+export const MASTER: ReleaseAssumption = { release: 'master', from: 'default', candidates: ['master'], evidence: 'test' };
+
+/** What the lab (Nova 26 Zed) shows: compute API max microversion 2.93 (domain.md §5.3). */
+export const ZED_APIS = { computeMaxMicroversion: '2.93', placementMaxMicroversion: '1.39' };
+
 export function snapshot(hosts: Host[]): CloudSnapshot {
-  return { id: 'test', cloud: 'test', region: null, takenAt: '2026-01-01T00:00:00Z', source: 'demo', flavors: [], images: [], hosts };
+  return { id: 'test', cloud: 'test', region: null, takenAt: '2026-01-01T00:00:00Z', source: 'demo', apis: NO_APIS, flavors: [], images: [], hosts };
 }
 
 /** The lab after its boot of lab-pci-vm (lab.sriov) on lab-compute-1: both VFs there are used. */

@@ -7,6 +7,8 @@ import {
   ARCHITECTURES, EMULATION_ARCHITECTURES_WITH_TRAIT, flavorEvidence, hostFactEvidence, imageEvidence, normaliseArchitecture,
 } from './vocabulary/nova.ts';
 import { parseAliasSpec } from './pci/devices.ts';
+import { checkRelease } from './release/checks.ts';
+import { checkExtraSpecs } from './flavor/extra-specs.ts';
 import type { RuleScope } from './scope.ts';
 import type { Finding, Flavor } from '../model/index.ts';
 
@@ -82,6 +84,8 @@ export function checkAll(scope: RuleScope): Finding[] {
     ...checkVirtioNet(scope),
     ...checkImageMisc(scope),
     ...checkFlavor(scope.flavor),
+    ...checkRelease(scope),
+    ...checkExtraSpecs(scope),
   ]);
 }
 

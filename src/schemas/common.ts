@@ -2,7 +2,10 @@
 // responses, pagination and the snapshot a response was computed from.
 import { z } from 'zod';
 import { Problem } from './problem.ts';
-import type { EvidenceSource, Evidence as RulesEvidence, Finding as RulesFinding, Severity, SnapshotRef as ModelSnapshotRef } from '../model/index.ts';
+import type {
+  EvidenceSource, Evidence as RulesEvidence, FactOrigin, Finding as RulesFinding, NovaRelease, ReleaseAssumption as ModelReleaseAssumption, Severity,
+  SnapshotRef as ModelSnapshotRef,
+} from '../model/index.ts';
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Present<T> = Exclude<T, undefined | null>;
@@ -48,6 +51,7 @@ export const EVIDENCE_SOURCES = closedList<EvidenceSource>()([
   'declared-host-fact',
   'request',
   'nova-default',
+  'nova-release',
 ]);
 export const SEVERITIES = closedList<Severity>()(['error', 'warning', 'info']);
 
@@ -68,6 +72,22 @@ export const Finding = z
     evidence: z.array(Evidence),
   })
   .meta({ id: 'Finding' });
+
+/** Oldest first, as src/rules/release/release.ts orders them. */
+export const NOVA_RELEASES = closedList<NovaRelease>()([
+  'wallaby', 'xena', 'yoga', 'zed', '2023.1', '2023.2', '2024.1', '2024.2', '2025.1', '2025.2', '2026.1', 'master',
+]);
+
+export const ReleaseAssumption = z
+  .object({
+    release: z.enum(NOVA_RELEASES).describe('The Nova release the answer assumes; release-dependent rules follow it.'),
+    from: z.enum(closedList<FactOrigin>()(['observed', 'declared', 'default'])).describe(
+      '`declared`: nova_release in the host facts file; `observed`: the compute API max microversion or OWNER_NOVA; `default`: nothing observed, master assumed.'),
+    candidates: z.array(z.enum(NOVA_RELEASES)).describe('Every release consistent with what the cloud shows.'),
+    evidence: z.string(),
+  })
+  .meta({ id: 'ReleaseAssumption' });
+export type _ReleaseAssumptionConforms = Assert<Conforms<z.output<typeof ReleaseAssumption>, ModelReleaseAssumption>>;
 
 export type _EvidenceConforms = Assert<Conforms<z.output<typeof Evidence>, RulesEvidence>>;
 export type _FindingConforms = Assert<Conforms<z.output<typeof Finding>, RulesFinding>>;

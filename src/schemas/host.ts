@@ -36,6 +36,12 @@ export const Host = z
     inventories: z.record(z.string(), Inventory),
     usages: z.record(z.string(), z.number()),
     pciProviders: z.array(PciProvider),
+    hypervisorType: z.string().nullable().describe('Nova os-hypervisors `hypervisor_type` (libvirt: QEMU); null where not read.'),
+    hypervisorVersion: z.number().nullable().describe('Nova os-hypervisors `hypervisor_version` (QEMU 8.2.2: 8002002); null where not read.'),
+    computeService: z
+      .object({ disabled: z.boolean(), forcedDown: z.boolean() })
+      .nullable()
+      .describe('The nova-compute service: disabled or forced down takes no new instances; null where not read.'),
   })
   .meta({ id: 'Host' });
 

@@ -5,7 +5,7 @@ import type {
   Advice as RulesAdvice, GuestIdentity as RulesGuest, NovaPreview as RulesPreview, NovaStage, VnicType, WorkloadProfile,
 } from '../model/index.ts';
 import { DEFAULT_CAPACITY_HOSTS } from '../rules/index.ts';
-import { CloudName, Evidence, Name, Finding, SnapshotRef, closedList, type Assert, type Conforms } from './common.ts';
+import { CloudName, Evidence, Name, Finding, ReleaseAssumption, SnapshotRef, closedList, type Assert, type Conforms } from './common.ts';
 import { FlavorRef } from './flavor.ts';
 import { ImageRef } from './image.ts';
 
@@ -234,6 +234,7 @@ export const NovaPreview = z
       }),
     ),
     ignored: z.array(z.object({ field: z.string(), value: z.string(), reason: z.string(), source: z.string() })),
+    release: ReleaseAssumption,
   })
   .meta({ id: 'NovaPreview' });
 
@@ -248,6 +249,7 @@ export const AdviceBody = z.object({
   capacity: Capacity.nullable(),
   findings: z.array(Finding),
   preview: NovaPreview.optional().describe('What Nova and libvirt will do with the advised image and flavor; present when a flavor is given.'),
+  release: ReleaseAssumption,
 });
 
 export type AdviceBody = z.output<typeof AdviceBody>;

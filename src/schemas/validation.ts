@@ -1,7 +1,7 @@
 // POST /v1/validations: proposed image properties (+ optional flavor) → verdict and findings.
 import { z } from 'zod';
 import type { Validation, Verdict } from '../model/index.ts';
-import { CloudName, Finding, Name, SnapshotRef, closedList, type Assert, type Conforms } from './common.ts';
+import { CloudName, Finding, Name, ReleaseAssumption, SnapshotRef, closedList, type Assert, type Conforms } from './common.ts';
 import { FlavorRef } from './flavor.ts';
 import { ImageProperties } from './image.ts';
 import { GuestIdentity } from './recommendation.ts';
@@ -22,6 +22,7 @@ export const ValidationBody = z.object({
   verdict: z.enum(VERDICTS).describe('fail when any finding is an error, warn when any is a warning.'),
   findings: z.array(Finding),
   guest: GuestIdentity,
+  release: ReleaseAssumption,
 });
 
 export type ValidationBody = z.output<typeof ValidationBody>;

@@ -7,10 +7,11 @@ import type { SyncJob, SyncJobStatus } from '../model/index.ts';
 import { firstRow } from './connection.ts';
 import type { SnapshotStore } from './types.ts';
 
-/** How often a running sync's process writes its job's heartbeat (src/sync/sync.ts). */
+/** How often a running sync's process writes its job's heartbeat (src/sync/sync.ts), by default (SYNC_JOB_HEARTBEAT_SECONDS). */
 export const SYNC_JOB_HEARTBEAT_MS = 10_000;
 /** Three missed heartbeats: a busy event loop or one slow write does not fail a live sync. */
-export const SYNC_JOB_LEASE_MS = 3 * SYNC_JOB_HEARTBEAT_MS;
+export const syncJobLeaseMs = (heartbeatMs: number): number => 3 * heartbeatMs;
+export const SYNC_JOB_LEASE_MS = syncJobLeaseMs(SYNC_JOB_HEARTBEAT_MS);
 export const LEASE_EXPIRED_ERROR = 'its process stopped reporting (lease expired)';
 
 type SyncJobPatch = Parameters<SnapshotStore['updateSyncJob']>[1];
@@ -57,16 +58,16 @@ const SYNC_JOB_PATCH: { [K in keyof Required<SyncJobPatch>]: (param: string) => 
  * Fails the running jobs whose heartbeat is older than the lease, in one statement, so two replicas reading at
  * once fail each job once. The database's clock on both sides: replicas' clocks may differ.
  */
-async function expireSyncJobs(pool: pg.Pool): Promise<void> {
+async function expireSyncJobs(pool: pg.Pool, leaseMs: number): Promise<void> {
   await pool.query(
     `UPDATE sync_jobs SET status = 'failed', finished_at = now(), error = $1
      WHERE status = 'running' AND heartbeat_at < now() - make_interval(secs => $2)`,
-    [LEASE_EXPIRED_ERROR, SYNC_JOB_LEASE_MS / 1000],
+    [LEASE_EXPIRED_ERROR, leaseMs / 1000],
   );
 }
 
-export async function createSyncJob(pool: pg.Pool, cloud: string): Promise<SyncJob> {
-  await expireSyncJobs(pool);
+export async function createSyncJob(pool: pg.Pool, cloud: string, leaseMs = SYNC_JOB_LEASE_MS): Promise<SyncJob> {
+  await expireSyncJobs(pool, leaseMs);
   const { rows } = await pool.query<SyncJobRow>(
     `INSERT INTO sync_jobs (id, cloud, status) VALUES ($1, $2, 'running') RETURNING *`,
     [randomUUID(), cloud],
@@ -98,8 +99,8 @@ export async function heartbeatSyncJob(pool: pg.Pool, id: string): Promise<void>
   await pool.query(`UPDATE sync_jobs SET heartbeat_at = now() WHERE id = $1 AND status = 'running'`, [id]);
 }
 
-export async function getSyncJob(pool: pg.Pool, id: string): Promise<SyncJob | null> {
-  await expireSyncJobs(pool);
+export async function getSyncJob(pool: pg.Pool, id: string, leaseMs = SYNC_JOB_LEASE_MS): Promise<SyncJob | null> {
+  await expireSyncJobs(pool, leaseMs);
   const { rows } = await pool.query<SyncJobRow>(SYNC_JOB_BY_ID, [id]);
   const row = rows[0];
   return row ? toSyncJob(row) : null;

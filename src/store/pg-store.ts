@@ -5,7 +5,7 @@ import type { CloudSnapshot, SnapshotSummary, SyncJob, ValidationRecord } from '
 import { ValidationAudit } from './audit.ts';
 import type { Database, StoreLog } from './database.ts';
 import { unavailableOnConnectionError as guard } from './errors.ts';
-import { createSyncJob, getSyncJob, heartbeatSyncJob, updateSyncJob } from './jobs.ts';
+import { createSyncJob, getSyncJob, heartbeatSyncJob, SYNC_JOB_HEARTBEAT_MS, syncJobLeaseMs, updateSyncJob } from './jobs.ts';
 import { SyncLocks } from './locks.ts';
 import { migrate } from './migrate.ts';
 import { listenForSnapshots } from './notify.ts';
@@ -14,7 +14,7 @@ import type { SnapshotNews, SnapshotStore, SnapshotWatch, SyncLockOutcome, SyncM
 
 export { SYNC_LOCK_NAMESPACE } from './locks.ts';
 export { StoreUnavailableError, SyncLockLostError } from './errors.ts';
-export { LEASE_EXPIRED_ERROR, SYNC_JOB_HEARTBEAT_MS, SYNC_JOB_LEASE_MS } from './jobs.ts';
+export { LEASE_EXPIRED_ERROR, SYNC_JOB_HEARTBEAT_MS, SYNC_JOB_LEASE_MS, syncJobLeaseMs } from './jobs.ts';
 
 export interface PgStoreOptions {
   /**
@@ -22,6 +22,11 @@ export interface PgStoreOptions {
    * PostgreSQL, dropped from the full buffer while the database was down, or unwritten at close.
    */
   onAuditRowsLost?: (rows: number) => void;
+  /**
+   * How often running syncs write their job's heartbeat (SYNC_JOB_HEARTBEAT_SECONDS; default SYNC_JOB_HEARTBEAT_MS):
+   * a running job whose heartbeat is older than 3 of these is failed by the next read.
+   */
+  syncJobHeartbeatMs?: number;
 }
 
 export class PgSnapshotStore implements SnapshotStore {
@@ -29,12 +34,14 @@ export class PgSnapshotStore implements SnapshotStore {
   readonly #log: StoreLog | undefined;
   readonly #audit: ValidationAudit;
   readonly #locks: SyncLocks;
+  readonly #jobLeaseMs: number;
 
   constructor(db: Database, log?: StoreLog, options: PgStoreOptions = {}) {
     this.#db = db;
     this.#log = log;
     this.#audit = new ValidationAudit(db.pool, log, options.onAuditRowsLost);
     this.#locks = new SyncLocks(db, log);
+    this.#jobLeaseMs = syncJobLeaseMs(options.syncJobHeartbeatMs ?? SYNC_JOB_HEARTBEAT_MS);
   }
 
   migrate(): Promise<void> {
@@ -76,7 +83,7 @@ export class PgSnapshotStore implements SnapshotStore {
   }
 
   createSyncJob(cloud: string): Promise<SyncJob> {
-    return guard(() => createSyncJob(this.#db.pool, cloud));
+    return guard(() => createSyncJob(this.#db.pool, cloud, this.#jobLeaseMs));
   }
 
   updateSyncJob(id: string, patch: Parameters<SnapshotStore['updateSyncJob']>[1]): Promise<SyncJob> {
@@ -88,7 +95,7 @@ export class PgSnapshotStore implements SnapshotStore {
   }
 
   getSyncJob(id: string): Promise<SyncJob | null> {
-    return guard(() => getSyncJob(this.#db.pool, id));
+    return guard(() => getSyncJob(this.#db.pool, id, this.#jobLeaseMs));
   }
 
   withSyncLock<T>(cloud: string, fn: (lockLost: AbortSignal) => Promise<T>): Promise<SyncLockOutcome<T>> {

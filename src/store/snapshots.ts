@@ -2,12 +2,15 @@
 // Columns come from the maps in tables.ts; this file adds what they do not say (snapshot_id, ord, taken_at).
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { CloudSnapshot, Host, SnapshotSummary } from '../model/index.ts';
+import type { CloudApis, CloudSnapshot, Host, SnapshotSummary } from '../model/index.ts';
 import type { Table } from './columns.ts';
 import { firstRow, transaction } from './connection.ts';
 import { notifySnapshot } from './notify.ts';
-import { FLAVORS, HOSTS, IMAGES, PCI_PROVIDERS, SNAPSHOTS, type PciRow } from './tables.ts';
+import { FLAVORS, HOSTS, IMAGES, PCI_PROVIDERS, SNAPSHOTS, type PciRow, type SnapshotHead } from './tables.ts';
 import type { SyncMeta } from './types.ts';
+
+/** A failed sync read no snapshot, so no version document is kept of it. */
+const NO_APIS: CloudApis = { computeMaxMicroversion: null, placementMaxMicroversion: null };
 
 // Rows per bulk INSERT: bounds one statement's parameter (~7 MB for 5,000 hosts with 60 traits each) and
 // so the main-thread time spent serialising it, while 15,000 hosts still take only a few statements.
@@ -38,7 +41,7 @@ export async function saveSnapshot(pool: pg.Pool, snapshot: CloudSnapshot, meta:
   // One transaction: readers see the whole snapshot or none of it, so committing is what marks it
   // complete, and a failure part-way leaves the previous snapshot current.
   return transaction(pool, async (client) => {
-    const saved = await insertSummary(client, summary);
+    const saved = await insertHead(client, { summary, apis: snapshot.apis });
     await bulkInsert(client, FLAVORS, snapshot.id, snapshot.flavors);
     await bulkInsert(client, IMAGES, snapshot.id, snapshot.images);
     await bulkInsert(client, HOSTS, snapshot.id, snapshot.hosts);
@@ -56,17 +59,20 @@ export function recordFailedSync(
   meta: SyncMeta,
 ): Promise<SnapshotSummary> {
   // Only a failed sync of a real cloud is recorded (the demo cloud is loaded, not synced).
-  return insertSummary(pool, {
-    id: randomUUID(),
-    cloud,
-    region,
-    source: 'openstack',
-    status: 'failed',
-    takenAt: new Date().toISOString(),
-    counts: { flavors: 0, images: 0, hosts: 0, pciProviders: 0 },
-    durationMs: meta.durationMs,
-    requestCount: meta.requestCount,
-    error,
+  return insertHead(pool, {
+    summary: {
+      id: randomUUID(),
+      cloud,
+      region,
+      source: 'openstack',
+      status: 'failed',
+      takenAt: new Date().toISOString(),
+      counts: { flavors: 0, images: 0, hosts: 0, pciProviders: 0 },
+      durationMs: meta.durationMs,
+      requestCount: meta.requestCount,
+      error,
+    },
+    apis: NO_APIS,
   });
 }
 
@@ -101,19 +107,19 @@ export async function listSnapshots(
      ORDER BY seq DESC LIMIT $2`,
     [cloud ?? null, limit],
   );
-  return rows.map(SNAPSHOTS.decode);
+  return rows.map((row) => SNAPSHOTS.decode(row).summary);
 }
 
-/** Writes the head row and returns it as stored; taken_at, which orders and filters, is cast from takenAt's string. */
-async function insertSummary(db: pg.Pool | pg.PoolClient, summary: SnapshotSummary): Promise<SnapshotSummary> {
+/** Writes the head row and returns its summary as stored; taken_at, which orders and filters, is cast from takenAt's string. */
+async function insertHead(db: pg.Pool | pg.PoolClient, head: SnapshotHead): Promise<SnapshotSummary> {
   const { rows } = await db.query(
     `INSERT INTO snapshots (taken_at, ${SNAPSHOTS.columns})
      SELECT taken_at_iso::timestamptz, ${SNAPSHOTS.columns}
      FROM jsonb_to_record($1::jsonb) AS u(${SNAPSHOTS.recordType})
      RETURNING ${SNAPSHOTS.columns}`,
-    [JSON.stringify(SNAPSHOTS.encode(summary, {}))],
+    [JSON.stringify(SNAPSHOTS.encode(head, {}))],
   );
-  return SNAPSHOTS.decode(firstRow(rows));
+  return SNAPSHOTS.decode(firstRow(rows)).summary;
 }
 
 /**
@@ -136,7 +142,7 @@ async function bulkInsert<M>(client: pg.PoolClient, table: Table<M>, snapshotId:
   }
 }
 
-async function loadSnapshot(pool: pg.Pool, head: SnapshotSummary): Promise<CloudSnapshot> {
+async function loadSnapshot(pool: pg.Pool, { summary: head, apis }: SnapshotHead): Promise<CloudSnapshot> {
   const select = <M>(table: Table<M>) =>
     pool.query(`SELECT ${table.columns} FROM ${table.name} WHERE snapshot_id = $1 ORDER BY ord`, [head.id]);
   // Rows of a committed snapshot never change, so four independent reads see one consistent snapshot.
@@ -163,6 +169,7 @@ async function loadSnapshot(pool: pg.Pool, head: SnapshotSummary): Promise<Cloud
     region: head.region,
     takenAt: head.takenAt,
     source: head.source,
+    apis,
     flavors: flavors.rows.map(FLAVORS.decode),
     images: images.rows.map(IMAGES.decode),
     hosts: hostList,

@@ -1,27 +1,41 @@
-// The snapshot tables of migrations/0001_snapshots.sql (and the columns 0002_sharing.sql adds), one column map each (columns.ts): which column
-// holds which model field, for writing and reading alike. The store adds the keys the model lacks:
-// snapshot_id and ord on the child tables, taken_at on snapshots (snapshots.ts).
-import type { Flavor, Host, Image, PciProvider, SnapshotSummary } from '../model/index.ts';
+// The snapshot tables of migrations/0001_snapshots.sql (and the columns 0002_sharing.sql, 0004_cloud_apis.sql and 0005_host_hypervisors.sql add), one
+// column map each (columns.ts): which column holds which model field, for writing and reading alike. The store adds the
+// keys the model lacks: snapshot_id and ord on the child tables, taken_at on snapshots (snapshots.ts).
+import type { CloudApis, Flavor, Host, Image, PciProvider, SnapshotSummary } from '../model/index.ts';
 import { defineTable } from './columns.ts';
 
-/** The head row: a snapshot's identity, status, counts and sync figures (its history entry). */
-export const SNAPSHOTS = defineTable<SnapshotSummary>('snapshots', {
-  id: { column: 'id', sqlType: 'text' },
-  cloud: { column: 'cloud', sqlType: 'text' },
-  region: { column: 'region', sqlType: 'text' },
-  source: { column: 'source', sqlType: 'text' },
-  status: { column: 'status', sqlType: 'text' },
-  // The caller's exact string; taken_at, the timestamptz that orders, is cast from it on insert.
-  takenAt: { column: 'taken_at_iso', sqlType: 'text' },
-  counts: {
-    flavors: { column: 'flavor_count', sqlType: 'integer' },
-    images: { column: 'image_count', sqlType: 'integer' },
-    hosts: { column: 'host_count', sqlType: 'integer' },
-    pciProviders: { column: 'pci_provider_count', sqlType: 'integer' },
+/**
+ * The head row: the snapshot's history entry (identity, status, counts, sync figures), which the history lists
+ * alone, and what the snapshot says of the whole cloud besides its rows (its APIs' versions), read with it on load.
+ */
+export interface SnapshotHead {
+  summary: SnapshotSummary;
+  apis: CloudApis;
+}
+
+export const SNAPSHOTS = defineTable<SnapshotHead>('snapshots', {
+  summary: {
+    id: { column: 'id', sqlType: 'text' },
+    cloud: { column: 'cloud', sqlType: 'text' },
+    region: { column: 'region', sqlType: 'text' },
+    source: { column: 'source', sqlType: 'text' },
+    status: { column: 'status', sqlType: 'text' },
+    // The caller's exact string; taken_at, the timestamptz that orders, is cast from it on insert.
+    takenAt: { column: 'taken_at_iso', sqlType: 'text' },
+    counts: {
+      flavors: { column: 'flavor_count', sqlType: 'integer' },
+      images: { column: 'image_count', sqlType: 'integer' },
+      hosts: { column: 'host_count', sqlType: 'integer' },
+      pciProviders: { column: 'pci_provider_count', sqlType: 'integer' },
+    },
+    durationMs: { column: 'duration_ms', sqlType: 'integer' },
+    requestCount: { column: 'request_count', sqlType: 'integer' },
+    error: { column: 'error', sqlType: 'text' },
   },
-  durationMs: { column: 'duration_ms', sqlType: 'integer' },
-  requestCount: { column: 'request_count', sqlType: 'integer' },
-  error: { column: 'error', sqlType: 'text' },
+  apis: {
+    computeMaxMicroversion: { column: 'compute_max_microversion', sqlType: 'text' },
+    placementMaxMicroversion: { column: 'placement_max_microversion', sqlType: 'text' },
+  },
 });
 
 export const FLAVORS = defineTable<Flavor>('flavors', {
@@ -61,6 +75,9 @@ export const HOSTS = defineTable<HostRow>('hosts', {
   aggregates: { column: 'aggregates', sqlType: 'text[]' },
   inventories: { column: 'inventories', sqlType: 'jsonb' },
   usages: { column: 'usages', sqlType: 'jsonb' },
+  hypervisorType: { column: 'hypervisor_type', sqlType: 'text' },
+  hypervisorVersion: { column: 'hypervisor_version', sqlType: 'integer' },
+  computeService: { column: 'compute_service', sqlType: 'jsonb' },
 });
 
 /** A PCI provider with the host whose pciProviders list holds it. */

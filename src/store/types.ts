@@ -59,9 +59,9 @@ export interface SnapshotStore {
   createSyncJob(cloud: string): Promise<SyncJob>;
   /** Merges the given fields into the job; each update is also a heartbeat. */
   updateSyncJob(id: string, patch: Partial<Omit<SyncJob, 'id' | 'cloud' | 'startedAt'>>): Promise<SyncJob>;
-  /** Tells readers the job's process is alive: due every SYNC_JOB_HEARTBEAT_MS while the job runs. */
+  /** Tells readers the job's process is alive: due every SYNC_JOB_HEARTBEAT_SECONDS (10) while the job runs. */
   heartbeatSyncJob(id: string): Promise<void>;
-  /** The job, after failing the running jobs whose heartbeat is older than the lease (SYNC_JOB_LEASE_MS). */
+  /** The job, after failing the running jobs whose heartbeat is older than the lease (3 heartbeats, syncJobLeaseMs). */
   getSyncJob(id: string): Promise<SyncJob | null>;
   /**
    * Runs fn holding the cloud's sync lock (a PostgreSQL advisory lock; in-process on the embedded engine);

@@ -49,7 +49,8 @@ async function normaliseAsRead(raw: RawCloud, arrival: RawCloud['resource_provid
   const images = raw.images.map(normaliser.image);
   for (const [id, body] of Object.entries(raw.image_members).reverse()) normaliser.imageMembers(id, body);
   for (const [id, body] of Object.entries(raw.flavor_access).reverse()) normaliser.flavorAccess(id, body);
-  const parts = { cloud: raw.cloud, region: raw.region, takenAt: raw.taken_at, flavors: raw.flavors.map(normaliseFlavor), images, providers: raw.resource_providers };
+  const apis = { computeMaxMicroversion: null, placementMaxMicroversion: null };
+  const parts = { cloud: raw.cloud, region: raw.region, takenAt: raw.taken_at, apis, flavors: raw.flavors.map(normaliseFlavor), images, providers: raw.resource_providers };
   return normaliser.snapshot(parts, 'id', 'openstack');
 }
 

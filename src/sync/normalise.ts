@@ -4,8 +4,17 @@
 // raw bodies go at once, and has it assemble the snapshot at the end, through the same steps.
 import { runWithTurns } from '../lib/turns.ts';
 import type { ProviderBodies } from '../openstack/placement.ts';
-import type { GlanceImage, GlanceImageMembers, NovaFlavorAccess, PlacementInventory, PlacementProvider, RawCloud } from '../openstack/schemas.ts';
-import type { CloudSnapshot, Flavor, Host, Image, ImageMember, Inventory, PciProvider } from '../model/index.ts';
+import type {
+  GlanceImage,
+  GlanceImageMembers,
+  NovaFlavorAccess,
+  NovaHypervisor,
+  NovaServices,
+  PlacementInventory,
+  PlacementProvider,
+  RawCloud,
+} from '../openstack/schemas.ts';
+import type { CloudApis, CloudSnapshot, Flavor, Host, Image, ImageMember, Inventory, PciProvider } from '../model/index.ts';
 import { GLANCE_CORE_ATTRIBUTES } from '../openstack/schemas.ts';
 
 /** Nova marks every provider it creates for a PCI device with this trait (domain.md §4.5). */
@@ -19,6 +28,11 @@ export interface NormaliseResult {
   skippedProviders: string[];
 }
 
+/** What Nova says of a compute node besides Placement (os-hypervisors, os-services), by compute node uuid. */
+type ComputeNodeFacts = Pick<Host, 'hypervisorType' | 'hypervisorVersion' | 'computeService'>;
+/** Not read: a RawCloud holds no hypervisor or service listing, and a token Nova's policy refuses gets none. */
+const UNREAD_NODE: ComputeNodeFacts = { hypervisorType: null, hypervisorVersion: null, computeService: null };
+
 /** A root provider becomes a host; a nested one its PCI providers, one per PCI resource class (none: left out). */
 type NormalisedProvider = Host | PciProvider[];
 
@@ -30,6 +44,7 @@ export interface SnapshotParts {
   cloud: string;
   region: string | null;
   takenAt: string;
+  apis: CloudApis;
   flavors: Flavor[];
   images: Image[];
   /** In the listing's order, which decides the order of hosts and PCI providers of the same name. */
@@ -104,6 +119,8 @@ function normaliseProvider(rp: PlacementProvider, bodies: ProviderBodies, intern
       inventories: Object.fromEntries(Object.entries(inventories).map(([rc, inv]) => [rc, toInventory(inv)])),
       usages: { ...usages },
       pciProviders: [],
+      // Set on assembly from Nova's listings, when they were read (CloudNormaliser.computeNodes).
+      ...UNREAD_NODE,
     };
   }
   const managed = traits.includes(MANAGED_PCI_TRAIT);
@@ -159,10 +176,11 @@ function* merge<T>(left: T[], right: T[], compare: (a: T, b: T) => number): Gene
   return out.concat(left.slice(l), right.slice(r));
 }
 
-/** What the normaliser keeps besides providers: member lists by image id, access lists by flavor id. */
+/** What the normaliser keeps besides providers: member lists by image id, access lists by flavor id, Nova's facts by node. */
 interface Shares {
   members: ReadonlyMap<string, ImageMember[]>;
   access: ReadonlyMap<string, string[]>;
+  nodes: ReadonlyMap<string, ComputeNodeFacts>;
 }
 
 /** Items with their member or access list put on: copies of the few that have one, the others as they are. */
@@ -185,7 +203,7 @@ function* assemble(
   for (const [i, rp] of parts.providers.entries()) {
     if (i % ITEMS_PER_CHECK === 0) yield;
     const host = normalised(rp);
-    if (!Array.isArray(host)) hostsByUuid.set(rp.uuid, host);
+    if (!Array.isArray(host)) hostsByUuid.set(rp.uuid, Object.assign(host, shares.nodes.get(rp.uuid)));
   }
 
   const skippedProviders: string[] = [];
@@ -213,6 +231,7 @@ function* assemble(
       region: parts.region,
       takenAt: parts.takenAt,
       source,
+      apis: parts.apis,
       flavors: yield* sortInSlices(withShares(parts.flavors, shares.access, 'accessProjects'), byName),
       images: yield* sortInSlices(withShares(parts.images, shares.members, 'members'), byImageName),
       hosts,
@@ -233,6 +252,7 @@ export class CloudNormaliser {
   private readonly providers = new Map<PlacementProvider, NormalisedProvider>();
   private readonly members = new Map<string, ImageMember[]>();
   private readonly access = new Map<string, string[]>();
+  private readonly nodes = new Map<string, ComputeNodeFacts>();
   private readonly strings = new Map<string, string>();
 
   private readonly intern: Intern = (value) => {
@@ -258,6 +278,21 @@ export class CloudNormaliser {
     this.access.set(flavorId, body.flavor_access.map((a) => this.intern(a.tenant_id)).sort());
   };
 
+  /**
+   * Nova's hypervisors and compute services: from 2.53 a hypervisor's id is its compute node's uuid, which is its root
+   * provider's uuid in Placement (domain.md §5.3), and its `service.id` the service's id.
+   */
+  readonly computeNodes = (hypervisors: readonly NovaHypervisor[], services: NovaServices): void => {
+    const states = new Map(services.services.map((s) => [s.id, { disabled: s.status === 'disabled', forcedDown: s.forced_down }]));
+    for (const h of hypervisors) {
+      this.nodes.set(h.id, {
+        hypervisorType: h.hypervisor_type === null ? null : this.intern(h.hypervisor_type),
+        hypervisorVersion: h.hypervisor_version,
+        computeService: states.get(h.service.id) ?? null,
+      });
+    }
+  };
+
   /** The snapshot, with a turn of the event loop whenever one is due (runWithTurns). */
   snapshot(parts: SnapshotParts, snapshotId: string, source: CloudSnapshot['source']): Promise<NormaliseResult> {
     return runWithTurns(this.assemble(parts, snapshotId, source));
@@ -277,7 +312,7 @@ export class CloudNormaliser {
         if (!normalised) throw new Error(`provider ${rp.name} (${rp.uuid}) was listed but not read`);
         return normalised;
       },
-      { members: this.members, access: this.access },
+      { members: this.members, access: this.access, nodes: this.nodes },
       snapshotId,
       source,
     );
@@ -300,6 +335,8 @@ export function normaliseCloud(raw: RawCloud, snapshotId: string, source: CloudS
     cloud: raw.cloud,
     region: raw.region,
     takenAt: raw.taken_at,
+    // A RawCloud holds the listings, not the version documents: no API version is known of it.
+    apis: { computeMaxMicroversion: null, placementMaxMicroversion: null },
     flavors: raw.flavors.map(normaliseFlavor),
     images: raw.images.map(normaliser.image),
     providers: raw.resource_providers,

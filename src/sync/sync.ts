@@ -51,6 +51,8 @@ export interface RunSyncOptions {
   registry?: SnapshotRegistry;
   /** SYNC_PLACEMENT_READ: how Placement is read (PlacementReader.readProviderTree); default `auto`. */
   placementRead?: PlacementReadMode;
+  /** How often the job's heartbeat is written (SYNC_JOB_HEARTBEAT_SECONDS); default SYNC_JOB_HEARTBEAT_MS. */
+  heartbeatMs?: number;
   /** Aborting it fails the sync as any failed read does (shutdown past its deadline: OpenStackSyncService.abort). */
   signal?: AbortSignal;
 }
@@ -144,14 +146,14 @@ function jobWriter(store: SnapshotStore, jobId: string | undefined, log: Logger)
 }
 
 /**
- * Writes the job's heartbeat every SYNC_JOB_HEARTBEAT_MS until the returned function is called: readers fail a
- * running job whose heartbeat stops (src/store/jobs.ts), as its process is gone.
+ * Writes the job's heartbeat every intervalMs until the returned function is called: readers fail a running job
+ * whose heartbeat stops (src/store/jobs.ts), as its process is gone.
  */
-function heartbeat(store: SnapshotStore, jobId: string | undefined, log: Logger): () => void {
+function heartbeat(store: SnapshotStore, jobId: string | undefined, log: Logger, intervalMs: number): () => void {
   if (jobId === undefined) return () => undefined;
   const timer = setInterval(() => {
     store.heartbeatSyncJob(jobId).catch((err: unknown) => log.warn({ jobId, error: describeError(err) }, 'could not write the sync job heartbeat'));
-  }, SYNC_JOB_HEARTBEAT_MS).unref();
+  }, intervalMs).unref();
   return () => clearInterval(timer);
 }
 
@@ -171,7 +173,7 @@ export async function runSync(client: OpenStackClient, store: SnapshotStore, opt
     job.progress({ progress: { ...progress }, requestCount: meta().requestCount });
   };
 
-  const stopHeartbeat = heartbeat(store, opts.jobId, log);
+  const stopHeartbeat = heartbeat(store, opts.jobId, log, opts.heartbeatMs ?? SYNC_JOB_HEARTBEAT_MS);
   const locked = await store.withSyncLock(cloud, async (lockLost): Promise<SyncOutcome> => {
     // rejectOnClear: a call still queued when the sync fails rejects rather than never settling, so every read
     // waiting on one (a listing, or the member / access reads after it) settles and the failure can return.
@@ -222,6 +224,20 @@ export async function runSync(client: OpenStackClient, store: SnapshotStore, opt
       await readEach('flavorAccess', restricted, (id) => client.nova.flavorAccess(id, abort.signal), normaliser.flavorAccess);
       return flavors;
     };
+    // Nova shows hypervisors and services to admins only by default (NOVA api-ref os-hypervisors.inc, os-services.inc),
+    // Placement to admin or service users (domain.md §5.5): a token refused them still syncs, its hosts' Nova facts null.
+    const readComputeNodes = async (): Promise<void> => {
+      try {
+        const [hypervisors, services] = await Promise.all([
+          limit(() => client.nova.listHypervisors(abort.signal)),
+          limit(() => client.nova.computeServices(abort.signal)),
+        ]);
+        normaliser.computeNodes(hypervisors, services);
+      } catch (err) {
+        if (!(err instanceof OpenStackError && err.code === 'upstream_forbidden')) throw err;
+        log.warn({ error: err.toJSON() }, 'Nova refused the hypervisor or service listing: hosts are stored without their hypervisor and service state');
+      }
+    };
     const reads = [
       readFlavors(),
       readImages(),
@@ -230,6 +246,7 @@ export async function runSync(client: OpenStackClient, store: SnapshotStore, opt
         onProgress: (done, total) => report('providers', done, total),
         signal: abort.signal,
       }),
+      readComputeNodes(),
     ] as const;
     // The lock went with its database session (src/store/locks.ts): another replica may take it now, so this
     // sync stops as on any other failure rather than read on and save beside that one.
@@ -240,10 +257,12 @@ export async function runSync(client: OpenStackClient, store: SnapshotStore, opt
     try {
       const takenAt = new Date().toISOString();
       const [flavors, images, { providers, ...placementRead }] = await Promise.race([Promise.all(reads), lost]);
+      // The version documents were read to negotiate the calls above (src/openstack/microversion.ts): no call more.
+      const [computeMaxMicroversion, placementMaxMicroversion] = await Promise.all([client.nova.maxMicroversion(), client.placement.maxMicroversion()]);
       // Every body was checked against its schema as it arrived (src/openstack/schemas.ts); checking the whole
       // cloud again would hold the event loop ~5 s at 15,000 hosts (bench/README.md, synthetic-cloud).
       const { snapshot, skippedProviders } = await normaliser.snapshot(
-        { cloud, region, takenAt, flavors: flavors.map(normaliseFlavor), images, providers },
+        { cloud, region, takenAt, apis: { computeMaxMicroversion, placementMaxMicroversion }, flavors: flavors.map(normaliseFlavor), images, providers },
         randomUUID(),
         'openstack',
       );
@@ -287,7 +306,7 @@ export async function runSync(client: OpenStackClient, store: SnapshotStore, opt
 }
 
 export interface SyncServiceDeps {
-  settings: Pick<Settings, 'SYNC_INTERVAL_SECONDS'> & Partial<Pick<Settings, 'SYNC_PLACEMENT_READ'>>;
+  settings: Pick<Settings, 'SYNC_INTERVAL_SECONDS'> & Partial<Pick<Settings, 'SYNC_PLACEMENT_READ' | 'SYNC_JOB_HEARTBEAT_SECONDS'>>;
   store: SnapshotStore;
   registry: SnapshotRegistry;
   log: Logger;
@@ -373,6 +392,7 @@ export class OpenStackSyncService implements SyncService {
       ...(onProgress && { onProgress }),
       ...(this.deps.concurrency && { concurrency: this.deps.concurrency }),
       ...(this.deps.settings.SYNC_PLACEMENT_READ && { placementRead: this.deps.settings.SYNC_PLACEMENT_READ }),
+      ...(this.deps.settings.SYNC_JOB_HEARTBEAT_SECONDS && { heartbeatMs: this.deps.settings.SYNC_JOB_HEARTBEAT_SECONDS * 1000 }),
     })
       .catch(async (err: unknown): Promise<SyncOutcome> => {
         // Only the store itself failing lands here (runSync turns OpenStack failures into outcomes).

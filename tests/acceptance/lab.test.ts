@@ -9,8 +9,10 @@ import { loadCloudConfigs } from '../../src/openstack/config.ts';
 import type { CloudSnapshot, Flavor } from '../../src/model/index.ts';
 import { openPostgresStore, type TestStore } from '../helpers/db.ts';
 import type { PciDemand } from '../../src/rules/placement/capacity.ts';
+import { pcpuFallbackQuery } from '../../src/rules/placement/pcpu-fallback.ts';
 import { advise, defaultRuleContext, placementQuery, type RuleContext } from '../../src/rules/index.ts';
 import { parseAliasSpec } from '../../src/rules/pci/devices.ts';
+import { novaUnavailable, runOracle } from '../oracle/oracle.ts';
 
 const cloudName = process.env.OS_CLOUD?.split(',')[0]?.trim();
 if (!cloudName) {
@@ -41,6 +43,11 @@ describe.skipIf(!cloudName)(`acceptance against OpenStack cloud ${cloudName ?? '
     expect(outcome.error?.message ?? null).toBeNull();
     expect(outcome.status).toBe('succeeded');
     expect(snapshot.id).toBe(outcome.summary?.id);
+  });
+
+  it('records what the APIs say of their versions: compute 2.93 (Zed), Placement 1.39', () => {
+    // GET http://127.0.0.1:8774/v2.1/ answers version 2.93 and GET http://127.0.0.1:8778/ max_version 1.39 (domain.md §5.3, §5.5).
+    expect(snapshot.apis).toEqual({ computeMaxMicroversion: '2.93', placementMaxMicroversion: '1.39' });
   });
 
   it('records the 2 compute hosts with their traits', () => {
@@ -99,12 +106,21 @@ describe.skipIf(!cloudName)(`acceptance against OpenStack cloud ${cloudName ?? '
     const ctx: RuleContext = { ...base, hostFacts: { ...base.hostFacts, pciInPlacement: true } };
     const query = placementQuery(flavor, image, { facts: ctx.hostFacts, pci: pciDemands(flavor) });
 
-    let started = performance.now();
-    const answer = await client.placement.allocationCandidates(new URLSearchParams(query.query));
-    const placementMs = performance.now() - started;
+    // Placement's hosts for a query, by root provider name.
     const names = new Map(snapshot.hosts.map((h) => [h.uuid, h.name]));
-    const placementHosts = [...new Set(answer.allocation_requests.flatMap((ar) =>
-      Object.keys(ar.allocations).map((rp) => names.get(answer.provider_summaries[rp]?.root_provider_uuid ?? rp) ?? rp)))].sort();
+    const hostsFor = async (q: string) => {
+      const answer = await client.placement.allocationCandidates(new URLSearchParams(q));
+      return { answer, hosts: answer.allocation_requests.flatMap((ar) =>
+        Object.keys(ar.allocations).map((rp) => names.get(answer.provider_summaries[rp]?.root_provider_uuid ?? rp) ?? rp)) };
+    };
+    let started = performance.now();
+    const { answer, hosts: asked } = await hostsFor(query.query);
+    const placementMs = performance.now() - started;
+    // Zed's scheduler sends a second query with VCPU instead of PCPU for a pinned flavor and merges both answers
+    // (nova/scheduler/manager.py _select_destinations, [workarounds] disable_fallback_pcpu_query False by default).
+    const fallback = pcpuFallbackQuery(snapshot.hosts, flavor, image.properties, { facts: ctx.hostFacts, pci: pciDemands(flavor), release: 'zed' }, query);
+    const fallbackHosts = fallback ? (await hostsFor(fallback.query)).hosts : [];
+    const placementHosts = [...new Set([...asked, ...fallbackHosts])].sort();
 
     started = performance.now();
     const advice = advise(snapshot, {
@@ -114,12 +130,15 @@ describe.skipIf(!cloudName)(`acceptance against OpenStack cloud ${cloudName ?? '
     const adviseMs = performance.now() - started;
     const ours = advice.capacity!.hosts.filter((h) => h.instances > 0).map((h) => h.host).sort();
 
-    console.log(`agreement ${flavorName}: query ${decodeURIComponent(query.query)}\n  placement [${placementHosts.join(', ')}] in ${placementMs.toFixed(1)} ms (${answer.allocation_requests.length} candidates); advise capacity [${ours.join(', ')}] in ${adviseMs.toFixed(1)} ms`);
+    console.log(`agreement ${flavorName}: query ${decodeURIComponent(query.query)}${fallback ? ` then ${decodeURIComponent(fallback.query)}` : ''}\n  placement [${placementHosts.join(', ')}] in ${placementMs.toFixed(1)} ms (${answer.allocation_requests.length} candidates); advise capacity [${ours.join(', ')}] in ${adviseMs.toFixed(1)} ms`);
     expect(ours, flavorName).toEqual(placementHosts);
     if (flavorName === 'lab.pinned') {
-      // hw:cpu_policy=dedicated asks PCPU, which no lab host has (§1.5): both sides empty.
+      // hw:cpu_policy=dedicated asks PCPU, which no lab host has (§1.5): the first query finds none, the
+      // fallback with VCPU finds the hosts with room, and the advice agrees with that.
       expect(query.groups[0]?.resources).toMatchObject({ PCPU: 4 });
-      expect(ours).toEqual([]);
+      expect(asked).toEqual([]);
+      expect(fallback?.groups[0]?.resources).toMatchObject({ VCPU: 4 });
+      expect(ours.length).toBeGreaterThan(0);
     }
   });
 
@@ -172,6 +191,32 @@ describe.skipIf(!cloudName)(`acceptance against OpenStack cloud ${cloudName ?? '
     const profiles = ['general', 'network-throughput', 'nfv-dataplane', 'storage-heavy', 'legacy-guest'] as const;
     const distinct = new Set(profiles.map((p) => JSON.stringify(answer(p))));
     expect(distinct.size).toBe(profiles.length);
+  });
+
+  // Issue 12: what nova-advisor advises for the lab is what the lab's own Nova (26, Zed) accepts: every [pci] alias
+  // line and every flavor extra spec of every recommendation, checked by Nova's own parsing and validators
+  // (tests/oracle: _get_alias_from_config, extra_specs validators.validate) with /usr/bin/python3.
+  it.skipIf(novaUnavailable() !== null)('§4.2 §1.5 every alias line and flavor extra spec advised for the lab is accepted by the lab\'s Nova', () => {
+    const workloads = ['general', 'network-throughput', 'nfv-dataplane', 'storage-heavy', 'legacy-guest', 'pci-passthrough'] as const;
+    const aliasConfs: string[][] = [];
+    const extraSpecs: [string, string][] = [];
+    for (const flavor of snapshot.flavors) {
+      for (const image of snapshot.images) {
+        for (const workload of workloads) {
+          const advice = advise(snapshot, { image, flavor, workload, vnicType: 'normal', ...(workload === 'pci-passthrough' ? { vfs: 1 } : {}) }, defaultRuleContext());
+          expect(advice.release).toMatchObject({ release: 'zed', from: 'observed' });
+          if (advice.pciAliases.length > 0) aliasConfs.push(advice.pciAliases.map((a) => a.novaConf));
+          for (const spec of advice.flavorExtraSpecs) extraSpecs.push([spec.key, spec.value]);
+        }
+      }
+    }
+    expect(aliasConfs.length).toBeGreaterThan(0);
+    expect(extraSpecs.length).toBeGreaterThan(0);
+    const refusedAliases = runOracle('alias_oracle.py', aliasConfs).flatMap((v, i) => (v.ok ? [] : [`${aliasConfs[i]!.join(' ')}: ${v.error}`]));
+    const refusedSpecs = runOracle('extra_spec_oracle.py', extraSpecs).flatMap((v, i) => (v.ok ? [] : [`${extraSpecs[i]!.join('=')}: ${v.error}`]));
+    console.log(`lab advice checked by Nova: ${aliasConfs.length} alias configurations, ${extraSpecs.length} extra specs; refused ${refusedAliases.length} and ${refusedSpecs.length}`);
+    expect(refusedAliases).toEqual([]);
+    expect(refusedSpecs).toEqual([]);
   });
 
   it('the demo credential gets a clear 403-derived error for Placement', async () => {

@@ -30,12 +30,28 @@ describe('replay of the lab', () => {
     expect(fake.count((r) => r.path.includes('/v2/v2'))).toBe(0);
   });
 
-  it('negotiates compute 2.93 and placement 1.39 from the version documents', async () => {
+  it('negotiates compute 2.93 and placement 1.39 from the version documents, and keeps the servers\' maxima', async () => {
     const client = fakeClient(fake, captureLog().log);
     expect(await client.nova.microversion()).toBe('2.93');
     expect(await client.placement.microversion()).toBe('1.39');
+    // The lab's maxima are within what nova-advisor knows, so negotiated = maximum; read from the same two documents.
+    expect(await client.nova.maxMicroversion()).toBe('2.93');
+    expect(await client.placement.maxMicroversion()).toBe('1.39');
+    expect(client.http.requestCount).toBe(1 + 2);
     await client.nova.listFlavors();
     expect(fake.requests.filter(isPath('compute', '/flavors')).every((r) => r.microversion === 'compute 2.93')).toBe(true);
+  });
+
+  it('keeps a newer server\'s maximum apart from the microversion it sends (2026.1: 2.103, sent 2.100)', async () => {
+    fake.script((r) => {
+      if (r.service !== 'compute' || r.path !== '/v2.1') return undefined;
+      const recorded = fake.recorded(null, 'compute', 'GET', '/v2.1');
+      const doc = recorded.body as { version: Record<string, unknown> };
+      return { ...recorded, body: { version: { ...doc.version, version: '2.103' } } };
+    });
+    const client = fakeClient(fake, captureLog().log);
+    expect(await client.nova.microversion()).toBe('2.100');
+    expect(await client.nova.maxMicroversion()).toBe('2.103');
   });
 
   it('reads 8 providers with inventories, usages, traits and aggregates', async () => {

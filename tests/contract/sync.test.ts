@@ -36,20 +36,54 @@ describe('runSync', () => {
     expect(outcome.status).toBe('succeeded');
     expect(outcome.counts).toEqual({ flavors: 4, images: 4, hosts: 2, pciProviders: 6 });
     expect(outcome.placementRead).toEqual({ path: 'per-provider', walked: 8 }); // auto: 8 providers ≤ 2,000
-    // token + nova version + 3 flavor pages + 3 image pages + 1 page of hidden images + placement version + list
-    // + 8 providers × 4; no member or access lists: the lab's images are public, its flavors public
-    expect(outcome.requestCount).toBe(1 + 1 + 3 + 3 + 1 + 1 + 1 + 32);
+    // token + nova version + 3 flavor pages + 3 image pages + 1 page of hidden images + 2 hypervisor pages + compute
+    // services + placement version + list + 8 providers × 4; no member or access lists: the lab's images are public,
+    // its flavors public
+    expect(outcome.requestCount).toBe(1 + 1 + 3 + 3 + 1 + 2 + 1 + 1 + 1 + 32);
     expect(outcome.summary?.requestCount).toBe(outcome.requestCount);
     const last = events.at(-1)!.progress;
     expect(last).toMatchObject({ flavors: { done: 4 }, images: { done: 4 }, providers: { done: 8, total: 8 } });
 
     const snapshot = (await t.store.latestSnapshot('fake'))!;
     expect(snapshot.id).toBe(outcome.summary?.id);
+    expect(snapshot.apis).toEqual({ computeMaxMicroversion: '2.93', placementMaxMicroversion: '1.39' });
     const [c1, c2] = snapshot.hosts;
     expect(c1?.name).toBe('lab-compute-1');
     expect(c2?.traits).toContain('CUSTOM_LAB_RACK_B');
     expect(c2?.traits).not.toContain('COMPUTE_NET_VIF_MODEL_E1000');
     expect(c1?.pciProviders.filter((p) => p.resourceClass === 'CUSTOM_PCI_NIC_VF').map((p) => p.used)).toEqual([1, 1]);
+    // The lab runs Nova's fake virt driver (hypervisor_type "fake", version 1000), both services enabled.
+    expect(snapshot.hosts.map((h) => [h.hypervisorType, h.hypervisorVersion, h.computeService])).toEqual([
+      ['fake', 1000, { disabled: false, forcedDown: false }],
+      ['fake', 1000, { disabled: false, forcedDown: false }],
+    ]);
+  });
+
+  it('syncs a token Nova refuses hypervisors and services to, its hosts\' Nova facts null', async () => {
+    const base = (await goodSync()).requestCount;
+    fake.script((r) => (r.path.startsWith('/v2.1/os-hypervisors') ? fake.recorded('demo', 'compute', 'GET', '/v2.1/os-hypervisors/detail?limit=2') : undefined));
+    const outcome = await goodSync();
+    expect(outcome.requestCount).toBe(base - 1); // one hypervisor page, refused
+    const snapshot = (await t.store.latestSnapshot('fake'))!;
+    expect(snapshot.hosts.map((h) => [h.hypervisorType, h.hypervisorVersion, h.computeService])).toEqual([
+      [null, null, null],
+      [null, null, null],
+    ]);
+  });
+
+  it('records a disabled or forced-down compute service', async () => {
+    fake.script((r) => {
+      if (!r.path.startsWith('/v2.1/os-services')) return undefined;
+      const reply = fake.recorded(null, 'compute', 'GET', r.path);
+      const body = structuredClone(reply.body) as { services: Record<string, unknown>[] };
+      const [first, second] = body.services;
+      Object.assign(first!, { status: 'disabled' });
+      Object.assign(second!, { forced_down: true });
+      return { ...reply, body };
+    });
+    await goodSync();
+    const byName = Object.fromEntries((await t.store.latestSnapshot('fake'))!.hosts.map((h) => [h.name, h.computeService]));
+    expect(byName).toEqual({ 'lab-compute-1': { disabled: true, forcedDown: false }, 'lab-compute-2': { disabled: false, forcedDown: true } });
   });
 
   const bulkCall = (r: { path: string }) => r.path.startsWith('/allocation_candidates');
@@ -85,7 +119,7 @@ describe('runSync', () => {
       return { ...fake.recorded(null, 'image', 'GET', r.path), fault: 'short-body' };
     });
     const outcome = await goodSync();
-    expect(outcome.requestCount).toBe(43 + 1);
+    expect(outcome.requestCount).toBe(46 + 1);
     expect(outcome.counts).toEqual({ flavors: 4, images: 4, hosts: 2, pciProviders: 6 });
   });
 
@@ -241,7 +275,7 @@ describe('OpenStackSyncService', () => {
     expect(done.status).toBe('succeeded');
     expect(done.snapshotId).toBe(registry.current('fake')?.id);
     expect(done.progress.providers).toEqual({ done: 8, total: 8 });
-    expect(done.requestCount).toBe(43);
+    expect(done.requestCount).toBe(46);
   });
 
   it('records a failed job with the error code, and rejects an unknown cloud', async () => {

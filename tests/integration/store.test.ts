@@ -23,6 +23,10 @@ function host(n: number, pciCount: number): Host {
       MEMORY_MB: { total: 393216, reserved: 512, minUnit: 1, maxUnit: 393216, stepSize: 1, allocationRatio: 1.5 },
     },
     usages: { VCPU: n, MEMORY_MB: 2048 * n },
+    // Every third host as a sync without Nova's listings leaves it (not read), the others as libvirt reports them.
+    hypervisorType: n % 3 === 0 ? null : 'QEMU',
+    hypervisorVersion: n % 3 === 0 ? null : 8002002,
+    computeService: n % 3 === 0 ? null : { disabled: n % 3 === 2, forcedDown: n % 3 === 2 },
     pciProviders: Array.from({ length: pciCount }, (_, k) => ({
       uuid: `${uuid}-pci-${k}`,
       name: `compute-${n}.example.org_0000:3b:00.${k}`,
@@ -44,6 +48,7 @@ function snapshot(id: string, cloud: string, hosts: Host[] = [host(1, 2), host(2
     // Not in Date#toISOString form on purpose: the store must give back the exact string.
     takenAt: '2026-11-20T10:00:00+01:00',
     source: 'openstack',
+    apis: { computeMaxMicroversion: '2.93', placementMaxMicroversion: '1.39' },
     flavors: [
       {
         id: 'f-2',
@@ -137,6 +142,12 @@ describe.each([
       error: null,
     });
     expect(await store.latestSnapshot('roundtrip')).toStrictEqual(saved);
+  });
+
+  it('loads back APIs whose versions were not read as null', async () => {
+    const unread = { ...snapshot('apis-1', 'apis-unread'), apis: { computeMaxMicroversion: null, placementMaxMicroversion: null } };
+    await store.saveSnapshot(unread, META);
+    expect(await store.latestSnapshot('apis-unread')).toStrictEqual(unread);
   });
 
   it('round-trips a snapshot larger than one insert chunk', async () => {

@@ -77,7 +77,9 @@ export function resolveHostFacts(defaults: HostFacts, overrides: readonly HostFa
   const facts = { ...defaults };
   const findings: Finding[] = [];
   const origins = new Set<string>();
-  for (const key of Object.keys(defaults) as FactKey[]) {
+  // Optional facts (rx_queue_size, tx_queue_size) have no built-in default: the keys any override declares count too.
+  const keys = new Set([...Object.keys(defaults), ...overrides.flatMap((o) => Object.keys(o.facts))] as FactKey[]);
+  for (const key of keys) {
     const byValue = new Map<string, string[]>();
     for (const h of perHost) {
       const value = JSON.stringify(h.facts[key] ?? null);

@@ -358,7 +358,7 @@ export const FINDINGS = [
   },
   {
     id: 'pci-device-spec-invalid', severity: 'error',
-    trigger: 'A device_spec has a bad vendor_id / product_id / address, both address and devname, or a tag value Nova refuses (managed, live_migratable, one_time_use, remote_managed).',
+    trigger: 'A device_spec has a bad vendor_id / product_id / address, both address and devname, or a tag value Nova refuses (managed, live_migratable, one_time_use; remote_managed=true on a PF; a non-string resource_class / traits with report_in_placement).',
     remedy: 'Correct the entry as the message says; nova-compute does not start with it.',
     source: 'domain.md §4.1',
   },
@@ -403,6 +403,24 @@ export const FINDINGS = [
     trigger: 'Existing PCI providers would get a different resource class or traits under the proposed device_spec.',
     remedy: 'Update flavors and aliases that name the old resource class or traits before rolling the change out.',
     source: 'domain.md §4.5',
+  },
+  {
+    id: 'pci-device-spec-tag-not-boolean', severity: 'warning',
+    trigger: 'A device_spec tags remote_managed or trusted with a value that is no boolean spelling (true / false, yes / no, 1 / 0, …).',
+    remedy: 'Write "true" or "false": Nova does not refuse the value but reads it loosely (bool_from_string, strict=False), so anything else is false.',
+    source: 'domain.md §4.1',
+  },
+  {
+    id: 'pci-spec-remote-managed-devname', severity: 'warning',
+    trigger: 'A device_spec with remote_managed true selects a devname: Nova looks the netdev up on each host.',
+    remedy: 'Select the VFs by address or vendor_id / product_id; nova-compute does not start on a host without that netdev (PciDeviceRemoteManagedNotPresent).',
+    source: 'domain.md §4.1',
+  },
+  {
+    id: 'pci-alias-matches-any-device', severity: 'warning',
+    trigger: 'A [pci] alias has neither vendor_id + product_id nor resource_class, on a release (before 2023.1) that accepts it.',
+    remedy: 'Add vendor_id + product_id: the alias takes any device of its device_type that a device_spec allows.',
+    source: 'domain.md §4.2, §7 (2023.1)',
   },
   {
     id: 'pci-alias-invalid', severity: 'error',
@@ -451,6 +469,61 @@ export const FINDINGS = [
     trigger: 'A flavor\'s pci_passthrough:alias names an alias the proposed [pci] alias list does not define.',
     remedy: 'Define the alias or change the flavor; server create fails with HTTP 400 (PciRequestAliasNotDefined).',
     source: 'domain.md §4.2, §4.3',
+  },
+  // ---------------------------------------------------------------- the Nova release an answer assumes (release/)
+  {
+    id: 'nova-release-ambiguous', severity: 'warning',
+    trigger: 'The compute API\'s max microversion is the same in two releases (e.g. 2.95: 2023.1 and 2023.2); the older is assumed.',
+    remedy: 'Declare nova_release for the cloud in the host facts file (docs/host-facts.md).',
+    source: 'domain.md §5.3, §7',
+  },
+  {
+    id: 'nova-release-declared-differs', severity: 'warning',
+    trigger: 'The declared nova_release is not one the compute API\'s max microversion (or OWNER_NOVA) allows.',
+    remedy: 'Correct nova_release in the host facts file; the answer follows the declaration.',
+    source: 'domain.md §5.3, §7',
+  },
+  {
+    id: 'flavor-extra-spec-invalid', severity: 'error',
+    trigger: 'A flavor extra spec in a namespace Nova validates (hw:, hw_rng:, hw_video:, os:, quota:, resources*:, trait*:, accel:, aggregate_instance_extra_specs:, capabilities:, vmware:) has a name no validator knows or a value its validator refuses (type, enum, min / max, pattern), per the validators of Nova 26 (Zed), on Zed and later.',
+    remedy: 'Fix the key or value as the message says; the flavor API refuses it with HTTP 400 (microversion 2.86+), and a flavor created earlier carries a setting Nova does not honour.',
+    source: 'domain.md §1.5, §7 (since 2.86)',
+  },
+  {
+    id: 'flavor-extra-spec-unknown', severity: 'warning',
+    trigger: 'On a release newer than Zed, a flavor extra spec in a namespace Nova validates is not in the Zed validators table.',
+    remedy: 'Check the key against this release\'s extra spec documentation: if it does not know it either, the flavor API refuses it (HTTP 400).',
+    source: 'domain.md §1.5, §7 (since 2.86)',
+  },
+  {
+    id: 'release-setting-refused', severity: 'error',
+    trigger: 'A value the assumed Nova release does not know and refuses: hw_vif_model=igb before 2025.1 (invalid image metadata), a flavor extra spec its validator does not know (HTTP 400 since microversion 2.86).',
+    remedy: 'Use a value this release has, or upgrade Nova.',
+    source: 'domain.md §1.2, §1.5, §7',
+  },
+  {
+    id: 'release-setting-ignored', severity: 'warning',
+    trigger: 'A setting the assumed Nova release does not have and ignores: packed ring before 2024.1, device_spec managed / live_migratable before 2025.1, one_time_use before 2025.2, report_in_placement before Zed.',
+    remedy: 'Drop it, or upgrade Nova; on this release it has no effect.',
+    source: 'domain.md §1.3, §4.1, §4.5, §7',
+  },
+  {
+    id: 'pci-in-placement-unavailable', severity: 'warning',
+    trigger: 'pci_in_placement is declared on, but the assumed release has no [filter_scheduler] pci_in_placement (before 2023.1): flavor PCI devices are scheduled by the PciPassthroughFilter.',
+    remedy: 'Remove pci_in_placement from the host facts, or declare the right nova_release.',
+    source: 'domain.md §4.5, §7 (2023.1)',
+  },
+  {
+    id: 'pci-alias-ids-unknown', severity: 'warning',
+    trigger: 'The advised alias cannot name its devices: their provider has a custom resource class (no vendor/product id in Placement) and the release\'s alias has no resource_class.',
+    remedy: 'Add vendor_id / product_id from the device_spec that sets this resource class (or lspci -nn at its address) before using the alias.',
+    source: 'domain.md §4.1, §4.2, §4.5',
+  },
+  {
+    id: 'pcpu-fallback-vcpu', severity: 'info',
+    trigger: 'A pinned flavor fits hosts without PCPU inventory through the scheduler\'s VCPU fallback query ([workarounds] disable_fallback_pcpu_query, default False).',
+    remedy: 'Set [compute] cpu_dedicated_set on those hosts so pinned instances consume PCPU; the NUMATopologyFilter still checks the pinning.',
+    source: 'domain.md §1.5, §7',
   },
 ] as const satisfies readonly FindingDefinition[];
 

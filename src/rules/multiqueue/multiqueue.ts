@@ -2,6 +2,7 @@
 import { osloBool, osloBoolStrict } from '../../lib/oslo-bool.ts';
 import { makeFinding, type FindingId } from '../findings/catalog.ts';
 import { PASSTHROUGH_VNIC_TYPES, flavorEvidence, hostFactEvidence, imageBool, imageEvidence, normaliseVifModel } from '../vocabulary/nova.ts';
+import { FIRST_RELEASE, releaseHas } from '../release/release.ts';
 import type { AdviceScope, RuleScope } from '../scope.ts';
 import type { Evidence, Finding, HostFacts, Recommendation } from '../../model/index.ts';
 
@@ -97,7 +98,9 @@ export function checkVirtioNet(scope: RuleScope): Finding[] {
 export function adviseMultiqueue(scope: AdviceScope, nicModel: string | null): Recommendation | null {
   if (nicModel === null || PASSTHROUGH_VNIC_TYPES.includes(scope.vnicType)) return null;
   const { facts, flavor } = scope;
-  const onFlavor = flavor?.extraSpecs[MQ_FLAVOR] !== undefined && scope.properties[MQ_IMAGE] === undefined;
+  // The flavor spec exists since Yoga (release/release.ts FIRST_RELEASE): before, only the image property works.
+  const onFlavor = releaseHas(scope.release.release, FIRST_RELEASE.flavorMultiqueue)
+    && flavor?.extraSpecs[MQ_FLAVOR] !== undefined && scope.properties[MQ_IMAGE] === undefined;
   const key = onFlavor ? MQ_FLAVOR : MQ_IMAGE;
   const current = onFlavor ? (flavor?.extraSpecs[MQ_FLAVOR] ?? null) : (scope.properties[MQ_IMAGE] ?? null);
   const backendOk = facts.virtType === 'kvm' && (facts.vhostNet || facts.ovsDpdk);

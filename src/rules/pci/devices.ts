@@ -4,7 +4,8 @@ import { WeakMemo } from '../../lib/memo.ts';
 import { makeFinding } from '../findings/catalog.ts';
 import { hostFactEvidence } from '../vocabulary/nova.ts';
 import { KNOWN_PCI_DEVICES, knownPciDevice, type KnownPciDevice } from './known-devices.ts';
-import type { Evidence, Finding, Host, HostFacts, Inventory, PciAlias, PciAliasAdvice, PciProvider } from '../../model/index.ts';
+import { FIRST_RELEASE, releaseHas, releaseName } from '../release/release.ts';
+import type { Evidence, Finding, Host, HostFacts, Inventory, PciAlias, PciAliasAdvice, PciProvider, ReleaseAssumption } from '../../model/index.ts';
 
 /** Placement's own capacity rule: int((total − reserved) × allocation_ratio) (§4.7). */
 export function inventoryCapacity(inventory: Inventory): number {
@@ -42,12 +43,18 @@ export interface PciDeviceClass {
   free: number;
 }
 
+/** A class of unknown ids holds VFs when its name has a `VF` word, or its providers are SR-IOV NICs without a `PF` word. */
+export function looksLikeVfs(resourceClass: string, traits: readonly string[]): boolean {
+  const words = resourceClass.split('_');
+  return words.includes('VF') || (traits.includes('HW_NIC_SRIOV') && !words.includes('PF'));
+}
+
 function classify(resourceClass: string, traits: string[], device: KnownPciDevice | null): Pick<PciDeviceClass, 'deviceType' | 'kind'> {
   if (device) return { deviceType: device.deviceType, kind: device.kind };
   const words = resourceClass.split('_');
   const sriov = traits.includes('HW_NIC_SRIOV');
   const kind = resourceClass === 'PGPU' || words.includes('GPU') ? 'gpu' : words.includes('NIC') || words.includes('NET') || sriov ? 'nic' : 'unknown';
-  if (words.includes('VF') || (sriov && !words.includes('PF'))) return { deviceType: 'type-VF', kind };
+  if (looksLikeVfs(resourceClass, traits)) return { deviceType: 'type-VF', kind };
   if (words.includes('PF')) return { deviceType: 'type-PF', kind };
   return { deviceType: 'type-PCI', kind };
 }
@@ -198,12 +205,15 @@ export function aliasJson(alias: PciAlias): string {
 /**
  * vendor/product ids when Placement's resource class carries them (the default
  * CUSTOM_PCI_<V>_<P>); a custom resource class is only reachable by `resource_class` (+ `traits`),
- * which Nova honours only with pci_in_placement (§4.2, §4.5).
+ * which Nova honours only with pci_in_placement (§4.2, §4.5) and whose keys exist only from 2023.1: before it
+ * the alias keeps the keys the release's `_ALIAS_SCHEMA` allows and the missing ids are a finding
+ * (NOVA `nova/pci/request.py`; release/release.ts FIRST_RELEASE).
  */
-export function adviseAlias(name: string, count: number, deviceClass: PciDeviceClass, facts: HostFacts, why: string): { advice: PciAliasAdvice; findings: Finding[] } {
+export function adviseAlias(name: string, count: number, deviceClass: PciDeviceClass, facts: HostFacts, why: string, release: ReleaseAssumption): { advice: PciAliasAdvice; findings: Finding[] } {
   const hasIds = deviceClass.vendorId !== null && deviceClass.productId !== null;
   const isDefaultClass = hasIds && deviceClass.resourceClass === defaultPciResourceClass(deviceClass.vendorId!, deviceClass.productId!);
-  const useResourceClass = !isDefaultClass && (facts.pciInPlacement || !hasIds);
+  const placementKeys = releaseHas(release.release, FIRST_RELEASE.pciInPlacement);
+  const useResourceClass = placementKeys && !isDefaultClass && (facts.pciInPlacement || !hasIds);
   const alias: PciAlias = {
     name,
     ...(hasIds ? { vendor_id: deviceClass.vendorId!, product_id: deviceClass.productId! } : {}),
@@ -213,14 +223,18 @@ export function adviseAlias(name: string, count: number, deviceClass: PciDeviceC
   };
   const evidence = [classEvidence(deviceClass), hostFactEvidence('pciInPlacement', facts.pciInPlacement)];
   const findings: Finding[] = [];
-  if (!hasIds && !facts.pciInPlacement) {
+  if (!hasIds && !placementKeys) {
+    findings.push(makeFinding('pci-alias-ids-unknown', 'pci_passthrough:alias',
+      `Alias "${name}": ${deviceClass.resourceClass} is a custom resource class, so Placement does not show the devices' vendor/product ids, and Nova ${releaseName(release.release)}'s [pci] alias has no resource_class (new in 2023.1). Add "vendor_id" and "product_id" from the [pci] device_spec that sets resource_class ${deviceClass.resourceClass} (or lspci -nn at its address); without them the alias takes any ${deviceClass.deviceType} device.`,
+      [...evidence, { source: 'nova-release', ref: release.release, value: release.evidence }]));
+  } else if (!hasIds && !facts.pciInPlacement) {
     findings.push(makeFinding('pci-alias-needs-pci-in-placement', 'pci_passthrough:alias',
       `Alias "${name}" can only name ${deviceClass.resourceClass} by resource_class (no vendor/product id in Placement), which needs [filter_scheduler] pci_in_placement=True; otherwise add vendor_id/product_id from lspci.`,
       evidence));
   }
   const how = useResourceClass
     ? `resource_class ${deviceClass.resourceClass}${alias.traits ? ` with traits ${alias.traits}` : ''}`
-    : `vendor ${alias.vendor_id} product ${alias.product_id}`;
+    : hasIds ? `vendor ${alias.vendor_id} product ${alias.product_id}` : 'any device (vendor_id / product_id to fill in)';
   return {
     advice: {
       alias, novaConf: aliasJson(alias), count,

@@ -98,7 +98,7 @@ export function planPci(scope: AdviceScope, request: AdviceRequest): PciPlan {
   const demands: PciDemand[] = [];
   for (const entry of planned) {
     if (entry.deviceClass) {
-      const { advice, findings: aliasFindings } = adviseAlias(entry.name, entry.count, entry.deviceClass, scope.facts, entry.why);
+      const { advice, findings: aliasFindings } = adviseAlias(entry.name, entry.count, entry.deviceClass, scope.facts, entry.why, scope.release);
       aliases.push(advice);
       findings.push(...aliasFindings);
       demands.push({ resourceClass: entry.deviceClass.resourceClass, count: entry.count,

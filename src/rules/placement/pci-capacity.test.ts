@@ -6,7 +6,7 @@ import { advise, defaultRuleContext, type RuleContext } from '../index.ts';
 import {
   adviseAlias, aliasJson, inventoryCapacity, parseAliasSpec, parsePciResourceClass, pciDeviceClasses, resolveAlias,
 } from '../pci/devices.ts';
-import { LAB_FLAVORS, LAB_IMAGES, flavor, host, image, inventory, labSnapshot, pciProvider, request, snapshot } from '../test-fixtures.ts';
+import { LAB_FLAVORS, LAB_IMAGES, MASTER, flavor, host, image, inventory, labSnapshot, pciProvider, request, snapshot } from '../test-fixtures.ts';
 import type { Capacity, Flavor, HostFacts } from '../../model/index.ts';
 
 const lab = labSnapshot();
@@ -99,15 +99,15 @@ describe('PCI resource classes and aliases', () => {
     { rc: 'CUSTOM_PCI_8086_1572', facts: { pciInPlacement: true }, json: '{"name":"x","vendor_id":"8086","product_id":"1572","device_type":"type-PF"}' },
   ])('§4.2 alias JSON for $rc', ({ rc, facts, json }) => {
     const deviceClass = known.find((c) => c.resourceClass === rc)!;
-    expect(adviseAlias('x', 1, deviceClass, { ...DEFAULT_HOST_FACTS, ...facts }, 'test').advice.novaConf).toBe(json);
+    expect(adviseAlias('x', 1, deviceClass, { ...DEFAULT_HOST_FACTS, ...facts }, 'test', MASTER).advice.novaConf).toBe(json);
   });
 
   it('§4.2 §4.5 a custom resource class becomes resource_class + traits, and needs pci_in_placement', () => {
     const vf = classes.find((c) => c.resourceClass === 'CUSTOM_PCI_NIC_VF')!;
-    const on = adviseAlias('sriov-nic', 2, vf, { ...DEFAULT_HOST_FACTS, pciInPlacement: true }, 'test');
+    const on = adviseAlias('sriov-nic', 2, vf, { ...DEFAULT_HOST_FACTS, pciInPlacement: true }, 'test', MASTER);
     expect(on.advice.novaConf).toBe('{"name":"sriov-nic","device_type":"type-VF","resource_class":"CUSTOM_PCI_NIC_VF","traits":"CUSTOM_LAB_VF,HW_NIC_SRIOV"}');
     expect(on.findings).toEqual([]);
-    const off = adviseAlias('sriov-nic', 2, vf, DEFAULT_HOST_FACTS, 'test');
+    const off = adviseAlias('sriov-nic', 2, vf, DEFAULT_HOST_FACTS, 'test', MASTER);
     expect(off.findings.map((f) => f.id)).toEqual(['pci-alias-needs-pci-in-placement']);
   });
 

@@ -5,7 +5,8 @@
 import { osloBoolStrict } from '../../lib/oslo-bool.ts';
 import type { PciDemand } from './capacity.ts';
 import { EMULATION_ARCHITECTURES_WITH_TRAIT, imageBool, normaliseArchitecture } from '../vocabulary/nova.ts';
-import type { Flavor, HostFacts, Image, PlacementQuery, PlacementRequestGroup, PreviewNote } from '../../model/index.ts';
+import { FIRST_RELEASE, releaseHas } from '../release/release.ts';
+import type { Flavor, HostFacts, Image, NovaRelease, PlacementQuery, PlacementRequestGroup, PreviewNote } from '../../model/index.ts';
 
 /** `[scheduler] max_placement_results` default: the `limit` Nova sends. */
 export const DEFAULT_PLACEMENT_LIMIT = 1000;
@@ -14,6 +15,13 @@ export interface PlacementQueryContext {
   facts: Pick<HostFacts, 'imageMetadataPrefilter' | 'pciInPlacement'>;
   /** The flavor's PCI devices as Placement classes; `[pci] alias` is nova.conf, so the caller resolves it (§4.2). */
   pci: PciDemand[];
+  /**
+   * false: the scheduler's fallback query for a pinned request, without the PCPU translation (NOVA
+   * `nova/scheduler/manager.py` `_select_destinations`, `resources_from_request_spec(enable_pinning_translate=False)`).
+   */
+  pinningTranslate?: boolean;
+  /** The release: packed_virtqueue_filter exists from 2024.1 (release/release.ts FIRST_RELEASE). Default master. */
+  release?: NovaRelease;
   /** Boot from volume: the root disk is not local, so no root_gb in DISK_GB. */
   bootFromVolume?: boolean;
   limit?: number;
@@ -181,7 +189,7 @@ export function placementQuery(flavor: Flavor, image: Pick<Image, 'properties'>,
   }
 
   // 3. CPU pinning, then VCPU / MEMORY_MB / DISK_GB unless some group already names them (even with 0).
-  translatePinning(request, flavor, properties);
+  if (ctx.pinningTranslate !== false) translatePinning(request, flavor, properties);
   const merged = request.merged();
   if (!merged.has('VCPU') && !merged.has('PCPU')) request.add('', 'VCPU', flavor.vcpus, `flavor vcpus=${flavor.vcpus}`);
   if (!merged.has('MEMORY_MB')) request.add('', 'MEMORY_MB', flavor.ramMb, `flavor ram=${flavor.ramMb}`);
@@ -244,7 +252,7 @@ export function placementQuery(flavor: Flavor, image: Pick<Image, 'properties'>,
   } else if (ctx.facts.imageMetadataPrefilter) {
     notes.push({ subject: prefilter.invalid.join(','), reason: `os-traits has no ${prefilter.invalid.join(', ')}: the prefilter adds none of the image's traits.`, source: 'domain.md §2.5, §7 surprise 4' });
   }
-  if (flavorImageBool(flavor, properties, 'hw:virtio_packed_ring', 'hw_virtio_packed_ring')) {
+  if (releaseHas(ctx.release ?? 'master', FIRST_RELEASE.packedRing) && flavorImageBool(flavor, properties, 'hw:virtio_packed_ring', 'hw_virtio_packed_ring')) {
     rootRequired.add('COMPUTE_NET_VIRTIO_PACKED');
     notes.push({ subject: 'COMPUTE_NET_VIRTIO_PACKED', reason: 'packed_virtqueue_filter runs always (not gated by image_metadata_prefilter).', source: 'domain.md §1.3, §2.2, §2.5' });
   }

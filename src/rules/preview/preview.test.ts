@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { advise, defaultRuleContext, type RuleContext } from '../index.ts';
-import { preview, type PreviewInput } from './preview.ts';
+import { advise, defaultRuleContext, preview, type RuleContext } from '../index.ts';
+import type { PreviewInput } from './preview.ts';
 import { LAB_FLAVORS, LAB_IMAGES, flavor, image, labSnapshot, request } from '../test-fixtures.ts';
 import type { HostFacts, NovaPreview, VnicType } from '../../model/index.ts';
 

@@ -8,11 +8,12 @@ import {
   hostFactEvidence, imageBool, imageEvidence, normaliseArchitecture, normaliseDiskBus, normaliseScsiModel, normaliseVifModel,
 } from '../vocabulary/nova.ts';
 import { placementQuery, prefilterTraits } from '../placement/query.ts';
+import { candidatesWithFallback, capacityWithFallback, pcpuFallbackQuery } from '../placement/pcpu-fallback.ts';
 import { planPci } from '../pci/plan.ts';
 import { resolveProfile } from '../profiles/profiles.ts';
 import { buildScope, effectiveMachineType, isQ35, type RuleContext, type RuleScope } from '../scope.ts';
 import type {
-  CloudSnapshot, Evidence, Finding, Flavor, Image, NovaPreview, PreviewFailure, PreviewIgnored, PreviewValue, VnicType,
+  CloudSnapshot, Evidence, Finding, Flavor, Image, NovaPreview, PreviewFailure, PreviewIgnored, PreviewValue, ReleaseAssumption, VnicType,
 } from '../../model/index.ts';
 
 export interface PreviewInput {
@@ -270,10 +271,17 @@ export function previewOf(scope: RuleScope & { flavor: Flavor }, vnicType: VnicT
   for (const finding of unresolved) {
     out.fail('api', 'PciRequestAliasNotDefined', 'pci_passthrough:alias', `${finding.message} Unless [pci] alias on nova-api defines it, server create fails.`, 'domain.md §1.5, §2.7', finding.evidence);
   }
-  const placement = placementQuery(scope.flavor, { properties }, { facts, pci: pci.demands });
-  const candidates = candidateHosts(scope.hosts, { query: placement, deviceTraits: [] }, PREVIEW_CANDIDATE_NAMES);
+  const queryContext = { facts, pci: pci.demands, release: scope.release.release };
+  const placement = placementQuery(scope.flavor, { properties }, queryContext);
+  const fallback = pcpuFallbackQuery(scope.hosts, scope.flavor, properties, queryContext, placement);
+  const request = { query: placement, deviceTraits: [] };
+  const candidates = fallback
+    ? candidatesWithFallback(scope.hosts, request, fallback, PREVIEW_CANDIDATE_NAMES)
+    : candidateHosts(scope.hosts, request, PREVIEW_CANDIDATE_NAMES);
   if (candidates.count === 0) {
-    const capacity = computeCapacity(scope.hosts, { query: placement, deviceTraits: [], capacityHosts: 0 });
+    const capacity = fallback
+      ? capacityWithFallback(scope.hosts, { ...request, capacityHosts: 0 }, fallback)
+      : computeCapacity(scope.hosts, { ...request, capacityHosts: 0 });
     const why = Object.entries(capacity.blocked).map(([reason, hosts]) => `${reason} on ${hosts} host(s)`).join(', ');
     const examples = capacity.blockedExamples.flatMap((h) => h.blockers.slice(0, 1).map((b) => b.message)).join(' ');
     out.fail('scheduler', 'NoValidHost', null, `No host satisfies the allocation_candidates query (${scope.hosts.length} host(s) checked): ${why ? `blocked by ${why}. ${examples}` : 'no hosts'}`,
@@ -283,13 +291,13 @@ export function previewOf(scope: RuleScope & { flavor: Flavor }, vnicType: VnicT
     vnicType, nic, storage, machineType, imagePrefilter, placement,
     candidateHostCount: candidates.count,
     candidateHosts: candidates.names,
-    failures: out.failures, ignored: out.ignored,
+    failures: out.failures, ignored: out.ignored, release: scope.release,
   };
 }
 
 /** What Nova will do with this image, flavor and vNIC type (flavor PCI aliases resolved as in advise, §4.2). */
-export function preview(snapshot: CloudSnapshot, input: PreviewInput, ctx: RuleContext): NovaPreview {
-  const scope = buildScope(input.image.properties, input.image.name, input.flavor, snapshot.hosts, ctx.knowledge, ctx.hostFacts);
+export function preview(snapshot: CloudSnapshot, input: PreviewInput, ctx: RuleContext, release: ReleaseAssumption): NovaPreview {
+  const scope = buildScope(input.image.properties, input.image.name, input.flavor, snapshot.hosts, ctx.knowledge, ctx.hostFacts, release);
   // The general profile asks no devices of its own, so the plan holds exactly the flavor's aliases.
   const request = { image: input.image, flavor: input.flavor, workload: 'general' as const, vnicType: input.vnicType, aliasResourceClasses: input.aliasResourceClasses };
   const pci = planPci({ ...scope, workload: 'general', vnicType: input.vnicType, profile: resolveProfile(request, ctx.hostFacts) }, request);

@@ -55,7 +55,6 @@ describe('§4.1 device_spec parsing', () => {
     { name: 'function beyond 7', spec: '{"address": "0000:3b:00.8"}', id: 'pci-device-spec-invalid' },
     { name: 'slot beyond 0x1f', spec: '{"address": "*:3b:20.*"}', id: 'pci-device-spec-invalid' },
     { name: 'bad address regex', spec: '{"address": {"bus": "(3b"}}', id: 'pci-device-spec-invalid' },
-    { name: 'unknown address key', spec: '{"address": {"node": "1"}}', id: 'pci-device-spec-invalid' },
     { name: 'managed maybe', spec: '{"vendor_id": "10de", "managed": "maybe"}', id: 'pci-device-spec-invalid' },
     { name: 'one_time_use on a VF', spec: '{"vendor_id": "8086", "product_id": "154c", "one_time_use": "true"}', id: 'pci-device-spec-invalid' },
     { name: 'remote_managed on a PF', spec: '{"vendor_id": "8086", "product_id": "1572", "remote_managed": "true"}', id: 'pci-device-spec-invalid' },
@@ -223,5 +222,68 @@ describe('§4.3 flavors against the proposed aliases', () => {
   it('an alias no flavor uses is information', () => {
     expect(ids({ deviceSpecs: [VF_SPEC], aliases: ['{"name": "spare", "vendor_id": "8086", "product_id": "154c", "device_type": "type-VF"}'] }))
       .toContain('pci-alias-unused');
+  });
+});
+
+// Nova 26 (Zed) as the oracle (issue 12, tests/acceptance/oracle.test.ts): what Nova's own parsing accepts.
+const zed = (input: Partial<PciConfigInput>, release: 'zed' | 'master' = 'zed') =>
+  checkPciConfig(snapshot([]), { deviceSpecs: [], aliases: [], ...input }, { hostFacts: { pciInPlacement: false }, novaRelease: release }).findings;
+const errorIds = (findings: ReturnType<typeof zed>) => findings.filter((f) => f.severity === 'error').map((f) => f.id);
+
+describe('§4.1 device_spec values Nova reads as it parses them (NOVA devspec.py)', () => {
+  it('accepts what Nova accepts: Python int(x, 16) ids, an empty address beside devname, unknown address-object keys, an unread resource_class', () => {
+    const accepted = [
+      '{"vendor_id": "0x8086", "product_id": "154c"}', '{"vendor_id": " 8086", "product_id": " 154c "}',
+      '{"address": "", "devname": "nosuchnic0"}', '{"address": {"node": "1", "bus": "3b"}}', '{"vendor_id": "8086", "resource_class": 5}',
+    ];
+    expect(accepted.map((spec) => [spec, errorIds(zed({ deviceSpecs: [spec], reportInPlacement: false }))])).toEqual(accepted.map((spec) => [spec, []]));
+  });
+
+  it('ids beyond ffff or not hex are refused', () => {
+    expect(errorIds(zed({ deviceSpecs: ['{"vendor_id": "0x10000"}'], reportInPlacement: false }))).toContain('pci-device-spec-invalid');
+    expect(errorIds(zed({ deviceSpecs: ['{"product_id": "15 4c"}'], reportInPlacement: false }))).toContain('pci-device-spec-invalid');
+  });
+
+  it('§4.5 resource_class not a string fails with report_in_placement (pci_placement_translator rc.upper())', () => {
+    expect(errorIds(zed({ deviceSpecs: ['{"vendor_id": "8086", "product_id": "154c", "resource_class": 5}'], reportInPlacement: true })))
+      .toContain('pci-device-spec-invalid');
+  });
+
+  it('trusted / remote_managed are read loosely: a warning, read as false', () => {
+    const findings = zed({ deviceSpecs: ['{"vendor_id": "8086", "product_id": "154c", "trusted": "maybe", "remote_managed": 2}'], reportInPlacement: false });
+    expect(errorIds(findings)).toEqual([]);
+    expect(findings.filter((f) => f.id === 'pci-device-spec-tag-not-boolean').map((f) => f.message)).toEqual([
+      expect.stringMatching(/remote_managed=2.*as false/), expect.stringMatching(/trusted="maybe".*as false/),
+    ]);
+  });
+
+  it('remote_managed with devname depends on the host: a warning', () => {
+    const findings = zed({ deviceSpecs: ['{"devname": "ens1f0", "remote_managed": "true"}'], reportInPlacement: false });
+    expect(findings.map((f) => f.id)).toContain('pci-spec-remote-managed-devname');
+    expect(errorIds(findings)).toEqual([]);
+  });
+});
+
+describe('§4.2 aliases as Zed reads them (NOVA request.py _get_alias_from_config)', () => {
+  const vf = (name: string, extra = '') => `{"name": ${JSON.stringify(name)}, "vendor_id": "8086", "product_id": "154c"${extra}}`;
+
+  it('names are stripped: " vf" and "vf " are one alias, and must agree', () => {
+    const findings = zed({ aliases: [vf(' vf', ', "device_type": "type-VF"'), vf('vf ', ', "device_type": "type-PCI"')] });
+    expect(errorIds(findings)).toContain('pci-alias-entries-inconsistent');
+    expect(errorIds(zed({ aliases: [vf(' vf', ', "device_type": "type-VF"'), vf('vf ', ', "device_type": "type-VF"')] }))).toEqual([]);
+  });
+
+  it('Zed: several entries of one name where one has no device_type fail (KeyError \'dev_type\'); later releases warn only', () => {
+    // Both without device_type: they agree, yet Zed indexes spec['dev_type'] of the first.
+    const aliases = [vf('vf'), vf('vf', ', "numa_policy": "legacy"')];
+    expect(zed({ aliases }).find((f) => f.id === 'pci-alias-entries-inconsistent')?.message).toMatch(/no device_type.*KeyError 'dev_type'/);
+    expect(errorIds(zed({ aliases }, 'master'))).toEqual([]);
+  });
+
+  it('Zed accepts an alias without ids (a warning: any device of its type); 2023.1 and later refuse it', () => {
+    const alias = '{"name": "pf", "capability_type": "pci"}';
+    expect(zed({ aliases: [alias] }).map((f) => f.id)).toContain('pci-alias-matches-any-device');
+    expect(errorIds(zed({ aliases: [alias] }))).toEqual([]);
+    expect(errorIds(zed({ aliases: [alias] }, 'master'))).toContain('pci-alias-invalid');
   });
 });

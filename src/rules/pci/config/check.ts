@@ -7,6 +7,9 @@ import { makeFinding, sortFindings, verdictOf } from '../../findings/catalog.ts'
 import { parseAlias, type ParsedAlias } from './alias.ts';
 import { pairFindings, parseSpec, type ParsedSpec } from './device-spec.ts';
 import { attachProviders, matchAliases, matchFlavors, providerFindings } from './match.ts';
+import { DEFAULT_HOST_FACTS } from '../../facts/host-facts.ts';
+import { FIRST_RELEASE, factsForRelease, releaseHas, releaseName, releaseOf } from '../../release/release.ts';
+import { declaredRelease, type RuleContext } from '../../scope.ts';
 import type { CloudSnapshot, Evidence, Finding, HostFacts, PciConfigCheck } from '../../../model/index.ts';
 
 
@@ -39,15 +42,27 @@ function parseEntries(raw: string, field: string, allowList: boolean): { objects
   return { objects: items as Record<string, unknown>[], findings: [] };
 }
 
-/** `ctx` is the RuleContext (only its declared pci_in_placement is read). */
-export function checkPciConfig(snapshot: CloudSnapshot, input: PciConfigInput, ctx: { hostFacts: Pick<HostFacts, 'pciInPlacement'> }): PciConfigCheck {
+/**
+ * `ctx` is the RuleContext (its declared pci_in_placement and nova_release are read). The options follow the
+ * release: report_in_placement exists from Zed, pci_in_placement from 2023.1 (release/release.ts FIRST_RELEASE).
+ */
+export function checkPciConfig(snapshot: CloudSnapshot, input: PciConfigInput, ctx: Pick<RuleContext, 'novaRelease' | 'novaReleaseByCloud'> & { hostFacts: Pick<HostFacts, 'pciInPlacement'> }): PciConfigCheck {
+  const { release, findings: releaseFindings } = releaseOf(snapshot, declaredRelease(ctx, snapshot.cloud));
+  const findings: Finding[] = [...releaseFindings];
+  const releaseEvidence: Evidence = { source: 'nova-release', ref: release.release, value: release.evidence };
+  const hasReport = releaseHas(release.release, FIRST_RELEASE.reportInPlacement);
+  if (!hasReport && input.reportInPlacement === true) {
+    findings.push(makeFinding('release-setting-ignored', 'report_in_placement',
+      `[pci] report_in_placement is new in Nova Zed; ${releaseName(release.release)} does not report PCI devices to Placement.`, [releaseEvidence]));
+  }
+  const pciInPlacement = factsForRelease({ ...DEFAULT_HOST_FACTS, pciInPlacement: input.pciInPlacement ?? ctx.hostFacts.pciInPlacement }, release);
+  findings.push(...pciInPlacement.findings);
   const options: Required<PciConfigInput> = {
     ...input,
-    reportInPlacement: input.reportInPlacement ?? true,
-    pciInPlacement: input.pciInPlacement ?? ctx.hostFacts.pciInPlacement,
+    reportInPlacement: hasReport && (input.reportInPlacement ?? true),
+    pciInPlacement: pciInPlacement.facts.pciInPlacement,
   };
   const providers = snapshot.hosts.flatMap((h) => h.pciProviders).sort((a, b) => a.name.localeCompare(b.name));
-  const findings: Finding[] = [];
 
   const specs: ParsedSpec[] = [];
   input.deviceSpecs.forEach((raw, entry) => {
@@ -55,7 +70,7 @@ export function checkPciConfig(snapshot: CloudSnapshot, input: PciConfigInput, c
     const { objects, findings: jsonFindings } = parseEntries(raw, field, true);
     findings.push(...jsonFindings);
     objects.forEach((object, item) => {
-      const parsed = parseSpec(object, entry, item, objects.length > 1 ? `${field}[${item}]` : field, options.reportInPlacement, providers);
+      const parsed = parseSpec(object, entry, item, objects.length > 1 ? `${field}[${item}]` : field, options.reportInPlacement, providers, release);
       specs.push(parsed.spec);
       findings.push(...parsed.findings);
     });
@@ -70,7 +85,7 @@ export function checkPciConfig(snapshot: CloudSnapshot, input: PciConfigInput, c
     const { objects, findings: jsonFindings } = parseEntries(raw, field, false);
     findings.push(...jsonFindings);
     for (const object of objects) {
-      const parsed = parseAlias(object, field, options.pciInPlacement);
+      const parsed = parseAlias(object, field, options.pciInPlacement, release.release);
       findings.push(...parsed.findings);
       if (parsed.alias) aliases.push(parsed.alias);
     }
@@ -79,12 +94,12 @@ export function checkPciConfig(snapshot: CloudSnapshot, input: PciConfigInput, c
   for (const alias of aliases) byName.set(alias.name, [...(byName.get(alias.name) ?? []), alias]);
 
   const flavorMatch = matchFlavors(snapshot.flavors, byName);
-  const aliasMatch = matchAliases(byName, specs, flavorMatch.flavors, options.pciInPlacement);
+  const aliasMatch = matchAliases(byName, specs, flavorMatch.flavors, options.pciInPlacement, release.release);
   findings.push(...flavorMatch.findings, ...aliasMatch.findings);
 
   const sorted = sortFindings(findings);
   return {
     verdict: verdictOf(sorted), reportInPlacement: options.reportInPlacement, pciInPlacement: options.pciInPlacement,
-    specs: specs.map((s) => s.model), aliases: aliasMatch.aliases, flavors: flavorMatch.flavors, findings: sorted,
+    specs: specs.map((s) => s.model), aliases: aliasMatch.aliases, flavors: flavorMatch.flavors, findings: sorted, release,
   };
 }

@@ -1,11 +1,11 @@
 // Which providers and flavors a proposed `[pci] device_spec` + `[pci] alias` meet (domain.md §4.1–§4.6): the
 // providers Placement shows now that each spec covers, the specs each alias takes, the flavors that ask each alias.
 import { makeFinding } from '../../findings/catalog.ts';
-import { defaultPciResourceClass, parseAliasSpec, parsePciResourceClass, providerFree } from '../devices.ts';
+import { defaultPciResourceClass, looksLikeVfs, parseAliasSpec, parsePciResourceClass, providerFree } from '../devices.ts';
 import { groupFindings, type ParsedAlias } from './alias.ts';
 import { addressMatches, isExactAddress, type ParsedSpec } from './device-spec.ts';
 import { deviceKind, withoutOwner } from './placement.ts';
-import type { Evidence, Finding, Flavor, PciAliasModel, PciFlavorAliasUse, PciProvider } from '../../../model/index.ts';
+import type { Evidence, Finding, Flavor, NovaRelease, PciAliasModel, PciFlavorAliasUse, PciProvider } from '../../../model/index.ts';
 
 
 
@@ -16,10 +16,19 @@ function providerAddress(name: string): string | null {
   return /_([0-9A-Fa-f]{4}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-7])$/.exec(name)?.[1]?.toLowerCase() ?? null;
 }
 
+/** Whether the provider's devices are VFs: the spec says so, or (ids unknown) its inventory or class does (§4.5). */
+function holdsVfs(spec: ParsedSpec, provider: PciProvider): boolean {
+  if (spec.model.deviceType !== 'unknown') return spec.model.deviceType === 'type-VF';
+  return provider.inventory.total > 1 || looksLikeVfs(provider.resourceClass, provider.traits);
+}
+
 /**
  * Whether a provider holds devices the spec selects. Ids come from the default resource class; a custom
  * class hides them, so it matches only the class the spec itself gives. A VF provider is named after the
- * parent PF, so for VF specs only an exact (parent PF) address is compared (§4.1, §4.5).
+ * parent PF (NOVA `nova/compute/pci_placement_translator.py` `PciResourceProvider`, §4.5), so its VFs' own
+ * addresses are not in Placement: an exact PF address selects them (§4.1), a glob is not compared, and an exact
+ * VF address is compared on domain and bus, where the VFs of a PF sit (inference; the lab's
+ * `0000:02:00.1` is the VF of `<host>_0000:02:00.0`).
  */
 function specCoversProvider(spec: ParsedSpec, provider: PciProvider): boolean {
   if (spec.devname) return false;
@@ -30,9 +39,11 @@ function specCoversProvider(spec: ParsedSpec, provider: PciProvider): boolean {
   } else if (spec.model.resourceClass !== provider.resourceClass) {
     return false;
   }
-  const compareAddress = spec.address !== null && (spec.model.deviceType !== 'type-VF' || isExactAddress(spec.address));
+  if (spec.address === null) return true;
+  const vfs = holdsVfs(spec, provider);
+  if (vfs && !isExactAddress(spec.address)) return true;
   const address = providerAddress(provider.name);
-  return !compareAddress || (address !== null && addressMatches(spec.address!, address));
+  return address !== null && (addressMatches(spec.address, address) || (vfs && addressMatches(spec.address, address, ['domain', 'bus'])));
 }
 
 /** Specs are tried in order and the first match supplies the tags (§4.1): each provider goes to its first spec. */
@@ -74,10 +85,10 @@ function aliasTakesSpec(alias: ParsedAlias, spec: ParsedSpec, pciInPlacement: bo
   if (pciInPlacement && alias.resourceClass !== null) {
     return spec.model.resourceClass === alias.resourceClass && alias.traits.every((t) => spec.model.traits.includes(t));
   }
-  if (alias.vendorId === null || alias.productId === null) return false;
-  if (spec.vendorId !== null && spec.vendorId !== alias.vendorId) return false;
-  if (spec.productId !== null && spec.productId !== alias.productId) return false;
-  const kind = deviceKind(alias.vendorId, alias.productId, []).deviceType;
+  // An alias without ids (accepted before 2023.1, §4.2) takes any device of its type.
+  if (alias.vendorId !== null && spec.vendorId !== null && spec.vendorId !== alias.vendorId) return false;
+  if (alias.productId !== null && spec.productId !== null && spec.productId !== alias.productId) return false;
+  const kind = alias.vendorId !== null && alias.productId !== null ? deviceKind(alias.vendorId, alias.productId, []).deviceType : 'unknown';
   const type = spec.model.deviceType !== 'unknown' ? spec.model.deviceType : kind;
   if (type === 'unknown') return true;
   // No device_type: PF pools are dropped (§4.3).
@@ -114,11 +125,11 @@ export function matchFlavors(flavorList: readonly Flavor[], byName: ReadonlyMap<
 }
 
 /** Per alias name: the specs whose devices it takes, the providers that serve it now, the flavors that ask it (§4.3, §4.6). */
-export function matchAliases(byName: ReadonlyMap<string, ParsedAlias[]>, specs: ParsedSpec[], flavors: PciFlavorAliasUse[], pciInPlacement: boolean): { aliases: PciAliasModel[]; findings: Finding[] } {
+export function matchAliases(byName: ReadonlyMap<string, ParsedAlias[]>, specs: ParsedSpec[], flavors: PciFlavorAliasUse[], pciInPlacement: boolean, release: NovaRelease): { aliases: PciAliasModel[]; findings: Finding[] } {
   const findings: Finding[] = [];
   const aliases: PciAliasModel[] = [];
   for (const [name, entries] of [...byName.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    findings.push(...groupFindings(entries, pciInPlacement));
+    findings.push(...groupFindings(entries, pciInPlacement, release));
     const matched = specs.filter((s) => entries.some((e) => aliasTakesSpec(e, s, pciInPlacement)));
     for (const entry of entries) {
       const evidence: Evidence[] = [{ source: 'request', ref: entry.field, value: JSON.stringify(entry.object) }];
@@ -131,7 +142,7 @@ export function matchAliases(byName: ReadonlyMap<string, ParsedAlias[]>, specs: 
       } else if (!specs.some((s) => aliasTakesSpec(entry, s, false))) {
         const onlyPfs = entry.deviceType === null && specs.some((s) => aliasTakesSpec({ ...entry, deviceType: 'type-PF' }, s, false));
         findings.push(makeFinding('pci-alias-matches-no-spec', entry.field,
-          `Alias "${name}" (${entry.vendorId}:${entry.productId}${entry.deviceType ? ` ${entry.deviceType}` : ''}) matches no proposed device_spec${onlyPfs ? '; the spec with its ids selects PFs, which an alias without "device_type": "type-PF" never takes' : ''}.`, evidence));
+          `Alias "${name}" (${entry.vendorId ?? '*'}:${entry.productId ?? '*'}${entry.deviceType ? ` ${entry.deviceType}` : ''}) matches no proposed device_spec${onlyPfs ? '; the spec with its ids selects PFs, which an alias without "device_type": "type-PF" never takes' : ''}.`, evidence));
       }
     }
     const served = matched.flatMap((s) => s.model.existingProviders)

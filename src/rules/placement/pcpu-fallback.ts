@@ -1,0 +1,69 @@
+// The scheduler's second query for pinned instances (domain.md §1.5, §7): with the PCPU→VCPU fallback
+// (`[workarounds] disable_fallback_pcpu_query`, default False; NOVA `nova/scheduler/manager.py`
+// `SchedulerManager._select_destinations`, `nova/conf/workarounds.py`), Nova also asks Placement with VCPU instead
+// of PCPU and merges both candidate lists. Hosts that report PCPU are then still held to their PCPUs (the
+// NUMATopologyFilter and the compute refuse a VCPU allocation they cannot pin), so a host is judged by the PCPU
+// query when it has PCPU inventory and by the VCPU query otherwise.
+import { WeakMemo } from '../../lib/memo.ts';
+import { hasPcpuFallback, releaseName } from '../release/release.ts';
+import { BLOCKED_EXAMPLES, DEFAULT_CAPACITY_HOSTS, candidateHosts, computeCapacity, type CapacityRequest } from './capacity.ts';
+import { placementQuery, type PlacementQueryContext } from './query.ts';
+import type { Capacity, Flavor, Host, NovaRelease, PlacementQuery } from '../../model/index.ts';
+
+/** Per host list: those reporting PCPU and the rest (a snapshot never changes). */
+const byPcpu = new WeakMemo<readonly Host[], { pcpu: Host[]; legacy: Host[] }>((hosts) => ({
+  pcpu: hosts.filter((h) => h.inventories['PCPU'] !== undefined),
+  legacy: hosts.filter((h) => h.inventories['PCPU'] === undefined),
+}));
+
+/**
+ * The fallback query Nova sends after `query`, when the release has the fallback, `query` asks PCPU and some host
+ * reports none (only those hosts can differ); null otherwise. A note on `query` says so.
+ */
+export function pcpuFallbackQuery(hosts: readonly Host[], flavor: Flavor, properties: Record<string, string>, ctx: PlacementQueryContext & { release: NovaRelease }, query: PlacementQuery): PlacementQuery | null {
+  if (!hasPcpuFallback(ctx.release) || !query.groups.some((g) => g.resources['PCPU'] !== undefined)) return null;
+  if (byPcpu.get(hosts).legacy.length === 0) return null;
+  const fallback = placementQuery(flavor, { properties }, { ...ctx, pinningTranslate: false });
+  query.notes.push({ subject: 'PCPU fallback',
+    reason: `Nova ${releaseName(ctx.release)} also sends ${fallback.query} (VCPU instead of PCPU; [workarounds] disable_fallback_pcpu_query is False by default) and merges the candidates: hosts without PCPU inventory are judged by it.`,
+    source: 'NOVA nova/scheduler/manager.py SchedulerManager._select_destinations; domain.md §7' });
+  return fallback;
+}
+
+/** How many of the hosts without PCPU inventory the fallback query returns. */
+export function fallbackHostsThatFit(hosts: readonly Host[], request: CapacityRequest, fallback: PlacementQuery): number {
+  return candidateHosts(byPcpu.get(hosts).legacy, { ...request, query: fallback }, 0).count;
+}
+
+function sumInto(into: Record<string, number>, from: Record<string, number>): Record<string, number> {
+  for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
+  return into;
+}
+
+/** Capacity with the fallback: the PCPU query on hosts with PCPU inventory, the VCPU query on the others. */
+export function capacityWithFallback(hosts: readonly Host[], request: CapacityRequest, fallback: PlacementQuery): Capacity {
+  const { pcpu, legacy } = byPcpu.get(hosts);
+  if (legacy.length === 0) return computeCapacity(hosts, request);
+  if (pcpu.length === 0) return computeCapacity(hosts, { ...request, query: fallback });
+  const a = computeCapacity(pcpu, request);
+  const b = computeCapacity(legacy, { ...request, query: fallback });
+  const blocked = sumInto(sumInto({}, a.blocked), b.blocked);
+  return {
+    hostsChecked: a.hostsChecked + b.hostsChecked,
+    hostsThatFit: a.hostsThatFit + b.hostsThatFit,
+    totalInstances: a.totalInstances + b.totalInstances,
+    free: sumInto(sumInto({}, a.free), b.free),
+    hosts: [...a.hosts, ...b.hosts].sort((x, y) => y.instances - x.instances || x.host.localeCompare(y.host))
+      .slice(0, request.capacityHosts ?? DEFAULT_CAPACITY_HOSTS),
+    blocked: Object.fromEntries(Object.entries(blocked).sort(([x, m], [y, n]) => n - m || x.localeCompare(y))),
+    blockedExamples: [...a.blockedExamples, ...b.blockedExamples].sort((x, y) => x.host.localeCompare(y.host)).slice(0, BLOCKED_EXAMPLES),
+  };
+}
+
+/** Candidate hosts with the fallback, as candidateHosts counts and names them. */
+export function candidatesWithFallback(hosts: readonly Host[], request: CapacityRequest, fallback: PlacementQuery, limit: number): { count: number; names: string[] } {
+  const { pcpu, legacy } = byPcpu.get(hosts);
+  const a = candidateHosts(pcpu, request, limit);
+  const b = candidateHosts(legacy, { ...request, query: fallback }, limit);
+  return { count: a.count + b.count, names: [...a.names, ...b.names].sort().slice(0, limit) };
+}
