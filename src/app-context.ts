@@ -57,6 +57,11 @@ function loadRuleContext(settings: Settings, log: Logger): RuleContext {
   if (settings.HOST_FACTS_FILE) {
     Object.assign(context, loadHostFacts(settings.HOST_FACTS_FILE));
     log.info({ file: settings.HOST_FACTS_FILE, overrides: context.hostFactOverrides?.length ?? 0 }, 'host facts loaded');
+    // The operator's nova.conf files: what was read, and (loudly) what was not understood.
+    for (const report of context.novaConfReport ?? []) {
+      log.info({ cloud: report.cloud, file: report.label, read: report.read.length }, 'nova.conf read');
+      if (report.notUnderstood.length > 0) log.warn({ cloud: report.cloud, file: report.label, notUnderstood: report.notUnderstood }, 'nova.conf options not understood');
+    }
   }
   const started = performance.now();
   const osinfo = loadOsinfoKnowledge(context.knowledge, settings.OSINFO_DB_PATH);

@@ -19,6 +19,14 @@ function releaseLine(r: ValidationResult['release']): string {
   return `nova release: ${r.release} (${r.from}: ${r.evidence})`;
 }
 
+/** One line per fact the answer assumes without observing it (the release has its own line). */
+function assumptionLines(out: string[], assumptions: ValidationResult['assumptions']): void {
+  for (const a of assumptions) {
+    if (a.origin === 'observed' || a.fact === 'nova_release') continue;
+    out.push(`assumes ${a.fact}=${String(a.value)} (${a.origin}: ${a.source}); ${a.ifWrong}`);
+  }
+}
+
 function guestLine(g: ValidationResult['guest']): string {
   const os = [g.distro ?? g.family, g.version].filter(Boolean).join(' ');
   return `guest: ${os}${g.osinfoId ? ` (${g.osinfoId})` : ''}, identified by ${g.identifiedBy}, knowledge ${g.knowledge}`;
@@ -46,6 +54,7 @@ export function formatValidation(result: ValidationResult): string {
   out.push(guestLine(result.guest));
   findingLines(out, result.findings);
   out.push(releaseLine(result.release));
+  assumptionLines(out, result.assumptions);
   out.push(snapshotLine(result.snapshot));
   return text(out);
 }
@@ -76,6 +85,7 @@ export function formatAdvice(advice: Advice): string {
   if (advice.capacity) capacityLines(out, advice.capacity);
   findingLines(out, advice.findings);
   out.push(releaseLine(advice.release));
+  assumptionLines(out, advice.assumptions);
   out.push(snapshotLine(advice.snapshot));
   return text(out);
 }
@@ -93,6 +103,7 @@ export function formatPciConfigCheck(check: PciConfigCheck): string {
   }
   findingLines(out, check.findings);
   out.push(releaseLine(check.release));
+  assumptionLines(out, check.assumptions);
   out.push(snapshotLine(check.snapshot));
   return text(out);
 }

@@ -113,3 +113,186 @@ describe('nova_release (domain.md §5.3, §7)', () => {
     expect(() => parseHostFacts({ clouds: { demo: { nova_release: 'zorro' } } }, 'test')).toThrow(/clouds\.demo\.nova_release/);
   });
 });
+
+describe('answers tell declared facts from defaults (docs/host-facts.md "What answers assume")', () => {
+  it.each<{ file: object; fact: string; origin: string; source: RegExp }>([
+    { file: {}, fact: 'virt_type', origin: 'default', source: /^built-in default/ },
+    { file: { defaults: { virt_type: 'qemu' } }, fact: 'virt_type', origin: 'declared', source: /^HOST_FACTS_FILE defaults$/ },
+    { file: { clouds: { demo: { defaults: { kernel_major: 6 } } } }, fact: 'kernel_major', origin: 'declared', source: /^HOST_FACTS_FILE clouds\.demo\.defaults$/ },
+    { file: { clouds: { other: { defaults: { kernel_major: 6 } } } }, fact: 'kernel_major', origin: 'default', source: /^built-in default/ },
+    { file: { overrides: [{ aggregate: RACK2, name: 'rack2', facts: { ovs_dpdk: true } }] }, fact: 'ovs_dpdk', origin: 'default', source: /^built-in default/ },
+  ])('§2.2 §2.6 $file: $fact is $origin', ({ file, fact, origin, source }) => {
+    const answer = validate(demo, { properties: {}, flavor: null }, contextFor(parseHostFacts(file, 'test')));
+    const entry = answer.assumptions.find((a) => a.fact === fact)!;
+    expect([entry.origin, entry.source]).toEqual([origin, expect.stringMatching(source)]);
+  });
+});
+
+describe('architecture, [libvirt] hw_machine_type per architecture, use_virtio_for_bridges (domain.md §2.1, §2.3)', () => {
+  const ubuntu = { ...byName(demo.images, 'ubuntu-22.04') };
+  const flavor = demo.flavors[0]!;
+  const previewWith = (file: object, properties: Record<string, string> = {}) =>
+    preview(demo, { image: { ...ubuntu, properties: { ...ubuntu.properties, ...properties } }, flavor, vnicType: 'normal' }, contextFor(parseHostFacts(file, 'test')));
+
+  it.each<{ section: string; file: object; properties?: Record<string, string>; machine: string; cdrom: string }>([
+    { section: '§2.3', file: {}, machine: 'pc', cdrom: 'ide' },
+    { section: '§2.3', file: { defaults: { architecture: 'aarch64' } }, machine: 'virt', cdrom: 'scsi' },
+    { section: '§2.3', file: { defaults: { architecture: 'ppc64le' } }, machine: 'pseries', cdrom: 'scsi' },
+    { section: '§2.3', file: { defaults: { architecture: 's390x' } }, machine: 's390-ccw-virtio', cdrom: 'scsi' },
+    { section: '§2.3', file: { defaults: { hw_machine_type: { x86_64: 'q35' } } }, machine: 'q35', cdrom: 'sata' },
+    { section: '§2.3', file: { defaults: { architecture: 'aarch64', hw_machine_type: { aarch64: 'virt-7.2' } } }, machine: 'virt-7.2', cdrom: 'scsi' },
+    { section: '§2.3', file: { defaults: { architecture: 'aarch64' } }, properties: { hw_architecture: 'x86_64' }, machine: 'pc', cdrom: 'ide' },
+    { section: '§2.3', file: { defaults: { hw_machine_type: { aarch64: 'virt' }, default_machine_type: 'q35' } }, machine: 'q35', cdrom: 'sata' },
+  ])('$section $file $properties ⇒ machine type $machine, CD-ROM $cdrom', ({ file, properties, machine, cdrom }) => {
+    const p = previewWith(file, { ...properties });
+    expect([p.machineType.value, p.storage.cdromBus.value]).toEqual([machine, cdrom]);
+  });
+
+  it.each<{ section: string; file: object; properties?: Record<string, string>; model: string | null }>([
+    { section: '§2.1 step 3', file: {}, model: 'virtio' },
+    { section: '§2.1 step 3', file: { defaults: { use_virtio_for_bridges: false } }, model: null },
+    { section: '§2.1 step 2', file: { defaults: { use_virtio_for_bridges: false } }, properties: { hw_vif_model: 'e1000' }, model: 'e1000' },
+  ])('$section $file $properties ⇒ NIC model $model', ({ file, properties, model }) => {
+    const p = previewWith(file, { os_distro: 'ubuntu', ...properties });
+    expect(p.nic.model.value).toBe(model);
+  });
+
+  it.each<{ file: object; key: RegExp }>([
+    { file: { defaults: { architecture: 'sparc' } }, key: /defaults\.architecture/ },
+    { file: { defaults: { hw_machine_type: { mips: 'malta' } } }, key: /defaults\.hw_machine_type/ },
+    { file: { defaults: { hw_machine_type: 'q35' } }, key: /defaults\.hw_machine_type/ },
+    { file: { defaults: { use_virtio_for_bridges: 'yes' } }, key: /defaults\.use_virtio_for_bridges/ },
+  ])('§2.3 refuses $file naming the key', ({ file, key }) => {
+    expect(() => parseHostFacts(file, 'test')).toThrow(key);
+  });
+
+  it('§2.3 answers list architecture and use_virtio_for_bridges as declared', () => {
+    const answer = validate(demo, { properties: {}, flavor: null }, contextFor(parseHostFacts({ defaults: { architecture: 'aarch64', use_virtio_for_bridges: false } }, 'test')));
+    const entries = Object.fromEntries(answer.assumptions.map((a) => [a.fact, [a.value, a.origin]]));
+    expect([entries['architecture'], entries['use_virtio_for_bridges']]).toEqual([['aarch64', 'declared'], [false, 'declared']]);
+  });
+});
+
+describe('[libvirt] file_backed_memory (domain.md §2.2)', () => {
+  const flavor = { ...demo.flavors[0]!, extraSpecs: {} };
+  it.each<{ file: object; hugepages: boolean }>([
+    { file: { defaults: { ovs_dpdk: true } }, hugepages: true },
+    { file: { defaults: { ovs_dpdk: true, file_backed_memory: 0 } }, hugepages: true },
+    { file: { defaults: { ovs_dpdk: true, file_backed_memory: 16384 } }, hugepages: false },
+  ])('§2.2 vhost-user with $file: huge pages needed = $hugepages', ({ file, hugepages }) => {
+    const ctx = contextFor(parseHostFacts(file, 'test'));
+    const found = validate(demo, { properties: {}, flavor }, ctx).findings.some((f) => f.id === 'vhost-user-needs-hugepages');
+    const advised = advise(demo, { image: byName(demo.images, 'ubuntu-22.04'), flavor, workload: 'general', vnicType: 'normal' }, ctx)
+      .flavorExtraSpecs.some((r) => r.key === 'hw:mem_page_size');
+    expect([found, advised]).toEqual([hugepages, hugepages]);
+  });
+
+  it('§2.2 refuses a negative size naming the key', () => {
+    expect(() => parseHostFacts({ defaults: { file_backed_memory: -1 } }, 'test')).toThrow(/defaults\.file_backed_memory/);
+  });
+});
+
+describe('nova_conf: the operator\'s nova.conf files as declared facts (docs/host-facts.md "nova.conf")', () => {
+  const LAB_CONF = new URL('../../tests/fixtures/nova-conf/', import.meta.url).pathname;
+  const h0 = demo.hosts[0]!.name;
+
+  it('§2.2 §4.5 a file for every host, a folder for one host; the YAML\'s own facts win; answers name the source', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'na-novaconf-'));
+    await writeFile(join(dir, 'nova.conf'), '[libvirt]\nvirt_type = qemu\nmax_queues = 4\nimages_type = rbd\n[scheduler]\nimage_metadata_prefilter = true\n');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(dir, 'h0.d'));
+    await writeFile(join(dir, 'h0.d', '10-libvirt.conf'), '[libvirt]\nmax_queues = 2\n');
+    await writeFile(join(dir, 'h0.d', '20-libvirt.conf'), '[libvirt]\nmax_queues = 3\n');
+    const path = join(dir, 'facts.yaml');
+    await writeFile(path, `nova_conf:\n  - nova.conf\n  - path: h0.d\n    host: ${h0}\ndefaults:\n  max_queues: 16\n`);
+    const declared = loadHostFacts(path);
+    expect(declared.hostFactOverrides.map((o) => o.label)).toEqual(['nova_conf[0] (nova.conf)', `nova_conf[1] (h0.d, host ${h0})`]);
+    // max_queues is declared in the YAML's defaults: it wins over nova.conf's.
+    expect(declared.hostFactOverrides.map((o) => o.facts)).toEqual([{ virtType: 'qemu', imageMetadataPrefilter: true }, {}]);
+    expect(declared.hostFacts.maxQueues).toBe(16);
+    const answer = validate(demo, { properties: {}, flavor: null }, contextFor(declared));
+    const entry = (fact: string) => answer.assumptions.find((a) => a.fact === fact)!;
+    expect([entry('virt_type').origin, entry('virt_type').source]).toEqual(['declared', 'HOST_FACTS_FILE nova_conf[0] (nova.conf)']);
+    const note = answer.findings.find((f) => f.id === 'nova-conf-read')!;
+    expect(note.message).toContain('[libvirt] virt_type=qemu');
+    expect(note.message).toContain('not understood [libvirt] images_type: not an option the advisor reads');
+  });
+
+  it('§4.5 the lab\'s controller and compute nova.conf: read, nothing declared, PCI options and unused ones reported', () => {
+    const declared = parseHostFacts({ clouds: { demo: { nova_conf: ['lab-controller.conf', { path: 'lab-compute-2.conf', host: 'lab-compute-2' }] } } }, 'test', LAB_CONF);
+    expect(declared.novaConfReport?.map((r) => [r.cloud, r.label, r.read.length, r.notUnderstood.length])).toEqual([
+      ['demo', 'clouds.demo.nova_conf[0] (lab-controller.conf)', 3, 4],
+      ['demo', 'clouds.demo.nova_conf[1] (lab-compute-2.conf, host lab-compute-2)', 0, 0],
+    ]);
+    expect(declared.hostFactOverrides.every((o) => Object.keys(o.facts).length === 0)).toBe(true);
+  });
+
+  it.each<{ file: object; says: RegExp }>([
+    { file: { nova_conf: ['missing.conf'] }, says: /nova_conf\.0: nova\.conf .*missing\.conf cannot be read/ },
+    { file: { nova_conf: [{ path: 'x.conf', aggregate: 'rack2' }] }, says: /nova_conf\.0\.aggregate|nova_conf\.0/ },
+    { file: { nova_conf: [{ path: 'x.conf', hosts: 'a' }] }, says: /nova_conf\.0/ },
+  ])('§2.6 refuses $file naming the key', ({ file, says }) => {
+    expect(() => parseHostFacts(file, 'test', LAB_CONF)).toThrow(says);
+  });
+});
+
+describe('libvirt / QEMU versions, libosinfo and osinfo-db (domain.md §1.2, §2.4, §5.3, §7 surprise 1)', () => {
+  const ids = (file: object, properties: Record<string, string>, hypervisorVersion: number | null = null) => {
+    const snapshot = { ...demo, hosts: demo.hosts.map((h) => ({ ...h, hypervisorVersion })) };
+    return validate(snapshot, { properties, flavor: null }, contextFor(parseHostFacts(file, 'test'))).findings.map((f) => f.id);
+  };
+  it.each<{ section: string; file: object; observed?: number; tooOld: boolean }>([
+    { section: '§1.2', file: {}, tooOld: false },
+    { section: '§1.2', file: { defaults: { libvirt_version: '9.3.0', qemu_version: '8.0.0' } }, tooOld: false },
+    { section: '§1.2', file: { defaults: { libvirt_version: '9.0.0' } }, tooOld: true },
+    { section: '§1.2', file: { defaults: { qemu_version: '7.2' } }, tooOld: true },
+    { section: '§5.3', file: {}, observed: 7002000, tooOld: true },
+    { section: '§5.3', file: {}, observed: 8002002, tooOld: false },
+    { section: '§1.2 §5.3', file: { defaults: { qemu_version: '8.2.0' } }, observed: 7002000, tooOld: false },
+  ])('$section igb with $file (observed $observed): too old = $tooOld', ({ file, observed, tooOld }) => {
+    expect(ids(file, { hw_vif_model: 'igb' }, observed ?? null).includes('igb-hypervisor-too-old')).toBe(tooOld);
+  });
+
+  it.each<{ file: object; arbitrary: boolean }>([
+    { file: {}, arbitrary: true },
+    { file: { defaults: { libosinfo: true, osinfo_db_version: '20250606' } }, arbitrary: true },
+    { file: { defaults: { libosinfo: false } }, arbitrary: false },
+  ])('§2.4 §7 surprise 1 os_distro short-id without hw_vif_model, $file: arbitrary NIC = $arbitrary', ({ file, arbitrary }) => {
+    expect(ids(file, { os_distro: 'ubuntu22.04' }).includes('implicit-nic-model-arbitrary')).toBe(arbitrary);
+  });
+
+  it.each<{ file: object; key: RegExp }>([
+    { file: { defaults: { libvirt_version: 'nine' } }, key: /defaults\.libvirt_version/ },
+    { file: { defaults: { osinfo_db_version: '2025' } }, key: /defaults\.osinfo_db_version/ },
+    { file: { defaults: { libosinfo: 'yes' } }, key: /defaults\.libosinfo/ },
+  ])('§2.4 refuses $file naming the key', ({ file, key }) => {
+    expect(() => parseHostFacts(file, 'test')).toThrow(key);
+  });
+});
+
+describe('virt_type lxc and parallels (domain.md §1.2, §2.1, §2.3)', () => {
+  const ubuntu = byName(demo.images, 'ubuntu-22.04');
+  const flavor = demo.flavors[0]!;
+  const ctxOf = (virt_type: string) => contextFor(parseHostFacts({ defaults: { virt_type } }, 'test'));
+  it.each<{ section: string; virtType: string; model: string | null; disk: string; cdrom: string; advised: boolean }>([
+    { section: '§2.1 §2.3', virtType: 'kvm', model: 'virtio', disk: 'virtio', cdrom: 'ide', advised: true },
+    { section: '§2.1 §2.3', virtType: 'lxc', model: null, disk: 'lxc', cdrom: 'lxc', advised: false },
+    { section: '§2.1 §2.3', virtType: 'parallels', model: 'virtio', disk: 'scsi', cdrom: 'ide', advised: false },
+  ])('$section virt_type=$virtType: NIC $model, disk $disk, CD-ROM $cdrom, device advice $advised', ({ virtType, model, disk, cdrom, advised }) => {
+    const p = preview(demo, { image: { ...ubuntu, properties: { os_distro: 'ubuntu' } }, flavor, vnicType: 'normal' }, ctxOf(virtType));
+    expect([p.nic.model.value, p.storage.diskBus.value, p.storage.cdromBus.value]).toEqual([model, disk, cdrom]);
+    const advice = advise(demo, { image: ubuntu, flavor, workload: 'general', vnicType: 'normal' }, ctxOf(virtType));
+    const keys = advice.imageProperties.map((r) => r.key);
+    expect([keys.includes('hw_vif_model'), keys.includes('hw_disk_bus')]).toEqual([advised, advised]);
+    expect(advice.findings.some((f) => f.id === 'virt-type-no-device-advice')).toBe(!advised);
+  });
+
+  it.each<{ section: string; virtType: string; properties: Record<string, string>; error: string | null }>([
+    { section: '§1.2', virtType: 'lxc', properties: { hw_vif_model: 'virtio' }, error: 'UnsupportedHardware' },
+    { section: '§1.2', virtType: 'parallels', properties: { hw_disk_bus: 'virtio' }, error: 'UnsupportedHardware' },
+    { section: '§1.2', virtType: 'parallels', properties: { hw_vif_model: 'e1000', hw_disk_bus: 'scsi' }, error: null },
+  ])('$section virt_type=$virtType with $properties: $error', ({ virtType, properties, error }) => {
+    const p = preview(demo, { image: { ...ubuntu, properties }, flavor, vnicType: 'normal' }, ctxOf(virtType));
+    expect(p.failures.find((f) => f.stage === 'compute')?.error ?? null).toBe(error);
+  });
+});

@@ -1,6 +1,6 @@
 // What the rules answer: findings with evidence, recommended values, PCI aliases, capacity, the guest.
 import type { NovaPreview } from './preview.ts';
-import type { ReleaseAssumption } from './release.ts';
+import type { FactAssumption, ReleaseAssumption } from './release.ts';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -16,7 +16,9 @@ export type EvidenceSource =
   | 'request'
   | 'nova-default'
   /** The Nova release the answer assumes (`release`), e.g. ref `zed`. */
-  | 'nova-release';
+  | 'nova-release'
+  /** What Nova's API showed of a host: os-services (`compute-service`), os-hypervisors (`hypervisor_type`). */
+  | 'nova-api';
 
 export interface Evidence {
   source: EvidenceSource;
@@ -134,6 +136,8 @@ export interface Advice {
   preview?: NovaPreview;
   /** The Nova release the answer assumes and how it is known. */
   release: ReleaseAssumption;
+  /** Every fact the answer rests on (the release first), observed, declared or assumed by default. */
+  assumptions: FactAssumption[];
 }
 
 export type Verdict = 'pass' | 'warn' | 'fail';
@@ -145,5 +149,7 @@ export interface Validation {
   guest: GuestIdentity;
   /** The Nova release the answer assumes and how it is known. */
   release: ReleaseAssumption;
+  /** Every fact the answer rests on (the release first), observed, declared or assumed by default. */
+  assumptions: FactAssumption[];
 }
 

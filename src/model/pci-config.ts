@@ -1,7 +1,7 @@
 // What a PCI configuration check answers (src/rules/pci/config): each proposed `[pci] device_spec` with the
 // Placement model Nova gives its devices, each `[pci] alias` with what it matches, the flavors asking them.
 import type { Finding, Verdict } from './answers.ts';
-import type { ReleaseAssumption } from './release.ts';
+import type { FactAssumption, ReleaseAssumption } from './release.ts';
 
 export type PciDeviceKind = 'type-PCI' | 'type-PF' | 'type-VF' | 'unknown';
 
@@ -72,4 +72,6 @@ export interface PciConfigCheck {
   findings: Finding[];
   /** The Nova release the check assumes and how it is known. */
   release: ReleaseAssumption;
+  /** Every fact the check rests on (the release first), observed, declared or assumed by default. */
+  assumptions: FactAssumption[];
 }

@@ -1,7 +1,7 @@
 // What Nova and libvirt will do with an image and a flavor (POST /v1/previews, recommendations' preview).
 import type { Evidence } from './answers.ts';
 import type { VnicType } from './requests.ts';
-import type { ReleaseAssumption } from './release.ts';
+import type { FactAssumption, ReleaseAssumption } from './release.ts';
 
 
 /** One request group of GET /allocation_candidates (domain.md §4.6, §5.5). */
@@ -100,5 +100,7 @@ export interface NovaPreview {
   ignored: PreviewIgnored[];
   /** The Nova release the preview assumes and how it is known. */
   release: ReleaseAssumption;
+  /** Every fact the preview rests on (the release first), observed, declared or assumed by default. */
+  assumptions: FactAssumption[];
 }
 

@@ -36,3 +36,18 @@ export interface ReleaseAssumption {
   /** How it is known, e.g. `compute API max microversion 2.93: Zed`. */
   evidence: string;
 }
+
+/**
+ * One fact an answer rests on and how it is known (docs/host-facts.md "What answers assume"): observed from the
+ * cloud's APIs, declared in HOST_FACTS_FILE, or assumed by default — with what would change if it is wrong.
+ */
+export interface FactAssumption {
+  /** The fact in nova.conf / host-facts spelling, e.g. `nova_release`, `virt_type`, `hypervisor_type`. */
+  fact: string;
+  value: string | number | boolean | null;
+  origin: FactOrigin;
+  /** Where it comes from, e.g. `HOST_FACTS_FILE defaults`, `built-in default (Nova's default)`, `os-hypervisors of 12 host(s)`. */
+  source: string;
+  /** What the answer gets wrong if the value is wrong, with the domain.md section. */
+  ifWrong: string;
+}

@@ -11,6 +11,7 @@ import { adviseNic } from './devices/nic.ts';
 import { hostFactEvidence, imageEvidence, flavorEvidence, storageBusTrait, vifModelTrait } from './vocabulary/nova.ts';
 import { planPci } from './pci/plan.ts';
 import { previewOf } from './preview/preview.ts';
+import { factAssumptions, type FactSources } from './facts/assumptions.ts';
 import { resolveProfile } from './profiles/profiles.ts';
 import { buildScope, type AdviceScope } from './scope.ts';
 import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, HostFacts, GuestKnowledge, NovaPreview, Recommendation, ReleaseAssumption } from '../model/index.ts';
@@ -28,7 +29,8 @@ function givesHugePages(value: string | undefined): boolean {
 function adviseFlavorSpecs(scope: AdviceScope): Recommendation[] {
   const recommendations: Recommendation[] = [];
   const specs = scope.flavor?.extraSpecs ?? {};
-  const vhostUser = scope.facts.ovsDpdk && !['direct', 'direct-physical', 'vdpa', 'remote-managed', 'macvtap'].includes(scope.vnicType);
+  // vhost-user needs shared guest memory: huge pages, unless [libvirt] file_backed_memory already gives it (§2.2).
+  const vhostUser = scope.facts.ovsDpdk && !(scope.facts.fileBackedMemoryMb ?? 0) && !['direct', 'direct-physical', 'vdpa', 'remote-managed', 'macvtap'].includes(scope.vnicType);
   if (scope.profile.hugepages || vhostUser) {
     const current = specs['hw:mem_page_size'] ?? null;
     const value = givesHugePages(current ?? undefined) ? current! : 'large';
@@ -55,8 +57,8 @@ function adviseGuestType(scope: AdviceScope): Recommendation | null {
     evidence: scope.guest.identity.evidence };
 }
 
-export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, knowledge: GuestKnowledge, facts: HostFacts, release: ReleaseAssumption): Advice {
-  const base = buildScope(request.image.properties, request.image.name, request.flavor, snapshot.hosts, knowledge, facts, release, request.virtioDrivers);
+export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, knowledge: GuestKnowledge, facts: HostFacts, release: ReleaseAssumption, factSources: FactSources = {}): Advice {
+  const base = { ...buildScope(request.image.properties, request.image.name, request.flavor, snapshot.hosts, knowledge, facts, release, request.virtioDrivers), factSources };
   const scope: AdviceScope = { ...base, workload: request.workload, vnicType: request.vnicType, profile: resolveProfile(request, facts) };
   const nic = adviseNic(scope);
   const disk = adviseDisk(scope);
@@ -85,7 +87,7 @@ export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, know
       extraSpecs: { ...request.flavor.extraSpecs, ...Object.fromEntries(flavorExtraSpecs.map((r) => [r.key, r.value])) },
     };
     const advisedProperties = { ...request.image.properties, ...Object.fromEntries(imageProperties.map((r) => [r.key, r.value])) };
-    const advised = buildScope(advisedProperties, request.image.name, advisedFlavor, snapshot.hosts, knowledge, facts, release, request.virtioDrivers);
+    const advised = { ...buildScope(advisedProperties, request.image.name, advisedFlavor, snapshot.hosts, knowledge, facts, release, request.virtioDrivers), factSources };
     preview = previewOf({ ...advised, flavor: advisedFlavor }, request.vnicType, pci, request.disks);
     const capacityRequest = {
       query: preview.placement,
@@ -121,5 +123,6 @@ export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, know
     findings: uniqueFindings(findings),
     ...(preview ? { preview } : {}),
     release,
+    assumptions: factAssumptions({ release, facts, sources: factSources, hosts: snapshot.hosts }),
   };
 }

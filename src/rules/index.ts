@@ -8,7 +8,9 @@ import { DEFAULT_HOST_FACTS, hostsInScope, resolveHostFacts, scopeTraits } from 
 import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, Host, HostFacts, NovaPreview, ReleaseAssumption, Validation } from '../model/index.ts';
 import { buildScope, declaredRelease, type RuleContext } from './scope.ts';
 import { checkAll, uniqueFindings } from './validate.ts';
-import { factsForRelease, releaseOf } from './release/release.ts';
+import { factsForRelease, releaseName, releaseOf } from './release/release.ts';
+import { factAssumptions, hypervisorFindings, novaConfFindings, type FactSources } from './facts/assumptions.ts';
+import { computeServiceFindings } from './placement/compute-service.ts';
 import { KeyedWeakMemo, WeakMemo } from '../lib/memo.ts';
 
 export { FINDINGS, verdictOf } from './findings/catalog.ts';
@@ -21,7 +23,7 @@ export type { PciConfigInput } from './pci/config/check.ts';
 export type * from '../model/index.ts';
 export type { RuleContext } from './scope.ts';
 
-type ScopedFacts = { facts: HostFacts; findings: Finding[] };
+type ScopedFacts = { facts: HostFacts; findings: Finding[]; from: FactSources };
 
 /**
  * Per rule context and host list, the declared facts by the traits that pick the hosts in scope: resolving them
@@ -37,7 +39,7 @@ const scopedFactsMemo = new WeakMemo<RuleContext, KeyedWeakMemo<readonly Host[],
 function scopeFacts(snapshot: CloudSnapshot, flavor: Flavor | null, properties: Record<string, string>, ctx: RuleContext): ScopedFacts {
   // Without overrides every host has the cloud-wide facts: no need to find the hosts in scope.
   const overrides = ctx.hostFactOverrides;
-  if (!overrides?.length) return { facts: ctx.hostFacts, findings: [] };
+  if (!overrides?.length) return { facts: ctx.hostFacts, findings: [], from: {} };
   const traits = scopeTraits(flavor, properties);
   return scopedFactsMemo.get(ctx).get(snapshot.hosts, JSON.stringify(traits),
     () => resolveHostFacts(ctx.hostFacts, overrides, snapshot.cloud, hostsInScope(snapshot.hosts, traits)));
@@ -59,23 +61,30 @@ export function defaultRuleContext(): RuleContext {
  * What every answer rests on besides the request: the release it assumes (release/release.ts) and the declared facts
  * of the hosts in scope as that release can have them, with the findings both raise.
  */
-function answerBasis(snapshot: CloudSnapshot, flavor: Flavor | null, properties: Record<string, string>, ctx: RuleContext): { release: ReleaseAssumption; facts: HostFacts; findings: Finding[] } {
+function answerBasis(snapshot: CloudSnapshot, flavor: Flavor | null, properties: Record<string, string>, ctx: RuleContext): { release: ReleaseAssumption; facts: HostFacts; sources: FactSources; findings: Finding[] } {
   const release = releaseOf(snapshot, declaredRelease(ctx, snapshot.cloud));
   const declared = scopeFacts(snapshot, flavor, properties, ctx);
   const gated = factsForRelease(declared.facts, release.release);
-  return { release: release.release, facts: gated.facts, findings: [...release.findings, ...declared.findings, ...gated.findings] };
+  const sources: FactSources = { ...ctx.hostFactsDeclared, ...declared.from };
+  if (gated.facts.pciInPlacement !== declared.facts.pciInPlacement) {
+    sources.pciInPlacement = `Nova ${releaseName(release.release.release)} has no [filter_scheduler] pci_in_placement (new in 2023.1); declared true is not applied`;
+  }
+  return { release: release.release, facts: gated.facts, sources,
+    findings: [...release.findings, ...declared.findings, ...gated.findings, ...hypervisorFindings(snapshot.hosts, gated.facts), ...novaConfFindings(ctx.novaConfReport, snapshot.cloud)] };
 }
 
 export function advise(snapshot: CloudSnapshot, request: AdviceRequest, ctx: RuleContext): Advice {
   const basis = answerBasis(snapshot, request.flavor, request.image.properties, ctx);
-  const advice = adviseWith(snapshot, request, ctx.knowledge, basis.facts, basis.release);
-  return basis.findings.length === 0 ? advice : { ...advice, findings: uniqueFindings([...advice.findings, ...basis.findings]) };
+  const advice = adviseWith(snapshot, request, ctx.knowledge, basis.facts, basis.release, basis.sources);
+  // Capacity leaves out hosts whose compute service is down (placement/compute-service.ts): say how many.
+  const findings = [...basis.findings, ...(advice.capacity ? computeServiceFindings(snapshot.hosts) : [])];
+  return findings.length === 0 ? advice : { ...advice, findings: uniqueFindings([...advice.findings, ...findings]) };
 }
 
 /** What Nova will do with this image + flavor, on the declared facts of the hosts they can land on. */
 export function preview(snapshot: CloudSnapshot, input: PreviewInput, ctx: RuleContext): NovaPreview {
   const basis = answerBasis(snapshot, input.flavor, input.image.properties, ctx);
-  return previewWith(snapshot, input, { ...ctx, hostFacts: basis.facts }, basis.release);
+  return previewWith(snapshot, input, { ...ctx, hostFacts: basis.facts, hostFactsDeclared: basis.sources }, basis.release);
 }
 
 export function validate(
@@ -86,5 +95,6 @@ export function validate(
   const basis = answerBasis(snapshot, input.flavor, input.properties, ctx);
   const scope = buildScope(input.properties, null, input.flavor, snapshot.hosts, ctx.knowledge, basis.facts, basis.release);
   const findings = uniqueFindings([...checkAll(scope), ...basis.findings]);
-  return { verdict: verdictOf(findings), findings, guest: scope.guest.identity, release: basis.release };
+  return { verdict: verdictOf(findings), findings, guest: scope.guest.identity, release: basis.release,
+    assumptions: factAssumptions({ release: basis.release, facts: basis.facts, sources: basis.sources, hosts: snapshot.hosts }) };
 }

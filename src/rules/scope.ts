@@ -1,7 +1,7 @@
 // The inputs every rule reads, gathered once per call.
 import { analyseGuest, type GuestAnalysis } from './guest/identify.ts';
-import { legacyReads } from './vocabulary/nova.ts';
-import type { Flavor, GuestKnowledge, Host, HostFacts, HostFactsOverride, NovaRelease, ReleaseAssumption, VnicType, WorkloadProfile } from '../model/index.ts';
+import { legacyReads, normaliseArchitecture } from './vocabulary/nova.ts';
+import type { Flavor, GuestKnowledge, Host, HostFacts, HostFactsOverride, NovaConfReport, NovaRelease, ReleaseAssumption, VnicType, WorkloadProfile } from '../model/index.ts';
 import type { ProfileDefaults } from './profiles/profiles.ts';
 
 /** What the rules know beyond the snapshot: guest knowledge and the declared host facts. */
@@ -11,6 +11,13 @@ export interface RuleContext {
   hostFacts: HostFacts;
   /** Declared per cloud / aggregate / trait, on top of `hostFacts` (HOST_FACTS_FILE, docs/host-facts.md). */
   hostFactOverrides?: HostFactsOverride[];
+  /**
+   * Which of `hostFacts` the operator declared, and where (e.g. `HOST_FACTS_FILE defaults`); the others are the built-in
+   * defaults. Answers list each as `declared` or `default` (facts/assumptions.ts).
+   */
+  hostFactsDeclared?: Partial<Record<keyof HostFacts, string>>;
+  /** What the nova.conf files named in HOST_FACTS_FILE gave: answers note it (finding `nova-conf-read`). */
+  novaConfReport?: NovaConfReport[];
   /**
    * The Nova release the operator declares for every cloud (HOST_FACTS_FILE `nova_release`, docs/host-facts.md); it
    * wins over what the snapshot shows (release/release.ts `assumeRelease`).
@@ -39,6 +46,8 @@ export interface RuleScope {
   hosts: Host[];
   /** The Nova release the answer assumes: release-dependent rules follow it (release/release.ts). */
   release: ReleaseAssumption;
+  /** Which of `facts` are declared, and where; absent or missing keys ⇒ built-in defaults (facts/assumptions.ts). */
+  factSources?: Partial<Record<keyof HostFacts, string>>;
 }
 
 export interface AdviceScope extends RuleScope {
@@ -47,10 +56,31 @@ export interface AdviceScope extends RuleScope {
   vnicType: VnicType;
 }
 
-/** The machine type the guest will get: image `hw_machine_type`, else the declared default (§2.3). */
-export function effectiveMachineType(scope: RuleScope): { value: string; declared: boolean } {
+/** Nova's built-in machine types for non-x86 guests (NOVA `libvirt/utils.py` `get_default_machine_type`, §2.3). */
+export const ARCH_MACHINE_TYPES: Readonly<Record<string, string>> = { armv7l: 'virt', aarch64: 'virt', ppc64le: 'pseries', s390: 's390-ccw-virtio', s390x: 's390-ccw-virtio' };
+/** Guest architectures whose CD-ROM defaults to scsi (§2.3). */
+export const SCSI_CDROM_ARCHES: readonly string[] = ['ppc', 'ppc64', 'ppcle', 'ppc64le', 's390', 's390x', 'aarch64'];
+const X86 = ['x86_64', 'i686'];
+
+/** The guest's architecture: image `hw_architecture` (or legacy `architecture`), else the computes' (declared, §2.3). */
+export function guestArchitecture(scope: Pick<RuleScope, 'properties' | 'facts'>): { value: string; fromImage: boolean } {
+  const raw = scope.properties['hw_architecture'] ?? scope.properties['architecture'];
+  return raw !== undefined ? { value: normaliseArchitecture(raw), fromImage: true } : { value: scope.facts.architecture ?? 'x86_64', fromImage: false };
+}
+
+/**
+ * The machine type the guest will get (§2.3): image `hw_machine_type`, else `[libvirt] hw_machine_type` for the guest
+ * arch (`machineTypes`), else for x86 the declared default (`defaultMachineType`, Nova's `pc`), else Nova's built-in
+ * per-arch type, else QEMU's own default. `declared`: not from the image.
+ */
+export function effectiveMachineType(scope: Pick<RuleScope, 'properties' | 'facts'>): { value: string; declared: boolean; arch: string; builtin: boolean } {
   const fromImage = scope.properties['hw_machine_type'];
-  return fromImage ? { value: fromImage, declared: false } : { value: scope.facts.defaultMachineType, declared: true };
+  const arch = guestArchitecture(scope).value;
+  if (fromImage) return { value: fromImage, declared: false, arch, builtin: false };
+  const mapped = scope.facts.machineTypes?.[arch];
+  if (mapped) return { value: mapped, declared: true, arch, builtin: false };
+  if (X86.includes(arch)) return { value: scope.facts.defaultMachineType, declared: true, arch, builtin: false };
+  return { value: ARCH_MACHINE_TYPES[arch] ?? 'QEMU default', declared: true, arch, builtin: true };
 }
 
 export function isQ35(machineType: string): boolean {

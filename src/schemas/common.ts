@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { Problem } from './problem.ts';
 import type {
-  EvidenceSource, Evidence as RulesEvidence, FactOrigin, Finding as RulesFinding, NovaRelease, ReleaseAssumption as ModelReleaseAssumption, Severity,
+  EvidenceSource, Evidence as RulesEvidence, FactAssumption as ModelFactAssumption, FactOrigin, Finding as RulesFinding, NovaRelease, ReleaseAssumption as ModelReleaseAssumption, Severity,
   SnapshotRef as ModelSnapshotRef,
 } from '../model/index.ts';
 
@@ -52,6 +52,7 @@ export const EVIDENCE_SOURCES = closedList<EvidenceSource>()([
   'request',
   'nova-default',
   'nova-release',
+  'nova-api',
 ]);
 export const SEVERITIES = closedList<Severity>()(['error', 'warning', 'info']);
 
@@ -87,6 +88,21 @@ export const ReleaseAssumption = z
     evidence: z.string(),
   })
   .meta({ id: 'ReleaseAssumption' });
+export const FactAssumption = z
+  .object({
+    fact: z.string().describe('The fact in nova.conf / host-facts spelling, e.g. `nova_release`, `virt_type`, `hypervisor_type`.'),
+    value: z.union([z.string(), z.number(), z.boolean(), z.null()]),
+    origin: z.enum(closedList<FactOrigin>()(['observed', 'declared', 'default'])).describe(
+      '`observed`: read from the cloud\'s APIs; `declared`: HOST_FACTS_FILE (or the request); `default`: assumed by default, declare it to be sure.'),
+    source: z.string().describe('Where the value comes from, e.g. `HOST_FACTS_FILE defaults`.'),
+    ifWrong: z.string().describe('What the answer gets wrong if the value is wrong, with the domain section.'),
+  })
+  .meta({ id: 'FactAssumption' });
+export type _FactAssumptionConforms = Assert<Conforms<z.output<typeof FactAssumption>, ModelFactAssumption>>;
+
+/** Every fact an answer rests on; the release first (the answer's `release`, restated). */
+export const Assumptions = z.array(FactAssumption).describe('Every fact the answer rests on, the release first: observed, declared or assumed by default, and what changes if it is wrong (docs/host-facts.md).');
+
 export type _ReleaseAssumptionConforms = Assert<Conforms<z.output<typeof ReleaseAssumption>, ModelReleaseAssumption>>;
 
 export type _EvidenceConforms = Assert<Conforms<z.output<typeof Evidence>, RulesEvidence>>;

@@ -2,7 +2,7 @@
 // → what Nova refuses, the Placement model, matching providers and flavors (src/rules/pci/config).
 import { z } from 'zod';
 import type { PciConfigCheck as RulesPciConfigCheck } from '../model/index.ts';
-import { CloudName, Finding, ReleaseAssumption, SnapshotRef, type Assert, type Conforms } from './common.ts';
+import { CloudName, Finding, ReleaseAssumption, Assumptions, SnapshotRef, type Assert, type Conforms } from './common.ts';
 import { VERDICTS } from './validation.ts';
 
 // nova.conf values are short; the bounds keep one request far below the 1 MiB body limit's worst case.
@@ -79,6 +79,7 @@ export const PciConfigCheckBody = z.object({
   flavors: z.array(z.object({ flavor: z.string(), alias: z.string(), count: z.number().int(), defined: z.boolean() })),
   findings: z.array(Finding),
   release: ReleaseAssumption,
+  assumptions: Assumptions,
 });
 
 export type PciConfigCheckBody = z.output<typeof PciConfigCheckBody>;

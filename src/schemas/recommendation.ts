@@ -5,7 +5,7 @@ import type {
   Advice as RulesAdvice, GuestIdentity as RulesGuest, NovaPreview as RulesPreview, NovaStage, VnicType, WorkloadProfile,
 } from '../model/index.ts';
 import { DEFAULT_CAPACITY_HOSTS } from '../rules/index.ts';
-import { CloudName, Evidence, Name, Finding, ReleaseAssumption, SnapshotRef, closedList, type Assert, type Conforms } from './common.ts';
+import { CloudName, Evidence, Name, Finding, ReleaseAssumption, Assumptions, SnapshotRef, closedList, type Assert, type Conforms } from './common.ts';
 import { FlavorRef } from './flavor.ts';
 import { ImageRef } from './image.ts';
 
@@ -235,6 +235,7 @@ export const NovaPreview = z
     ),
     ignored: z.array(z.object({ field: z.string(), value: z.string(), reason: z.string(), source: z.string() })),
     release: ReleaseAssumption,
+    assumptions: Assumptions,
   })
   .meta({ id: 'NovaPreview' });
 
@@ -250,6 +251,7 @@ export const AdviceBody = z.object({
   findings: z.array(Finding),
   preview: NovaPreview.optional().describe('What Nova and libvirt will do with the advised image and flavor; present when a flavor is given.'),
   release: ReleaseAssumption,
+  assumptions: Assumptions,
 });
 
 export type AdviceBody = z.output<typeof AdviceBody>;

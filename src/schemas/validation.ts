@@ -1,7 +1,7 @@
 // POST /v1/validations: proposed image properties (+ optional flavor) → verdict and findings.
 import { z } from 'zod';
 import type { Validation, Verdict } from '../model/index.ts';
-import { CloudName, Finding, Name, ReleaseAssumption, SnapshotRef, closedList, type Assert, type Conforms } from './common.ts';
+import { CloudName, Finding, Name, ReleaseAssumption, Assumptions, SnapshotRef, closedList, type Assert, type Conforms } from './common.ts';
 import { FlavorRef } from './flavor.ts';
 import { ImageProperties } from './image.ts';
 import { GuestIdentity } from './recommendation.ts';
@@ -23,6 +23,7 @@ export const ValidationBody = z.object({
   findings: z.array(Finding),
   guest: GuestIdentity,
   release: ReleaseAssumption,
+  assumptions: Assumptions,
 });
 
 export type ValidationBody = z.output<typeof ValidationBody>;

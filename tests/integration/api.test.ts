@@ -259,7 +259,7 @@ describe.each(backends)('API on $name with the demo cloud', (backend) => {
       expect(again.status).toBe(200);
       expect(again.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(again.body).toEqual(first.body);
-      expect(Object.keys(again.body).sort()).toEqual(['findings', 'guest', 'release', 'snapshot', 'verdict']);
+      expect(Object.keys(again.body).sort()).toEqual(['assumptions', 'findings', 'guest', 'release', 'snapshot', 'verdict']);
     });
 
     it.runIf(backend.name === 'PostgreSQL')('records each verdict for audit, also when the answer is reused', async () => {

@@ -3,7 +3,7 @@ import { makeFinding } from '../findings/catalog.ts';
 import { guestLabel } from '../guest/identify.ts';
 import { deviceSupportFindings, traitEvidence, traitSupport } from './host-traits.ts';
 import {
-  DISK_BUSES, DISK_BUSES_BY_VIRT_TYPE, SCSI_MODELS, hostFactEvidence, imageEvidence, normaliseDiskBus,
+  DISK_BUSES, DISK_BUSES_BY_VIRT_TYPE, NO_DEVICE_ADVICE_VIRT_TYPES, defaultBusesFor, SCSI_MODELS, hostFactEvidence, imageEvidence, normaliseDiskBus,
   normaliseScsiModel, storageBusTrait,
 } from '../vocabulary/nova.ts';
 import { effectiveMachineType, isQ35, type AdviceScope, type RuleScope } from '../scope.ts';
@@ -117,6 +117,13 @@ function recommendation(scope: RuleScope, key: string, value: string, reason: st
 
 export function adviseDisk(scope: AdviceScope): DiskAdvice {
   const { guest, profile } = scope;
+  if (NO_DEVICE_ADVICE_VIRT_TYPES.includes(scope.facts.virtType)) {
+    const { virtType } = scope.facts;
+    const current = scope.properties['hw_disk_bus'] ?? null;
+    return { recommendations: [], bus: current ?? defaultBusesFor(virtType).disk, findings: [makeFinding('virt-type-no-device-advice', 'hw_disk_bus',
+      `virt_type=${virtType} (declared): no disk bus advice; libvirt accepts ${DISK_BUSES_BY_VIRT_TYPE[virtType].join(', ')}, default ${defaultBusesFor(virtType).disk}.`,
+      [hostFactEvidence('virtType', virtType), imageEvidence('hw_disk_bus', current)])] };
+  }
   const disks = profile.disks;
   const evidence = [...guest.identity.evidence, { source: 'request' as const, ref: 'disks', value: disks }];
   const recommendations: Recommendation[] = [];

@@ -3,19 +3,48 @@ import { makeFinding } from '../findings/catalog.ts';
 import { guestLabel } from '../guest/identify.ts';
 import { deviceSupportFindings, traitEvidence, traitSupport } from './host-traits.ts';
 import {
-  PASSTHROUGH_VNIC_TYPES, VIF_MODELS, VIF_MODELS_BY_VIRT_TYPE, hostFactEvidence, imageEvidence,
+  NO_DEVICE_ADVICE_VIRT_TYPES, PASSTHROUGH_VNIC_TYPES, VIF_MODELS, VIF_MODELS_BY_VIRT_TYPE, hostFactEvidence, imageEvidence,
   normaliseVifModel, vifModelTrait,
 } from '../vocabulary/nova.ts';
 import type { AdviceScope, RuleScope } from '../scope.ts';
-import type { Finding, Recommendation } from '../../model/index.ts';
+import { parseVersion, reaches } from '../vocabulary/version.ts';
+import type { Evidence, Finding, Recommendation } from '../../model/index.ts';
 
 const VIF_TRAIT_PREFIX = 'COMPUTE_NET_VIF_MODEL_';
 
 /** Why Nova's implicit choice is not good enough, for reasons and findings (§2.1 step 2–3, §2.4). */
 function implicitNicChoice(scope: RuleScope): string {
+  const db = scope.facts.osinfoDbVersion ? ` (osinfo-db ${scope.facts.osinfoDbVersion}, declared)` : '';
   return scope.guest.osDistroIsShortId
-    ? `with os_distro=${scope.properties['os_distro']} and libosinfo on the compute, Nova takes an arbitrary osinfo-db NIC (often e1000e or e1000), else virtio`
+    ? scope.facts.libosinfo === true
+      ? `with os_distro=${scope.properties['os_distro']} and libosinfo on the computes (declared)${db}, Nova takes an arbitrary osinfo-db NIC (often e1000e or e1000)`
+      : `with os_distro=${scope.properties['os_distro']} and libosinfo on the compute, Nova takes an arbitrary osinfo-db NIC (often e1000e or e1000), else virtio`
     : 'Nova uses virtio ([libvirt] use_virtio_for_bridges)';
+}
+
+/** libvirt / QEMU minima for igb (NOVA `driver.py` MIN_IGB_LIBVIRT_VERSION, MIN_IGB_QEMU_VERSION; §1.2). */
+const IGB_MINIMA = { libvirt: '9.3.0', qemu: '8.0.0' } as const;
+
+/** os-hypervisors hypervisor_version is QEMU's as major·10⁶ + minor·10³ + micro (§5.3). */
+function qemuOf(version: number): string {
+  return `${Math.floor(version / 1_000_000)}.${Math.floor(version / 1_000) % 1_000}.${version % 1_000}`;
+}
+
+/** The libvirt / QEMU versions below igb's minima: declared, else QEMU as the hosts report it (lowest). */
+function igbTooOld(scope: RuleScope): { what: string; evidence: Evidence }[] {
+  const observed = scope.hosts.flatMap((h) => (h.hypervisorVersion === null ? [] : [h.hypervisorVersion]));
+  const qemu = scope.facts.qemuVersion ?? (observed.length > 0 ? qemuOf(Math.min(...observed)) : undefined);
+  const checks = [
+    { name: 'libvirt', version: scope.facts.libvirtVersion, evidence: hostFactEvidence('libvirtVersion', scope.facts.libvirtVersion ?? null) },
+    { name: 'QEMU', version: qemu, evidence: scope.facts.qemuVersion
+      ? hostFactEvidence('qemuVersion', scope.facts.qemuVersion)
+      : { source: 'nova-api' as const, ref: 'hypervisor_version (lowest)', value: qemu ?? null } },
+  ] as const;
+  return checks.flatMap(({ name, version, evidence }) => {
+    const parsed = version === undefined ? null : parseVersion(version);
+    const minimum = name === 'libvirt' ? IGB_MINIMA.libvirt : IGB_MINIMA.qemu;
+    return parsed !== null && !reaches(parsed, minimum) ? [{ what: `${name} ${version} < ${minimum}`, evidence }] : [];
+  });
 }
 
 /** Checks the image's hw_vif_model as it is (validate path). */
@@ -27,7 +56,8 @@ export function checkNic(scope: RuleScope): Finding[] {
   const findings: Finding[] = [];
   const { guest, facts } = scope;
   if (raw === undefined) {
-    if (guest.osDistroIsShortId) {
+    // Declared without libosinfo, Nova's choice is virtio, not osinfo-db's arbitrary pick (§2.4, §7 surprise 1).
+    if (guest.osDistroIsShortId && facts.libosinfo !== false) {
       findings.push(makeFinding('implicit-nic-model-arbitrary', 'hw_vif_model',
         `hw_vif_model is unset: ${implicitNicChoice(scope)}; the result changes with the osinfo-db version.`,
         [imageEvidence('os_distro', scope.properties['os_distro'] ?? null), imageEvidence('hw_vif_model', null)]));
@@ -54,6 +84,12 @@ export function checkNic(scope: RuleScope): Finding[] {
     findings.push(makeFinding('igb-needs-recent-hypervisor', 'hw_vif_model',
       'hw_vif_model=igb needs Nova 2025.1+, libvirt ≥ 9.3.0 and QEMU ≥ 8.0.0 on the compute.',
       [imageEvidence('hw_vif_model', raw)]));
+    const old = igbTooOld(scope);
+    if (old.length > 0) {
+      findings.push(makeFinding('igb-hypervisor-too-old', 'hw_vif_model',
+        `hw_vif_model=igb but the computes have ${old.map((o) => o.what).join(' and ')}: they do not report COMPUTE_NET_VIF_MODEL_IGB and libvirt / QEMU cannot build the NIC.`,
+        [imageEvidence('hw_vif_model', raw), ...old.map((o) => o.evidence)]));
+    }
   }
   if (model === 'virtio' && guest.family && !guest.identity.virtio.net) {
     findings.push(makeFinding('guest-lacks-virtio-driver', 'hw_vif_model',
@@ -94,6 +130,12 @@ export function adviseNic(scope: AdviceScope): NicAdvice {
     };
   }
   const { guest, facts } = scope;
+  if (NO_DEVICE_ADVICE_VIRT_TYPES.includes(facts.virtType)) {
+    const allowed = VIF_MODELS_BY_VIRT_TYPE[facts.virtType];
+    return { recommendation: null, model: null, findings: [makeFinding('virt-type-no-device-advice', 'hw_vif_model',
+      `virt_type=${facts.virtType} (declared): no NIC model advice; ${allowed.length ? `libvirt accepts ${allowed.join(', ')}` : 'hw_vif_model must stay unset'}.`,
+      [hostFactEvidence('virtType', facts.virtType), imageEvidence('hw_vif_model', current)])] };
+  }
   const vhostUser = facts.ovsDpdk;
   const evidence = [...guest.identity.evidence];
   let model: string;

@@ -5,8 +5,9 @@ import type { Finding, Flavor, Host, HostFacts, HostFactsOverride } from '../../
 
 /**
  * Defaults follow Nova's own defaults where one exists (image_metadata_prefilter False,
- * pci_in_placement False, max_queues unset, x86 machine type `pc`: §2.2, §2.3, §2.5, §4.5) and a
- * typical current KVM compute otherwise (kvm, vhost_net loaded, Linux ≥ 5, no OVS-DPDK).
+ * pci_in_placement False, max_queues unset, x86 machine type `pc`, use_virtio_for_bridges True: §2.1, §2.2, §2.3, §2.5,
+ * §4.5) and a
+ * typical current KVM compute otherwise (kvm on x86_64, vhost_net loaded, Linux ≥ 5, no OVS-DPDK).
  */
 export const DEFAULT_HOST_FACTS: HostFacts = {
   virtType: 'kvm',
@@ -17,6 +18,8 @@ export const DEFAULT_HOST_FACTS: HostFacts = {
   imageMetadataPrefilter: false,
   pciInPlacement: false,
   defaultMachineType: 'pc',
+  architecture: 'x86_64',
+  useVirtioForBridges: true,
 };
 
 // ---------------------------------------------------------------- facts that differ per host
@@ -25,6 +28,7 @@ type FactKey = keyof HostFacts;
 
 function overrideApplies(override: HostFactsOverride, cloud: string, host: Host): boolean {
   return (override.cloud === undefined || override.cloud === cloud)
+    && (override.host === undefined || override.host === host.name)
     && (override.aggregate === undefined || host.aggregates.includes(override.aggregate))
     && (override.trait === undefined || host.traits.includes(override.trait));
 }
@@ -71,12 +75,14 @@ export function hostsInScope(hosts: Host[], { required, forbidden }: ScopeTraits
  * with (ties: the cloud-wide value, then the first in host order), a warning where they differ and a note
  * naming the overrides the answer rests on. The answers' evidence stays `declared-host-fact`.
  */
-export function resolveHostFacts(defaults: HostFacts, overrides: readonly HostFactsOverride[], cloud: string, hosts: Host[]): { facts: HostFacts; findings: Finding[] } {
-  if (overrides.length === 0 || hosts.length === 0) return { facts: defaults, findings: [] };
+export function resolveHostFacts(defaults: HostFacts, overrides: readonly HostFactsOverride[], cloud: string, hosts: Host[]): { facts: HostFacts; findings: Finding[]; from: Partial<Record<FactKey, string>> } {
+  if (overrides.length === 0 || hosts.length === 0) return { facts: defaults, findings: [], from: {} };
   const perHost = hosts.map((host) => ({ host: host.name, ...factsForHost(defaults, overrides, cloud, host) }));
   const facts = { ...defaults };
   const findings: Finding[] = [];
   const origins = new Set<string>();
+  // Per fact, the file entries the chosen value comes from (answers' `assumptions`, facts/assumptions.ts).
+  const from: Partial<Record<FactKey, string>> = {};
   // Optional facts (rx_queue_size, tx_queue_size) have no built-in default: the keys any override declares count too.
   const keys = new Set([...Object.keys(defaults), ...overrides.flatMap((o) => Object.keys(o.facts))] as FactKey[]);
   for (const key of keys) {
@@ -89,7 +95,12 @@ export function resolveHostFacts(defaults: HostFacts, overrides: readonly HostFa
     const [chosen] = [...byValue.entries()].sort(([va, a], [vb, b]) => b.length - a.length || Number(vb === cloudWide) - Number(va === cloudWide));
     const value = JSON.parse(chosen![0]) as HostFacts[FactKey];
     Object.assign(facts, { [key]: value });
-    for (const h of perHost.filter((p) => JSON.stringify(p.facts[key] ?? null) === chosen![0] && p.from[key])) origins.add(`${key}=${chosen![0]} from ${h.from[key]}`);
+    const labels = new Set<string>();
+    for (const h of perHost.filter((p) => JSON.stringify(p.facts[key] ?? null) === chosen![0] && p.from[key])) {
+      origins.add(`${key}=${chosen![0]} from ${h.from[key]}`);
+      labels.add(`HOST_FACTS_FILE ${h.from[key]}`);
+    }
+    if (labels.size > 0) from[key] = [...labels].sort().join('; ');
     if (byValue.size > 1) {
       findings.push(makeFinding('host-facts-differ', null,
         `The ${hosts.length} host(s) in scope are declared with different ${key}: ${[...byValue.entries()].map(([v, names]) => `${v} on ${names.join(', ')}`).join('; ')}. The answer assumes ${chosen![0]}.`,
@@ -101,5 +112,5 @@ export function resolveHostFacts(defaults: HostFacts, overrides: readonly HostFa
       `Declared host facts for the hosts in scope come from the host facts file: ${[...origins].sort().join('; ')}.`,
       [...origins].sort().map((o) => ({ source: 'declared-host-fact' as const, ref: o.split('=')[0]!, value: o }))));
   }
-  return { facts, findings };
+  return { facts, findings, from };
 }

@@ -264,6 +264,18 @@ export const FINDINGS = [
     source: 'domain.md §1.6, §2.1',
   },
   {
+    id: 'virt-type-no-device-advice', severity: 'info',
+    trigger: 'The hosts are declared virt_type lxc or parallels: NIC model and disk bus advice does not apply (lxc takes no NIC model and the lxc bus; parallels virtio / rtl8139 / e1000 and ide / scsi).',
+    remedy: 'Leave hw_vif_model / hw_disk_bus unset (lxc), or pick from the parallels lists.',
+    source: 'domain.md §1.2, §2.1, §2.3',
+  },
+  {
+    id: 'igb-hypervisor-too-old', severity: 'warning',
+    trigger: 'hw_vif_model=igb and the declared libvirt (< 9.3.0) or QEMU (< 8.0.0) version — or the lowest QEMU version os-hypervisors reports — is below igb\'s minimum.',
+    remedy: 'Upgrade libvirt / QEMU on the computes, or use e1000e.',
+    source: 'domain.md §1.2, §5.3',
+  },
+  {
     id: 'igb-needs-recent-hypervisor', severity: 'info',
     trigger: 'hw_vif_model=igb needs Nova 2025.1+, libvirt ≥ 9.3.0 and QEMU ≥ 8.0.0.',
     remedy: 'Check the hosts report COMPUTE_NET_VIF_MODEL_IGB.',
@@ -348,6 +360,25 @@ export const FINDINGS = [
     trigger: 'Declared host facts for the hosts in scope come from a per-cloud, per-aggregate or per-trait entry of the host facts file.',
     remedy: 'Nothing to fix; check the named entry if the answer looks wrong.',
     source: 'domain.md §2.6, §7 surprise 6',
+  },
+  // ---------------------------------------------------------------- observed host facts (placement/compute-service.ts, facts/assumptions.ts)
+  {
+    id: 'compute-service-unavailable', severity: 'info',
+    trigger: 'Some hosts\' nova-compute service is disabled or forced down (os-services): the scheduler places nothing there (COMPUTE_STATUS_DISABLED / ComputeFilter), so capacity leaves them out.',
+    remedy: 'Enable the service (`openstack compute service set --enable`) or clear forced_down if the hosts should take instances.',
+    source: 'domain.md §2.5, §5.3',
+  },
+  {
+    id: 'nova-conf-read', severity: 'info',
+    trigger: 'HOST_FACTS_FILE names nova.conf files: the answer lists the options read into declared facts and those not understood.',
+    remedy: 'Nothing to fix; check the options not understood if the answer looks wrong (docs/host-facts.md "nova.conf").',
+    source: 'domain.md §2.6, §7 surprise 6',
+  },
+  {
+    id: 'hypervisor-not-libvirt', severity: 'info',
+    trigger: 'Some hosts report a hypervisor_type other than QEMU (libvirt reports QEMU for kvm and qemu alike): NIC / disk / queue / machine-type advice for them rests on the declared virt_type, not on what they run.',
+    remedy: 'Nothing to fix if those hosts are test hosts (e.g. the fake driver); else scope flavors to libvirt hosts.',
+    source: 'domain.md §2, §5.3',
   },
   // ---------------------------------------------------------------- proposed [pci] device_spec / alias (pci/config)
   {

@@ -3,6 +3,7 @@
 // (WeakMap: it goes when the snapshot goes). Same hosts ⇒ same index, so the rules stay deterministic.
 import { WeakMemo } from '../../lib/memo.ts';
 import { inventoryCapacity, providerFree } from '../pci/devices.ts';
+import { schedulingTraits } from './compute-service.ts';
 import type { Host, Inventory, PciProviderFree } from '../../model/index.ts';
 
 /** A provider a request group can land on: the root or a nested PCI provider (§4.5). */
@@ -63,7 +64,8 @@ function indexProvider(name: string, traits: string[], inventories: Record<strin
 }
 
 function indexHost(host: Host, traitSet: number): IndexedHost {
-  const root = indexProvider(host.name, host.traits, host.inventories, host.usages);
+  // A disabled / forced-down service counts as COMPUTE_STATUS_DISABLED (compute-service.ts).
+  const root = indexProvider(host.name, schedulingTraits(host), host.inventories, host.usages);
   const pci = host.pciProviders.map((p) => indexProvider(p.name, p.traits, { [p.resourceClass]: p.inventory }, { [p.resourceClass]: p.used }));
   const providers = [root, ...pci];
   const providersByClass = new Map<string, IndexedProvider[]>();
@@ -144,7 +146,7 @@ function* buildIndex(hosts: readonly Host[]): Generator<void, HostIndex> {
     const traitSets = new Map<string, number>();
     const indexed: IndexedHost[] = [];
     for (const host of hosts) {
-      const signature = [...new Set(host.traits)].sort().join(' ');
+      const signature = [...new Set(schedulingTraits(host))].sort().join(' ');
       let traitSet = traitSets.get(signature);
       if (traitSet === undefined) {
         traitSet = traitSets.size;
@@ -157,7 +159,7 @@ function* buildIndex(hosts: readonly Host[]): Generator<void, HostIndex> {
     yield;
     const rootColumns = rootColumnsOf(byName);
     yield;
-    const index: HostIndex = { hosts: indexed, byName, rootColumns, freeColumns: freeColumnsOf(byName), traits: new Set(hosts.flatMap((h) => h.traits)) };
+    const index: HostIndex = { hosts: indexed, byName, rootColumns, freeColumns: freeColumnsOf(byName), traits: new Set(hosts.flatMap(schedulingTraits)) };
     indexes.set(hosts, index);
     return index;
   } finally {

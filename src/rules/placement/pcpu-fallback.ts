@@ -21,7 +21,7 @@ const byPcpu = new WeakMemo<readonly Host[], { pcpu: Host[]; legacy: Host[] }>((
  * reports none (only those hosts can differ); null otherwise. A note on `query` says so.
  */
 export function pcpuFallbackQuery(hosts: readonly Host[], flavor: Flavor, properties: Record<string, string>, ctx: PlacementQueryContext & { release: NovaRelease }, query: PlacementQuery): PlacementQuery | null {
-  if (!hasPcpuFallback(ctx.release) || !query.groups.some((g) => g.resources['PCPU'] !== undefined)) return null;
+  if (ctx.facts.disableFallbackPcpuQuery || !hasPcpuFallback(ctx.release) || !query.groups.some((g) => g.resources['PCPU'] !== undefined)) return null;
   if (byPcpu.get(hosts).legacy.length === 0) return null;
   const fallback = placementQuery(flavor, { properties }, { ...ctx, pinningTranslate: false });
   query.notes.push({ subject: 'PCPU fallback',

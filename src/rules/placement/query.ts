@@ -12,7 +12,7 @@ import type { Flavor, HostFacts, Image, NovaRelease, PlacementQuery, PlacementRe
 export const DEFAULT_PLACEMENT_LIMIT = 1000;
 
 export interface PlacementQueryContext {
-  facts: Pick<HostFacts, 'imageMetadataPrefilter' | 'pciInPlacement'>;
+  facts: Pick<HostFacts, 'imageMetadataPrefilter' | 'pciInPlacement' | 'disableFallbackPcpuQuery'>;
   /** The flavor's PCI devices as Placement classes; `[pci] alias` is nova.conf, so the caller resolves it (§4.2). */
   pci: PciDemand[];
   /**

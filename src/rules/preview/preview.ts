@@ -4,14 +4,15 @@ import { osloBoolStrict } from '../../lib/oslo-bool.ts';
 import { candidateHosts, computeCapacity, type PciDemand } from '../placement/capacity.ts';
 import { expectedQueues } from '../multiqueue/multiqueue.ts';
 import {
-  ARCHITECTURES, DISK_BUSES, DISK_BUSES_BY_VIRT_TYPE, PASSTHROUGH_VNIC_TYPES, SCSI_MODELS, VIF_MODELS, VIF_MODELS_BY_VIRT_TYPE, flavorEvidence,
+  ARCHITECTURES, DISK_BUSES, defaultBusesFor, DISK_BUSES_BY_VIRT_TYPE, PASSTHROUGH_VNIC_TYPES, SCSI_MODELS, VIF_MODELS, VIF_MODELS_BY_VIRT_TYPE, flavorEvidence,
   hostFactEvidence, imageBool, imageEvidence, normaliseArchitecture, normaliseDiskBus, normaliseScsiModel, normaliseVifModel,
 } from '../vocabulary/nova.ts';
 import { placementQuery, prefilterTraits } from '../placement/query.ts';
 import { candidatesWithFallback, capacityWithFallback, pcpuFallbackQuery } from '../placement/pcpu-fallback.ts';
 import { planPci } from '../pci/plan.ts';
+import { factAssumptions } from '../facts/assumptions.ts';
 import { resolveProfile } from '../profiles/profiles.ts';
-import { buildScope, effectiveMachineType, isQ35, type RuleContext, type RuleScope } from '../scope.ts';
+import { SCSI_CDROM_ARCHES, buildScope, effectiveMachineType, guestArchitecture, isQ35, type RuleContext, type RuleScope } from '../scope.ts';
 import type {
   CloudSnapshot, Evidence, Finding, Flavor, Image, NovaPreview, PreviewFailure, PreviewIgnored, PreviewValue, ReleaseAssumption, VnicType,
 } from '../../model/index.ts';
@@ -27,8 +28,6 @@ export interface PreviewInput {
 }
 
 /** Architectures whose CD-ROM defaults to scsi; machine types Nova picks per architecture (§2.3). */
-const SCSI_CDROM_ARCHES = ['ppc', 'ppc64', 'ppcle', 'ppc64le', 's390', 's390x', 'aarch64'];
-const ARCH_MACHINE_TYPES: Record<string, string> = { armv7l: 'virt', aarch64: 'virt', ppc64le: 'pseries', s390: 's390-ccw-virtio', s390x: 's390-ccw-virtio' };
 /** IDE takes at most 4 devices (§2.3). */
 const IDE_MAX_DEVICES = 4;
 
@@ -96,6 +95,16 @@ function previewNic(scope: RuleScope, vnicType: VnicType, out: Outcome): NovaPre
   }
 
   // 2.–3. hw_vif_model, else libosinfo, else virtio (use_virtio_for_bridges, default True).
+  if (imageModel === null && (facts.useVirtioForBridges === false || facts.virtType === 'lxc')) {
+    // 3. virtio only with the option on and virt_type kvm / qemu / parallels: else no <model>, the hypervisor's default.
+    const why = facts.virtType === 'lxc'
+      ? 'hw_vif_model unset and virt_type=lxc (declared): no <model> element'
+      : 'hw_vif_model unset and [libvirt] use_virtio_for_bridges=False (declared): no <model> element, the hypervisor default NIC';
+    if (multiqueue) out.ignore(mqField, 'true', `${why}: multiqueue only applies to virtio NICs.`, 'domain.md §2.1, §2.2');
+    const model = value<string | null>(null, `${why}${scope.guest.osDistroIsShortId ? ` (unless libosinfo on the compute names one for os_distro=${properties['os_distro']})` : ''}.`,
+      'domain.md §2.1', [imageEvidence('hw_vif_model', null), facts.virtType === 'lxc' ? hostFactEvidence('virtType', 'lxc') : hostFactEvidence('useVirtioForBridges', false)]);
+    return { model, driverName: none(`${why}.`), queues: none(`${why}.`), rxQueueSize: none(`${why}.`), txQueueSize: none(`${why}.`), packed };
+  }
   const model = value(imageModel ?? 'virtio', imageModel !== null
     ? `hw_vif_model=${properties['hw_vif_model']}`
     : scope.guest.osDistroIsShortId
@@ -185,12 +194,14 @@ function previewStorage(scope: RuleScope, out: Outcome, machineType: string, dis
       ? value(set, `${key}=${properties[key]}`, 'domain.md §2.3', [imageEvidence(key, properties[key]!)])
       : value(fallback, why, 'domain.md §2.3', [imageEvidence(key, null)]);
   };
-  const diskBus = bus('hw_disk_bus', 'virtio', 'hw_disk_bus unset: virtio on kvm/qemu (libosinfo only ever suggests virtio)');
-  const rawArch = properties['hw_architecture'] ?? properties['architecture'];
-  const arch = rawArch === undefined ? null : normaliseArchitecture(rawArch);
-  const cdromDefault = arch !== null && SCSI_CDROM_ARCHES.includes(arch) ? 'scsi' : isQ35(machineType) ? 'sata' : 'ide';
-  const cdromBus = bus('hw_cdrom_bus', cdromDefault, cdromDefault === 'scsi'
-    ? `hw_cdrom_bus unset, guest arch ${arch}: scsi`
+  const defaults = defaultBusesFor(facts.virtType);
+  const diskBus = bus('hw_disk_bus', defaults.disk, defaults.disk === 'virtio'
+    ? 'hw_disk_bus unset: virtio on kvm/qemu (libosinfo only ever suggests virtio)'
+    : `hw_disk_bus unset: ${defaults.disk} on virt_type=${facts.virtType} (declared)`);
+  const arch = guestArchitecture(scope);
+  const cdromDefault = defaults.cdrom ?? (SCSI_CDROM_ARCHES.includes(arch.value) ? 'scsi' : isQ35(machineType) ? 'sata' : 'ide');
+  const cdromBus = bus('hw_cdrom_bus', cdromDefault, defaults.cdrom !== null ? `hw_cdrom_bus unset: ${cdromDefault} on virt_type=${facts.virtType} (declared)` : cdromDefault === 'scsi'
+    ? `hw_cdrom_bus unset, guest arch ${arch.value}${arch.fromImage ? '' : ' (the computes\' declared architecture)'}: scsi`
     : `hw_cdrom_bus unset: ${cdromDefault} on machine type ${machineType}`);
   const floppyBus = bus('hw_floppy_bus', 'fdc', 'hw_floppy_bus unset: fdc');
   // Devices on the IDE bus: the disks (default root + ephemeral + swap) and an IDE CD-ROM (§2.3).
@@ -210,15 +221,14 @@ function previewStorage(scope: RuleScope, out: Outcome, machineType: string, dis
 }
 
 function previewMachineType(scope: RuleScope): PreviewValue<string> {
-  const rawArch = scope.properties['hw_architecture'] ?? scope.properties['architecture'];
-  const archType = rawArch === undefined ? undefined : ARCH_MACHINE_TYPES[normaliseArchitecture(rawArch)];
-  if (scope.properties['hw_machine_type'] === undefined && archType) {
-    return value(archType, `hw_machine_type unset, guest arch ${rawArch}: Nova's built-in default`, 'domain.md §2.3', [imageEvidence('hw_architecture', rawArch ?? null)]);
-  }
   const machine = effectiveMachineType(scope);
-  return machine.declared
-    ? value(machine.value, `hw_machine_type unset: [libvirt] hw_machine_type (declared; Nova's own x86 default is pc)`, 'domain.md §2.3', [hostFactEvidence('defaultMachineType', machine.value)])
-    : value(machine.value, `hw_machine_type=${machine.value}`, 'domain.md §2.3', [imageEvidence('hw_machine_type', machine.value)]);
+  const arch = guestArchitecture(scope);
+  const archEvidence = arch.fromImage ? imageEvidence('hw_architecture', arch.value) : hostFactEvidence('architecture', arch.value);
+  if (!machine.declared) return value(machine.value, `hw_machine_type=${machine.value}`, 'domain.md §2.3', [imageEvidence('hw_machine_type', machine.value)]);
+  if (machine.builtin) return value(machine.value, `hw_machine_type unset, guest arch ${arch.value}: Nova's built-in default`, 'domain.md §2.3', [archEvidence]);
+  return scope.facts.machineTypes?.[arch.value]
+    ? value(machine.value, `hw_machine_type unset: [libvirt] hw_machine_type ${arch.value}=${machine.value} (declared)`, 'domain.md §2.3', [archEvidence, hostFactEvidence('machineTypes', `${arch.value}=${machine.value}`)])
+    : value(machine.value, `hw_machine_type unset: [libvirt] hw_machine_type (declared; Nova's own x86 default is pc)`, 'domain.md §2.3', [hostFactEvidence('defaultMachineType', machine.value)]);
 }
 
 function previewImageChecks(scope: RuleScope, out: Outcome): void {
@@ -292,12 +302,13 @@ export function previewOf(scope: RuleScope & { flavor: Flavor }, vnicType: VnicT
     candidateHostCount: candidates.count,
     candidateHosts: candidates.names,
     failures: out.failures, ignored: out.ignored, release: scope.release,
+    assumptions: factAssumptions({ release: scope.release, facts: scope.facts, sources: scope.factSources, hosts: scope.hosts }),
   };
 }
 
 /** What Nova will do with this image, flavor and vNIC type (flavor PCI aliases resolved as in advise, §4.2). */
 export function preview(snapshot: CloudSnapshot, input: PreviewInput, ctx: RuleContext, release: ReleaseAssumption): NovaPreview {
-  const scope = buildScope(input.image.properties, input.image.name, input.flavor, snapshot.hosts, ctx.knowledge, ctx.hostFacts, release);
+  const scope = { ...buildScope(input.image.properties, input.image.name, input.flavor, snapshot.hosts, ctx.knowledge, ctx.hostFacts, release), factSources: ctx.hostFactsDeclared ?? {} };
   // The general profile asks no devices of its own, so the plan holds exactly the flavor's aliases.
   const request = { image: input.image, flavor: input.flavor, workload: 'general' as const, vnicType: input.vnicType, aliasResourceClasses: input.aliasResourceClasses };
   const pci = planPci({ ...scope, workload: 'general', vnicType: input.vnicType, profile: resolveProfile(request, ctx.hostFacts) }, request);

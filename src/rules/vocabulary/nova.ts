@@ -32,12 +32,24 @@ const KVM_VIF_MODELS = ['virtio', 'ne2k_pci', 'pcnet', 'rtl8139', 'e1000', 'e100
 export const VIF_MODELS_BY_VIRT_TYPE: Record<HostFacts['virtType'], readonly string[]> = {
   kvm: KVM_VIF_MODELS,
   qemu: [...KVM_VIF_MODELS, 'lan9118'],
+  parallels: ['virtio', 'rtl8139', 'e1000'],
+  lxc: [],
 };
 const QEMU_KVM_DISK_BUSES = ['virtio', 'scsi', 'ide', 'usb', 'fdc', 'sata'];
 export const DISK_BUSES_BY_VIRT_TYPE: Record<HostFacts['virtType'], readonly string[]> = {
   kvm: QEMU_KVM_DISK_BUSES,
   qemu: QEMU_KVM_DISK_BUSES,
+  parallels: ['ide', 'scsi'],
+  lxc: ['lxc'],
 };
+
+/** virt_types whose guests get no NIC model / disk bus advice: lxc has none to choose, parallels its own few (§1.2, §2.1, §2.3). */
+export const NO_DEVICE_ADVICE_VIRT_TYPES: readonly string[] = ['lxc', 'parallels'];
+
+/** What Nova writes when the image sets no disk / CD-ROM bus, per virt_type (NOVA `blockinfo.py`, §2.3). */
+export function defaultBusesFor(virtType: string): { disk: string; cdrom: string | null } {
+  return virtType === 'parallels' ? { disk: 'scsi', cdrom: 'ide' } : virtType === 'lxc' ? { disk: 'lxc', cdrom: 'lxc' } : { disk: 'virtio', cdrom: null };
+}
 
 /** vnic types whose ports get no `<model>`: `hw_vif_model`, multiqueue do not apply (domain.md §1.6, §2.1). */
 export const PASSTHROUGH_VNIC_TYPES: readonly string[] = [

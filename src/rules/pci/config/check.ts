@@ -10,7 +10,8 @@ import { attachProviders, matchAliases, matchFlavors, providerFindings } from '.
 import { DEFAULT_HOST_FACTS } from '../../facts/host-facts.ts';
 import { FIRST_RELEASE, factsForRelease, releaseHas, releaseName, releaseOf } from '../../release/release.ts';
 import { declaredRelease, type RuleContext } from '../../scope.ts';
-import type { CloudSnapshot, Evidence, Finding, HostFacts, PciConfigCheck } from '../../../model/index.ts';
+import { factAssumptions } from '../../facts/assumptions.ts';
+import type { CloudSnapshot, Evidence, FactAssumption, Finding, HostFacts, PciConfigCheck, ReleaseAssumption } from '../../../model/index.ts';
 
 
 export interface PciConfigInput {
@@ -46,7 +47,7 @@ function parseEntries(raw: string, field: string, allowList: boolean): { objects
  * `ctx` is the RuleContext (its declared pci_in_placement and nova_release are read). The options follow the
  * release: report_in_placement exists from Zed, pci_in_placement from 2023.1 (release/release.ts FIRST_RELEASE).
  */
-export function checkPciConfig(snapshot: CloudSnapshot, input: PciConfigInput, ctx: Pick<RuleContext, 'novaRelease' | 'novaReleaseByCloud'> & { hostFacts: Pick<HostFacts, 'pciInPlacement'> }): PciConfigCheck {
+export function checkPciConfig(snapshot: CloudSnapshot, input: PciConfigInput, ctx: Pick<RuleContext, 'novaRelease' | 'novaReleaseByCloud' | 'hostFactsDeclared'> & { hostFacts: Pick<HostFacts, 'pciInPlacement'> }): PciConfigCheck {
   const { release, findings: releaseFindings } = releaseOf(snapshot, declaredRelease(ctx, snapshot.cloud));
   const findings: Finding[] = [...releaseFindings];
   const releaseEvidence: Evidence = { source: 'nova-release', ref: release.release, value: release.evidence };
@@ -101,5 +102,24 @@ export function checkPciConfig(snapshot: CloudSnapshot, input: PciConfigInput, c
   return {
     verdict: verdictOf(sorted), reportInPlacement: options.reportInPlacement, pciInPlacement: options.pciInPlacement,
     specs: specs.map((s) => s.model), aliases: aliasMatch.aliases, flavors: flavorMatch.flavors, findings: sorted, release,
+    assumptions: pciCheckAssumptions(input, ctx, release, options),
   };
+}
+
+/** What the check rests on: the release, pci_in_placement and report_in_placement (from the request, else declared or default). */
+function pciCheckAssumptions(input: PciConfigInput, ctx: Pick<RuleContext, 'hostFactsDeclared'>, release: ReleaseAssumption, options: Required<PciConfigInput>): FactAssumption[] {
+  const [releaseFact, pciFact] = factAssumptions(
+    { release, facts: { ...DEFAULT_HOST_FACTS, pciInPlacement: options.pciInPlacement }, sources: ctx.hostFactsDeclared, hosts: [] }, ['pciInPlacement']);
+  const fromRequest = (given: boolean | undefined, name: string) => (given === undefined ? null : `request ${name}`);
+  const pci = fromRequest(input.pciInPlacement, 'pci_in_placement');
+  const report = fromRequest(input.reportInPlacement, 'report_in_placement');
+  return [
+    releaseFact!,
+    pci ? { ...pciFact!, origin: 'declared', source: pci } : pciFact!,
+    { fact: 'report_in_placement', value: options.reportInPlacement, origin: report ? 'declared' : 'default',
+      source: report ?? `assumed on (the check is about the Placement model)${releaseHas(release.release, FIRST_RELEASE.reportInPlacement) ? '' : `; Nova ${releaseName(release.release)} has no such option`}`,
+      ifWrong: options.reportInPlacement
+        ? 'if [pci] report_in_placement is off on the computes, the devices are not Placement providers: no resource classes or traits, and pci_in_placement cannot schedule them (§4.5)'
+        : 'if the computes report PCI devices to Placement, the providers, resource classes and traits shown by the check apply (§4.5)' },
+  ];
 }
