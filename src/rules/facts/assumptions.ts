@@ -1,5 +1,6 @@
 // What every answer rests on, fact by fact: observed from the cloud, declared in HOST_FACTS_FILE or assumed by
 // default, and what changes if it is wrong (docs/host-facts.md "What answers assume"; domain.md §2.6, §5.3, §7).
+import { KeyedWeakMemo, WeakMemo } from '../../lib/memo.ts';
 import { makeFinding } from '../findings/catalog.ts';
 import { releaseName } from '../release/release.ts';
 import type { FactAssumption, Finding, Host, HostFacts, NovaConfReport, ReleaseAssumption } from '../../model/index.ts';
@@ -21,12 +22,20 @@ const LIBVIRT_HYPERVISOR_TYPE = 'QEMU';
  * rests on the declared virt_type only (§2, §5.3).
  */
 export function hypervisorFindings(hosts: readonly Host[], facts: HostFacts): Finding[] {
-  const other = hosts.filter((h) => h.hypervisorType !== null && h.hypervisorType.toUpperCase() !== LIBVIRT_HYPERVISOR_TYPE);
-  if (other.length === 0) return [];
-  return [makeFinding('hypervisor-not-libvirt', null,
-    `${other.length} of ${hosts.length} host(s) report hypervisor_type ${[...new Set(other.map((h) => h.hypervisorType))].sort().join(', ')}, not libvirt's ${LIBVIRT_HYPERVISOR_TYPE}: NIC, disk, queue and machine-type advice for them rests on the declared virt_type=${facts.virtType}, not on what they run.`,
-    other.map((h) => ({ source: 'nova-api' as const, ref: `hypervisor_type ${h.name}`, value: h.hypervisorType })))];
+  return [...notLibvirt.get(hosts, facts.virtType, () => {
+    const other = hosts.filter((h) => h.hypervisorType !== null && h.hypervisorType.toUpperCase() !== LIBVIRT_HYPERVISOR_TYPE);
+    if (other.length === 0) return [];
+    return [makeFinding('hypervisor-not-libvirt', null,
+      `${other.length} of ${hosts.length} host(s) report hypervisor_type ${[...new Set(other.map((h) => h.hypervisorType))].sort().join(', ')}, not libvirt's ${LIBVIRT_HYPERVISOR_TYPE}: NIC, disk, queue and machine-type advice for them rests on the declared virt_type=${facts.virtType}, not on what they run.`,
+      other.slice(0, EVIDENCE_HOSTS).map((h) => ({ source: 'nova-api' as const, ref: `hypervisor_type ${h.name}`, value: h.hypervisorType })))];
+  })];
 }
+
+/** Hosts named in a finding's evidence at most; the message counts them all (an answer stays small at 15,000 hosts). */
+export const EVIDENCE_HOSTS = 10;
+
+// Walks every host, and a host list never changes: once per list and declared virt_type, not per answer.
+const notLibvirt = new KeyedWeakMemo<readonly Host[], string, Finding[]>();
 
 /** Per fact, where it was declared (a HOST_FACTS_FILE label); absent ⇒ the built-in default. */
 export type FactSources = Partial<Record<keyof HostFacts, string>>;
@@ -56,6 +65,11 @@ function countBy(values: readonly string[]): string {
 
 /** The hypervisor facts Nova's os-hypervisors reported (§5.3), when the sync read them: observed. */
 export function hypervisorAssumptions(hosts: readonly Host[]): FactAssumption[] {
+  return [...hypervisorFacts.get(hosts)];
+}
+
+// Both walk every host (15,000 in a large cloud) and a host list never changes: worked out once per list, not per answer.
+const hypervisorFacts = new WeakMemo<readonly Host[], FactAssumption[]>((hosts) => {
   const types = hosts.flatMap((h) => (h.hypervisorType === null ? [] : [h.hypervisorType]));
   const versions = hosts.flatMap((h) => (h.hypervisorVersion === null ? [] : [h.hypervisorVersion]));
   const out: FactAssumption[] = [];
@@ -72,15 +86,15 @@ export function hypervisorAssumptions(hosts: readonly Host[]): FactAssumption[] 
       ifWrong: 'the QEMU version bounds which device options libvirt can write (e.g. packed ring, queue sizes; §2.2)' });
   }
   return out;
-}
+});
 
 /** What the hypervisor types observed say about virt_type: libvirt is seen, kvm vs qemu never is (§5.3). */
-function libvirtSeen(hosts: readonly Host[]): string {
+const libvirtSeen = new WeakMemo<readonly Host[], string>((hosts) => {
   const read = hosts.filter((h) => h.hypervisorType !== null);
   if (read.length === 0) return '';
   const libvirt = read.filter((h) => h.hypervisorType!.toUpperCase() === LIBVIRT_HYPERVISOR_TYPE).length;
   return `; libvirt observed on ${libvirt} of ${hosts.length} host(s) (hypervisor_type QEMU, the same for kvm and qemu)`;
-}
+});
 
 /** The release as an assumption: the answer's `release`, restated. */
 export function releaseAssumption(release: ReleaseAssumption): FactAssumption {
@@ -100,7 +114,7 @@ export function factAssumptions(input: { release: ReleaseAssumption; facts: Host
     const raw = input.facts[key] ?? null;
     const value = raw !== null && typeof raw === 'object' ? Object.entries(raw).map(([k, v]) => `${k}=${v}`).join(',') : raw;
     return { fact, value, origin: declared ? 'declared' : 'default',
-      source: key === 'virtType' ? source + libvirtSeen(input.hosts) : source, ifWrong: ifWrong(input.facts) };
+      source: key === 'virtType' ? source + libvirtSeen.get(input.hosts) : source, ifWrong: ifWrong(input.facts) };
   });
   return [releaseAssumption(input.release), ...hostFacts, ...(only === undefined ? hypervisorAssumptions(input.hosts) : [])];
 }

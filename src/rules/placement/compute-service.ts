@@ -1,4 +1,6 @@
 // Observed per-host facts from Nova that decide whether the scheduler uses a host at all (domain.md §2.5, §5.3).
+import { WeakMemo } from '../../lib/memo.ts';
+import { EVIDENCE_HOSTS } from '../facts/assumptions.ts';
 import { makeFinding } from '../findings/catalog.ts';
 import type { Finding, Host } from '../../model/index.ts';
 
@@ -25,6 +27,11 @@ export function schedulingTraits(host: Host): string[] {
 
 /** The finding naming how many hosts capacity leaves out for their service state; none when all are up or unread. */
 export function computeServiceFindings(hosts: readonly Host[]): Finding[] {
+  return [...serviceFindings.get(hosts)];
+}
+
+// Walks every host, and a host list never changes: once per list, not per answer.
+const serviceFindings = new WeakMemo<readonly Host[], Finding[]>((hosts) => {
   const down = hosts.flatMap((h) => {
     const state = serviceUnavailable(h);
     return state === null ? [] : [{ host: h.name, state }];
@@ -35,5 +42,5 @@ export function computeServiceFindings(hosts: readonly Host[]): Finding[] {
   const parts = [disabled > 0 ? `${disabled} disabled` : null, forced > 0 ? `${forced} forced down` : null].filter(Boolean).join(', ');
   return [makeFinding('compute-service-unavailable', null,
     `${down.length} of ${hosts.length} host(s) have their nova-compute service ${parts}: the scheduler places nothing there (COMPUTE_STATUS_DISABLED / ComputeFilter), so capacity leaves them out.`,
-    down.map((d) => ({ source: 'nova-api' as const, ref: `compute-service ${d.host}`, value: d.state })))];
-}
+    down.slice(0, EVIDENCE_HOSTS).map((d) => ({ source: 'nova-api' as const, ref: `compute-service ${d.host}`, value: d.state })))];
+});
