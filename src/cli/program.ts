@@ -99,9 +99,10 @@ function printAnswer<T>(io: CliIo, answer: T, json: boolean | undefined, format:
   io.out(json ? `${JSON.stringify(answer, null, 2)}\n` : format(answer));
 }
 
-/** A verdict's exit code: errors found ⇒ 1, warnings alone do not fail a pipeline. */
-function verdictExit(verdict: Verdict): number {
-  return verdict === 'fail' ? EXIT.findings : EXIT.ok;
+/** An answer with a verdict, printed; its exit code: errors found ⇒ 1, warnings alone do not fail a pipeline. */
+function printVerdict<T extends { verdict: Verdict }>(io: CliIo, answer: T, json: boolean | undefined, format: (answer: T) => string): void {
+  printAnswer(io, answer, json, format);
+  io.exit(answer.verdict === 'fail' ? EXIT.findings : EXIT.ok);
 }
 
 const positiveInt = (value: string) => {
@@ -157,8 +158,7 @@ function program(io: CliIo): Command {
         });
         return validateImage(ctx, UNSCOPED, body).object();
       });
-      printAnswer(io, result, opts.json, formatValidation);
-      io.exit(verdictExit(result.verdict));
+      printVerdict(io, result, opts.json, formatValidation);
     });
 
   cli
@@ -228,8 +228,7 @@ function program(io: CliIo): Command {
         cloud: opts.cloud,
       });
       const result = await io.withContext(async (ctx) => checkPciConfiguration(ctx, UNSCOPED, body).object());
-      printAnswer(io, result, opts.json, formatPciConfigCheck);
-      io.exit(verdictExit(result.verdict));
+      printVerdict(io, result, opts.json, formatPciConfigCheck);
     });
 
   cli

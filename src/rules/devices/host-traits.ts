@@ -1,6 +1,6 @@
 // What hosts can do, read from the traits the libvirt driver reports on each root provider (domain.md §2.6).
 import { KeyedWeakMemo } from '../../lib/memo.ts';
-import { makeFinding, type FindingId } from '../findings/catalog.ts';
+import { NAMED_HOSTS, makeFinding, type FindingId } from '../findings/catalog.ts';
 import { hostIndex } from '../placement/host-index.ts';
 import type { Evidence, Finding, Host } from '../../model/index.ts';
 
@@ -41,8 +41,7 @@ export function traitEvidence(trait: string, support: TraitSupport): Evidence {
   };
 }
 
-/** Host names in a message: the first few, then a count, so a finding stays readable at 15,000 hosts. */
-const NAMED_HOSTS = 10;
+/** Host names in a message: the first NAMED_HOSTS, then a count. */
 function namedHosts(names: readonly string[]): string {
   const shown = names.slice(0, NAMED_HOSTS).join(', ');
   return names.length > NAMED_HOSTS ? `${shown} and ${names.length - NAMED_HOSTS} more` : shown;

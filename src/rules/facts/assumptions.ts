@@ -1,7 +1,7 @@
 // What every answer rests on, fact by fact: observed from the cloud, declared in HOST_FACTS_FILE or assumed by
 // default, and what changes if it is wrong (docs/host-facts.md "What answers assume"; domain.md §2.6, §5.3, §7).
 import { KeyedWeakMemo, WeakMemo } from '../../lib/memo.ts';
-import { makeFinding } from '../findings/catalog.ts';
+import { NAMED_HOSTS, makeFinding } from '../findings/catalog.ts';
 import { releaseName } from '../release/release.ts';
 import type { FactAssumption, Finding, Host, HostFacts, NovaConfReport, ReleaseAssumption } from '../../model/index.ts';
 
@@ -27,12 +27,9 @@ export function hypervisorFindings(hosts: readonly Host[], facts: HostFacts): Fi
     if (other.length === 0) return [];
     return [makeFinding('hypervisor-not-libvirt', null,
       `${other.length} of ${hosts.length} host(s) report hypervisor_type ${[...new Set(other.map((h) => h.hypervisorType))].sort().join(', ')}, not libvirt's ${LIBVIRT_HYPERVISOR_TYPE}: NIC, disk, queue and machine-type advice for them rests on the declared virt_type=${facts.virtType}, not on what they run.`,
-      other.slice(0, EVIDENCE_HOSTS).map((h) => ({ source: 'nova-api' as const, ref: `hypervisor_type ${h.name}`, value: h.hypervisorType })))];
+      other.slice(0, NAMED_HOSTS).map((h) => ({ source: 'nova-api' as const, ref: `hypervisor_type ${h.name}`, value: h.hypervisorType })))];
   })];
 }
-
-/** Hosts named in a finding's evidence at most; the message counts them all (an answer stays small at 15,000 hosts). */
-export const EVIDENCE_HOSTS = 10;
 
 // Walks every host, and a host list never changes: once per list and declared virt_type, not per answer.
 const notLibvirt = new KeyedWeakMemo<readonly Host[], string, Finding[]>();

@@ -562,6 +562,9 @@ export type FindingId = (typeof FINDINGS)[number]['id'];
 
 const SEVERITY_BY_ID = new Map<string, FindingDefinition['severity']>(FINDINGS.map((f) => [f.id, f.severity]));
 
+/** Hosts a finding names (in its message or its evidence): the first few, the rest counted, so a finding stays readable at 15,000 hosts. */
+export const NAMED_HOSTS = 10;
+
 export function makeFinding(id: FindingId, field: string | null, message: string, evidence: Evidence[]): Finding {
   // The catalog is the only place severities live; FindingId makes a missing id a compile error.
   return { id, severity: SEVERITY_BY_ID.get(id)!, field, message, evidence };

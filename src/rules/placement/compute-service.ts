@@ -1,7 +1,6 @@
 // Observed per-host facts from Nova that decide whether the scheduler uses a host at all (domain.md §2.5, §5.3).
 import { WeakMemo } from '../../lib/memo.ts';
-import { EVIDENCE_HOSTS } from '../facts/assumptions.ts';
-import { makeFinding } from '../findings/catalog.ts';
+import { NAMED_HOSTS, makeFinding } from '../findings/catalog.ts';
 import type { Finding, Host } from '../../model/index.ts';
 
 /** compute_status_filter's forbidden trait (§2.5), set by nova-compute on the root provider of a disabled service. */
@@ -42,5 +41,5 @@ const serviceFindings = new WeakMemo<readonly Host[], Finding[]>((hosts) => {
   const parts = [disabled > 0 ? `${disabled} disabled` : null, forced > 0 ? `${forced} forced down` : null].filter(Boolean).join(', ');
   return [makeFinding('compute-service-unavailable', null,
     `${down.length} of ${hosts.length} host(s) have their nova-compute service ${parts}: the scheduler places nothing there (COMPUTE_STATUS_DISABLED / ComputeFilter), so capacity leaves them out.`,
-    down.slice(0, EVIDENCE_HOSTS).map((d) => ({ source: 'nova-api' as const, ref: `compute-service ${d.host}`, value: d.state })))];
+    down.slice(0, NAMED_HOSTS).map((d) => ({ source: 'nova-api' as const, ref: `compute-service ${d.host}`, value: d.state })))];
 });
