@@ -3,7 +3,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# --ignore-scripts: `prepare` (the embedded database's template) needs the sources; the runtime stage makes it.
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
@@ -15,10 +16,15 @@ RUN apt-get update \
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 DATA_DIR=/data OSINFO_DB_PATH=/usr/share/osinfo
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The web page (/ui/) is static files beside the compiled code, as src/api/routes/web.ts reads them.
+COPY --from=build /app/src/web ./dist/web
 COPY bin ./bin
 COPY migrations ./migrations
+# The embedded database's template (src/store/pglite-template.ts), made once here: the container's first start in an
+# empty /data copies it instead of running initdb. What `npm ci`'s `prepare` does in a clone.
+RUN node -e "import('./dist/store/pglite-template.js').then((t) => t.ensureTemplate()).then((r) => { if (!r.kept) process.exit(1); })"
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

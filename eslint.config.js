@@ -16,4 +16,12 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
+  {
+    // The web page's script runs in the browser (src/web/README.md).
+    files: ['src/web/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(['window', 'document', 'location', 'history', 'fetch', 'sessionStorage', 'URLSearchParams', 'setTimeout', 'clearTimeout', 'Node']
+        .map((name) => [name, 'readonly'])),
+    },
+  },
 );

@@ -18,6 +18,16 @@ function table(head: string[], rows: string[][]): string[] {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
 }
 
+/**
+ * A catalog source (`domain.md §2.5, §7 surprise 4`) as links to its sections of docs/sources.md, the shipped
+ * summary of the domain fact sheet the catalog cites (anchors `s2-5`, `s7`).
+ */
+export function sourceLinks(source: string): string {
+  return source
+    .replace(/^domain\.md\s*/, '')
+    .replace(/§(\d+)(?:\.(\d+))?/g, (section, major: string, minor?: string) => `[${section}](sources.md#s${major}${minor ? `-${minor}` : ''})`);
+}
+
 const SEVERITY_TITLES: Record<Severity, string> = {
   error: 'Errors — Nova refuses it, or the guest does not work',
   warning: 'Warnings — works badly, by luck, or on some hosts only',
@@ -32,10 +42,10 @@ export function renderFindingsDoc(): string {
     '',
     `Every finding the advisor can raise (${FINDINGS.length}), with its stable \`id\` (API, CLI and scripts rely on it),`,
     'its severity (error ⇒ verdict fail, warning ⇒ warn), when it is raised, what to do, and the section of',
-    '`domain.md` (the project\'s domain fact sheet) it rests on. How the rules decide: [rules.md](rules.md).',
+    '[sources.md](sources.md) (the facts, with where OpenStack says so) it rests on. How the rules decide: [rules.md](rules.md).',
   ];
   for (const severity of ['error', 'warning', 'info'] as const) {
-    const rows = FINDINGS.filter((f) => f.severity === severity).map((f) => [`\`${f.id}\``, f.trigger, f.remedy, f.source]);
+    const rows = FINDINGS.filter((f) => f.severity === severity).map((f) => [`\`${f.id}\``, f.trigger, f.remedy, sourceLinks(f.source)]);
     lines.push('', `## ${SEVERITY_TITLES[severity]} (${rows.length})`, '', ...table(['id', 'trigger', 'what to do', 'source'], rows));
   }
   return `${lines.join('\n')}\n`;

@@ -1,20 +1,45 @@
 // Thin entry of the HTTP service (`nova-advisor serve`): settings, logger, the shared start-up wiring, the app,
 // listen, graceful close on SIGTERM / SIGINT. The CLI reaches the HTTP app only through here (serve, openapi).
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import closeWithGrace from 'close-with-grace';
-import { pino } from 'pino';
-import { buildApp } from './api/app.ts';
-import { KeystoneTokenValidator } from './api/auth.ts';
 import { openAppContext } from './app-context.ts';
-export { renderOpenApi } from './api/openapi.ts';
 import type { Settings } from './config/index.ts';
+import { takeEarly } from './server-early.ts';
+import { serviceLogger, type ReadyFacts } from './server-log.ts';
+
+/** The OpenAPI document (`nova-advisor openapi`), rendered from the routes. */
+export async function renderOpenApi(): Promise<string> {
+  return (await import('./api/openapi.ts')).renderOpenApi();
+}
 
 /** After SHUTDOWN_TIMEOUT_SECONDS: time for aborted syncs to record their failure and the store to close. */
 const ABORT_GRACE_MS = 5_000;
 
+/** CPU of every thread (the embedded database's worker too), ms: beside the wall time, how busy the machine was. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return Math.round((user + system) / 1000);
+}
+
 export async function serve(settings: Settings): Promise<void> {
-  const log = pino({ level: settings.LOG_LEVEL });
-  const ctx = await openAppContext(settings, log);
+  // Since process start: Node, tsx and the modules up to here.
+  const modules = Math.round(performance.now());
+  const log = serviceLogger(settings.LOG_LEVEL, settings.LOG_FORMAT);
+  // Fastify and the routes load while the embedded database starts in its worker thread (openAppContext).
+  const http = import('./api/http.ts');
+  http.catch(() => undefined); // awaited below; a failure is thrown there, not as an unhandled rejection first
+  const ctx = await openAppContext(settings, log, takeEarly(settings.DATA_DIR, settings.DATABASE_URL, log));
+  let mark = performance.now();
+  const lap = (): number => {
+    const ms = Math.round(performance.now() - mark);
+    mark = performance.now();
+    return ms;
+  };
+  const { buildApp, KeystoneTokenValidator } = await http.catch(async (err: unknown) => {
+    await ctx.close();
+    throw err;
+  });
 
   // Tokens are checked against the first configured cloud's Keystone, with its TLS settings.
   const keystone = settings.authMode === 'keystone' ? ctx.clouds[0] : undefined;
@@ -35,6 +60,7 @@ export async function serve(settings: Settings): Promise<void> {
     logger: log,
     ...(keystone && { tokenValidator: new KeystoneTokenValidator(keystone.authUrl, { tls: keystone.tls, log, validTtlMs: settings.TOKEN_CACHE_SECONDS * 1000 }), authRealm: keystone.authUrl }),
   });
+  const appMs = lap();
   ctx.sync?.startScheduler();
 
   // Graceful shutdown (close-with-grace, https://github.com/mcollina/close-with-grace) on SIGTERM / SIGINT or a crash:
@@ -66,13 +92,30 @@ export async function serve(settings: Settings): Promise<void> {
     await ctx.close();
     throw err;
   }
-  log.info(
-    {
-      // Since process start: module loading, the database and the snapshot load included.
-      msSinceProcessStart: Math.round(performance.now()),
-      clouds: ctx.registry.clouds(),
-      database: settings.DATABASE_URL ? 'postgres' : 'embedded',
-    },
-    'ready',
-  );
+  const listenMs = lap();
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : settings.PORT;
+  const url = `http://${linkHost(settings.HOST)}:${port}`;
+  const embedded = ctx.startup.embedded;
+  const ready: ReadyFacts = {
+    url,
+    docs: `${url}/docs`,
+    ui: app.hasRoute({ method: 'GET', url: '/ui/' }) ? `${url}/ui/` : null,
+    mode: ctx.clouds.length > 0 ? 'clouds' : 'demo',
+    clouds: ctx.registry.clouds(),
+    withoutSnapshot: ctx.clouds.map((c) => c.name).filter((name) => ctx.registry.current(name) === null),
+    database: embedded ? { kind: 'embedded', dataDir: resolve(settings.DATA_DIR), created: embedded.created } : { kind: 'postgres' },
+    auth: keystone ? { mode: 'keystone', keystone: keystone.authUrl } : { mode: 'none' },
+    // Since process start: modules, the database, the snapshot load and the app included.
+    msSinceProcessStart: Math.round(performance.now()),
+    cpuMs: cpuMs(),
+    phases: { modules, ...ctx.startup.phases, app: appMs, listen: listenMs },
+  };
+  log.info(ready, 'ready');
+}
+
+/** The host to put in a link: a wildcard address listens on loopback too; an IPv6 literal goes in brackets. */
+function linkHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -2,7 +2,7 @@
 // CLI both call these, so `nova-advisor validate` and POST /v1/validations cannot disagree. Each answers for a
 // caller (policy.ts): the images and flavors it names must be ones the caller may see, and a caller without
 // host-level access gets aggregates (aggregate.ts).
-import type { CloudSnapshot, Flavor, Image } from '../model/index.ts';
+import type { AdviceRequest, CloudSnapshot, Flavor, Image } from '../model/index.ts';
 import { advise, checkPciConfig, preview, validate, type RuleContext } from '../rules/index.ts';
 import type { SnapshotStore } from '../store/types.ts';
 import { PciConfigCheckBody, type PciConfigCheckRequest } from '../schemas/pci-config.ts';
@@ -35,34 +35,35 @@ function answerKey(body: object, image: Image | null, flavor: Flavor | null, cal
 
 const adviceCache = new AnswerCache<AdviceBody>();
 
+/** What a recommendation or a validation says about the instance (the same request fields), as the rules take it. */
+function instanceOf(body: Omit<RecommendationRequest, 'image' | 'capacity_hosts'>): Omit<AdviceRequest, 'image' | 'flavor' | 'capacityHosts'> {
+  return {
+    workload: body.workload,
+    vnicType: body.vnic_type,
+    vnicBackend: body.vnic_backend,
+    nics: body.nics,
+    disks: body.disks,
+    configDrive: body.config_drive,
+    bootFromVolume: body.boot_from_volume,
+    vfs: body.vfs,
+    pci: body.pci?.map((p) => ({
+      vendorId: p.vendor_id,
+      productId: p.product_id,
+      resourceClass: p.resource_class,
+      deviceType: p.device_type,
+      count: p.count,
+    })),
+    virtioDrivers: body.virtio_drivers,
+    aliasResourceClasses: body.alias_resource_classes,
+  };
+}
+
 export function recommend(deps: AdvisorDeps, caller: Caller, body: RecommendationRequest): Answer<AdviceBody> {
   const snapshot = deps.registry.answering(body.cloud);
   const image = resolveImage(snapshot, body.image, caller);
   const flavor = resolveFlavor(snapshot, body.flavor, caller);
   const computed = adviceCache.get(deps.ruleContext, snapshot, answerKey(body, image, flavor, caller), () => {
-    const advice = advise(
-      snapshot,
-      {
-        image,
-        flavor,
-        workload: body.workload,
-        vnicType: body.vnic_type,
-        nics: body.nics,
-        disks: body.disks,
-        vfs: body.vfs,
-        pci: body.pci?.map((p) => ({
-          vendorId: p.vendor_id,
-          productId: p.product_id,
-          resourceClass: p.resource_class,
-          deviceType: p.device_type,
-          count: p.count,
-        })),
-        virtioDrivers: body.virtio_drivers,
-        aliasResourceClasses: body.alias_resource_classes,
-        capacityHosts: body.capacity_hosts,
-      },
-      deps.ruleContext,
-    );
+    const advice = advise(snapshot, { image, flavor, ...instanceOf(body), capacityHosts: body.capacity_hosts }, deps.ruleContext);
     return caller.hostDetail ? advice : adviceAggregate(snapshot, advice);
   });
   return answerOf(snapshot, computed, AdviceBody);
@@ -77,7 +78,7 @@ export function validateImage(deps: AdvisorDeps, caller: Caller, body: Validatio
   // The name is only recorded; leaving it out of the key lets differently named uploads share an answer.
   const key = answerKey({ ...body, name: undefined }, null, flavor, caller);
   const computed = validationCache.get(deps.ruleContext, snapshot, key, () => {
-    const validation = validate(snapshot, { properties: body.properties, flavor }, deps.ruleContext);
+    const validation = validate(snapshot, { properties: body.properties, flavor, ...instanceOf(body) }, deps.ruleContext);
     return caller.hostDetail ? validation : validationAggregate(snapshot, validation);
   });
   // Not awaited: the audit row goes in the store's next batch, so the answer does not wait for the database.
@@ -122,8 +123,12 @@ export function previewServer(deps: AdvisorDeps, caller: Caller, body: PreviewRe
       image: resolveImage(snapshot, body.image, caller),
       flavor: resolveFlavor(snapshot, body.flavor, caller)!,
       vnicType: body.vnic_type,
+      vnicBackend: body.vnic_backend,
       disks: body.disks,
+      configDrive: body.config_drive,
+      bootFromVolume: body.boot_from_volume,
       aliasResourceClasses: body.alias_resource_classes,
+      pciAliases: body.pci_alias,
     },
     deps.ruleContext,
   );

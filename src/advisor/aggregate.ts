@@ -49,7 +49,7 @@ function scrub<T>(value: T, names: Map<string, string>): T {
 }
 
 function previewAggregate(preview: NovaPreview, names: Map<string, string>): NovaPreview {
-  return scrub({ ...preview, candidateHosts: [] }, names);
+  return scrub({ ...preview, candidateHosts: [], allocation: null }, names);
 }
 
 export function adviceAggregate(snapshot: CloudSnapshot, advice: Advice): Advice {
@@ -57,7 +57,8 @@ export function adviceAggregate(snapshot: CloudSnapshot, advice: Advice): Advice
   const { preview, capacity, ...rest } = advice;
   return {
     ...scrub(rest, names),
-    capacity: capacity && scrub({ ...capacity, hosts: [], blockedExamples: [] }, names),
+    // The allocation names a host and its providers: Placement's, which this caller cannot read.
+    capacity: capacity && scrub({ ...capacity, hosts: [], blockedExamples: [], allocation: null }, names),
     ...(preview ? { preview: previewAggregate(preview, names) } : {}),
   };
 }
@@ -66,8 +67,10 @@ export function previewAggregateOf(snapshot: CloudSnapshot, preview: NovaPreview
   return previewAggregate(preview, namesOf.get(snapshot.hosts));
 }
 
+/** Per property, how many hosts support it stays; which ones does not. */
 export function validationAggregate(snapshot: CloudSnapshot, validation: Validation): Validation {
-  return scrub(validation, namesOf.get(snapshot.hosts));
+  const properties = validation.properties.map((p) => (p.hosts ? { ...p, hosts: { ...p.hosts, examples: { supporting: [], lacking: [], unknown: [] } } } : p));
+  return scrub({ ...validation, properties }, namesOf.get(snapshot.hosts));
 }
 
 /** Totals per resource class only: per-host and per-provider figures are Placement's, which this caller cannot read. */

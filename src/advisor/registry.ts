@@ -28,6 +28,8 @@ export class SnapshotRegistry {
   /** A catch-up per cloud at a time; a cloud asked again meanwhile is checked once more when it ends. */
   private readonly catchingUp = new Map<string, Promise<void>>();
   private readonly askedAgain = new Set<string>();
+  /** Further work to do when a snapshot becomes current, after its host index (the metrics' capacity summary). */
+  private readonly preparers = new Set<(snapshot: CloudSnapshot) => Iterator<void, unknown>>();
 
   constructor(private readonly store: SnapshotStore) {}
 
@@ -118,6 +120,16 @@ export class SnapshotRegistry {
   /** Builds what answers read about the snapshot's hosts a step at a time, letting other work run in between. */
   private async prepare(snapshot: CloudSnapshot): Promise<void> {
     await runWithTurns(prepareSnapshot(snapshot));
+    for (const steps of this.preparers) await runWithTurns(steps(snapshot));
+  }
+
+  /**
+   * Adds work to do, a step at a time, whenever a snapshot becomes current (from now on; the caller handles those
+   * already current). The steps must not throw: `put` does not wait for them. Returns the function that removes it.
+   */
+  alsoPrepare(steps: (snapshot: CloudSnapshot) => Iterator<void, unknown>): () => void {
+    this.preparers.add(steps);
+    return () => this.preparers.delete(steps);
   }
 
   /** The snapshot of the named cloud, or of the default (first configured) cloud. */

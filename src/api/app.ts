@@ -29,10 +29,13 @@ import { installJsonBodyParser } from './json-body.ts';
 import { installMetrics } from './metrics.ts';
 import { adviceRoutes } from './routes/advice.ts';
 import { healthRoutes } from './routes/health.ts';
+import { landingRoutes } from './routes/landing.ts';
 import { inventoryRoutes } from './routes/inventory.ts';
 import { pciRoutes } from './routes/pci.ts';
 import { snapshotRoutes } from './routes/snapshots.ts';
 import { syncRoutes } from './routes/sync.ts';
+import { capacityRoutes } from './routes/capacity.ts';
+import { webRoutes } from './routes/web.ts';
 
 export interface AppDeps {
   settings: Settings;
@@ -125,18 +128,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   const limits = await installRateLimits(app, deps.settings);
-  const metrics = installMetrics(app, deps.registry, deps.storeMetrics);
-  await app.register(healthRoutes, { ...deps, metrics });
+  const policy = new Policy(deps.settings.policyRoles);
+  installMetrics(app, deps, { validator, policy });
+  await app.register(healthRoutes, deps);
+  await app.register(landingRoutes, deps);
+  await app.register(webRoutes, deps);
   await app.register(
     async (v1) => {
       // Overload first: a loaded process refuses before it spends a Keystone call or a rate-limit entry on a request.
       await installOverloadGuard(v1, s);
       // By address first: a flood of made-up tokens from one address is refused before it becomes Keystone calls.
       if (limits.perAddress) v1.addHook('onRequest', limits.perAddress);
-      v1.addHook('onRequest', authHook(validator, deps.authRealm ?? '', new Policy(deps.settings.policyRoles)));
+      v1.addHook('onRequest', authHook(validator, deps.authRealm ?? '', policy));
       if (limits.perToken) v1.addHook('onRequest', limits.perToken);
       v1.addHook('onRoute', documentEdgeProblems);
-      for (const routes of [adviceRoutes, inventoryRoutes, pciRoutes, snapshotRoutes, syncRoutes]) {
+      for (const routes of [adviceRoutes, inventoryRoutes, pciRoutes, snapshotRoutes, syncRoutes, capacityRoutes]) {
         await v1.register(routes, deps);
       }
     },

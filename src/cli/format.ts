@@ -53,14 +53,26 @@ export function formatValidation(result: ValidationResult): string {
   out.push(`verdict: ${result.verdict}`);
   out.push(guestLine(result.guest));
   findingLines(out, result.findings);
+  propertyLines(out, result.properties);
   out.push(releaseLine(result.release));
   assumptionLines(out, result.assumptions);
   out.push(snapshotLine(result.snapshot));
   return text(out);
 }
 
+/** Per proposed device property: the hosts that support it and what to set instead (the JSON's `properties`). */
+function propertyLines(out: string[], properties: ValidationResult['properties']): void {
+  if (properties.length > 0) out.push('properties:');
+  for (const p of properties) {
+    const h = p.hosts;
+    const support = h ? `${h.supporting} of ${h.hosts} host(s) support it${h.lacking ? `, ${h.lacking} lack it` : ''}${h.unknown ? `, ${h.unknown} unknown` : ''}` : 'no host trait to check';
+    out.push(`  ${p.key}=${p.value ?? '(unset)'}: ${support}`);
+    if (p.replacement) out.push(`    instead: ${p.key}=${p.replacement.value} — ${p.replacement.reason}`);
+  }
+}
+
 function capacityLines(out: string[], capacity: NonNullable<Advice['capacity']>): void {
-  out.push(`capacity: ${capacity.hostsThatFit} of ${capacity.hostsChecked} host(s) fit, ${capacity.totalInstances} instance(s) in total`);
+  out.push(`capacity: ${capacity.hostsThatFit} of ${capacity.hostsChecked} host(s) fit, ${capacity.totalInstances} instance(s) in total${capacity.fits === 'unknown' ? ' (at most: some devices are invisible to Placement)' : ''}`);
   const free = Object.entries(capacity.free).map(([rc, n]) => `${rc} ${n}`).join(', ');
   if (free) out.push(`  free on the hosts that fit: ${free}`);
   for (const h of capacity.hosts) {
@@ -71,6 +83,13 @@ function capacityLines(out: string[], capacity: NonNullable<Advice['capacity']>)
   const blocked = Object.entries(capacity.blocked).map(([reason, n]) => `${reason} ${n}`).join(', ');
   if (blocked) out.push(`  host(s) that do not fit, by blocker: ${blocked}`);
   for (const h of capacity.blockedExamples) out.push(`  e.g. ${h.blockers.map((b) => b.message).join(' ')}`);
+  if (capacity.fits === 'unknown') for (const u of capacity.unknown) out.push(`  unknown (${u.field}): ${u.reason}`);
+  if (capacity.pciOnly) out.push(`  the PCI devices alone: ${capacity.pciOnly.hostsThatFit} host(s), ${capacity.pciOnly.totalInstances} instance(s)`);
+  if (capacity.allocation) {
+    const a = capacity.allocation;
+    out.push(`  one instance on ${a.host}${a.unique ? '' : ' (one of several equal allocations)'}:`);
+    for (const p of a.allocations) out.push(`    ${p.provider}: ${Object.entries(p.resources).map(([rc, n]) => `${rc} ${n}`).join(', ')}`);
+  }
 }
 
 export function formatAdvice(advice: Advice): string {
@@ -106,4 +125,37 @@ export function formatPciConfigCheck(check: PciConfigCheck): string {
   assumptionLines(out, check.assumptions);
   out.push(snapshotLine(check.snapshot));
   return text(out);
+}
+
+/** A word as a POSIX shell reads it back unchanged: bare when safe, else single-quoted. */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_.:,=/@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Where `recommend`'s set lines apply: the image and flavor as the user named them, and their cloud. */
+export interface SetTarget {
+  image?: string;
+  flavor?: string;
+  osCloud?: string;
+}
+
+/**
+ * Ready-to-run openstackclient lines that set the advised values not already set: `openstack image set --property
+ * K=V … IMAGE` and `openstack flavor set --property K=V … FLAVOR` (python-openstackclient's image and flavor set,
+ * one --property per key). IMAGE / FLAVOR stand where the advice was for a proposal without a name.
+ */
+export function setCommandLines(advice: Advice, target: SetTarget): string[] {
+  const cloud = target.osCloud ? ` --os-cloud ${shellWord(target.osCloud)}` : '';
+  const line = (kind: 'image' | 'flavor', items: Recommendation[], name: string) => {
+    const changes = items.filter((r) => r.current !== r.value);
+    if (changes.length === 0) return [];
+    return [`openstack${cloud} ${kind} set ${changes.map((r) => `--property ${shellWord(`${r.key}=${r.value}`)}`).join(' ')} ${shellWord(name)}`];
+  };
+  return [...line('image', advice.imageProperties, target.image ?? 'IMAGE'), ...line('flavor', advice.flavorExtraSpecs, target.flavor ?? 'FLAVOR')];
+}
+
+/** The advice as text, ending with the lines that apply it. */
+export function formatAdviceWithCommands(advice: Advice, target: SetTarget): string {
+  const lines = setCommandLines(advice, target);
+  return formatAdvice(advice) + (lines.length === 0 ? '' : text(['apply with:', ...lines.map((l) => `  ${l}`)]));
 }

@@ -1,6 +1,11 @@
 // Entry of the `nova-advisor` command (bin/nova-advisor.js): the commands of program.ts on this process's
 // stdout, stderr and exit code.
-import { EXIT, processContext, runCli } from './program.ts';
+import { closeUntaken, startEarly } from '../server-early.ts';
+
+// `serve`: the embedded database starts in its thread before the commands' modules load (src/server-early.ts).
+startEarly(process.argv);
+const { streamText } = await import('./input.ts');
+const { EXIT, processContext, runCli } = await import('./program.ts');
 
 // A reader that stops early (`| head`) closes the pipe: end quietly with the verdict's exit code, as
 // other command-line tools do, instead of crashing on EPIPE.
@@ -16,4 +21,6 @@ await runCli(process.argv, {
     process.exitCode = code;
   },
   withContext: processContext,
+  stdin: () => streamText(process.stdin),
 });
+await closeUntaken();

@@ -1,27 +1,31 @@
 // `nova-advisor` commands, with their input and output passed in (main.ts binds them to the process; tests run
 // them in-process). They run the same core as the HTTP API (store + registry + rules, through src/advisor and the
 // same request schemas), not HTTP calls; only `serve` and `openapi` load the HTTP app (through src/server.ts).
+// `validate`, `recommend` and `pci-check` ask a running service instead when given one (--url, ask.ts).
 // Exit codes: 0 done (validate: pass or warn), 1 validate found errors / sync failed, 2 bad input
 // (usage, unreadable or invalid file, unknown image / flavor / cloud), 3 could not run (no snapshot,
-// database, configuration of the service), 4 sync skipped (another sync of the cloud holds its lock).
-import { readFile, writeFile } from 'node:fs/promises';
+// database, configuration of the service, the service unreachable), 4 sync skipped (another sync of the cloud
+// holds its lock).
+import { writeFile } from 'node:fs/promises';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { pino, type Logger } from 'pino';
-import type { z } from 'zod';
 import type { Verdict } from '../model/index.ts';
 import { checkPciConfiguration, recommend, validateImage } from '../advisor/advice.ts';
 import { isAdvisorError, type AdvisorErrorCode } from '../advisor/errors.ts';
 // The CLI runs where the service's database is: its user is the operator, who sees everything (unscoped).
 import { UNSCOPED } from '../advisor/policy.ts';
-import { refTo } from '../advisor/resolve.ts';
 import { isOpenStackError } from '../openstack/index.ts';
-import { PciConfigCheckRequest } from '../schemas/pci-config.ts';
-import { RecommendationRequest, VNIC_TYPES, WORKLOADS } from '../schemas/recommendation.ts';
-import { ValidationRequest } from '../schemas/validation.ts';
+import { PciConfigCheckRequest, type PciConfigCheck } from '../schemas/pci-config.ts';
+import { RecommendationRequest, VNIC_BACKENDS, VNIC_TYPES, WORKLOADS, type Advice } from '../schemas/recommendation.ts';
+import { ValidationRequest, type ValidationResult } from '../schemas/validation.ts';
 import { openAppContext, type AppContext } from '../app-context.ts';
 import { loadSettings, type Settings } from '../config/index.ts';
 import type { SyncOutcome } from '../sync/sync.ts';
-import { formatAdvice, formatPciConfigCheck, formatValidation } from './format.ts';
+import { Ask, clientOptions, type ClientOptions } from './ask.ts';
+import { formatAdviceWithCommands, formatPciConfigCheck, formatValidation } from './format.ts';
+import { InputError } from './input.ts';
+import { render, type OutputOptions, type Subject } from './output.ts';
+import { RemoteError } from './remote.ts';
 
 export const EXIT = { ok: 0, findings: 1, badInput: 2, failed: 3, skipped: 4 } as const;
 
@@ -54,6 +58,8 @@ export interface CliIo {
   exit(code: number): void;
   /** Runs a command's work with the service's context (store, registry, rules). */
   withContext<T>(run: (ctx: AppContext) => Promise<T>): Promise<T>;
+  /** All of stdin, for `-` (default: the process's). */
+  stdin?(): Promise<string>;
 }
 
 /** Commands other than `serve` keep stdout for their answer and log only warnings, to stderr. */
@@ -72,37 +78,18 @@ export async function processContext<T>(run: (ctx: AppContext) => Promise<T>): P
   }
 }
 
-/** Parses CLI input with the HTTP request schema, so both refuse the same things with the same field names. */
-function parseRequest<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || 'input'}: ${i.message}`);
-  throw new CliError(EXIT.badInput, `invalid input:\n${lines.join('\n')}`);
-}
-
-async function readJsonFile(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new CliError(EXIT.badInput, `cannot read ${path}: ${(err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new CliError(EXIT.badInput, `${path} is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
-/** An answer as JSON (`--json`: the encoding HTTP sends) or as text. */
-function printAnswer<T>(io: CliIo, answer: T, json: boolean | undefined, format: (answer: T) => string): void {
-  io.out(json ? `${JSON.stringify(answer, null, 2)}\n` : format(answer));
-}
-
-/** An answer with a verdict, printed; its exit code: errors found ⇒ 1, warnings alone do not fail a pipeline. */
-function printVerdict<T extends { verdict: Verdict }>(io: CliIo, answer: T, json: boolean | undefined, format: (answer: T) => string): void {
-  printAnswer(io, answer, json, format);
+/**
+ * An answer with a verdict, printed in the chosen format (`-f json`: the encoding HTTP sends); its exit code:
+ * errors found ⇒ 1, warnings alone do not fail a pipeline.
+ */
+function printVerdict<T extends { verdict: Verdict; findings: ValidationResult['findings'] }>(io: CliIo, answer: T, opts: OutputOptions, subject: Subject, text: (answer: T) => string): void {
+  io.out(render(answer, opts, subject, text));
   io.exit(answer.verdict === 'fail' ? EXIT.findings : EXIT.ok);
+}
+
+/** What Ask needs of the io; `-` is refused where the caller has no stdin to give. */
+function askIo(io: CliIo): ConstructorParameters<typeof Ask>[1] {
+  return { err: io.err, withContext: io.withContext, stdin: io.stdin ?? (() => Promise.reject(new InputError('- (stdin) is not available here'))) };
 }
 
 const positiveInt = (value: string) => {
@@ -110,6 +97,36 @@ const positiveInt = (value: string) => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
   return n;
 };
+
+/** Options on the instance: the request fields a recommendation and a validation both take. */
+interface InstanceFlags {
+  workload: string;
+  vnicType: string;
+  vnicBackend?: string;
+  vfs?: number;
+  nics?: number;
+  disks?: number;
+  virtioDrivers?: 'true' | 'false';
+}
+
+function instanceOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--workload <profile>', 'workload profile').choices(WORKLOADS).default('general'))
+    .addOption(new Option('--vnic-type <type>', 'Neutron vnic_type of the ports').choices(VNIC_TYPES).default('normal'))
+    .addOption(new Option('--vnic-backend <backend>', 'Neutron backend of normal ports (default from host facts)').choices(VNIC_BACKENDS))
+    .option('--vfs <n>', 'SR-IOV VFs per instance', positiveInt)
+    .option('--nics <n>', 'NICs per instance', positiveInt)
+    .option('--disks <n>', 'disks per instance', positiveInt)
+    .addOption(new Option('--virtio-drivers <bool>', 'the guest has (true) or lacks (false) virtio drivers; overrides os_virtio_drivers').choices(['true', 'false']));
+}
+
+/** The request fields of those options, as the HTTP body names them. */
+function instanceFields(opts: InstanceFlags) {
+  return {
+    workload: opts.workload, vnic_type: opts.vnicType, vnic_backend: opts.vnicBackend, vfs: opts.vfs, nics: opts.nics, disks: opts.disks,
+    virtio_drivers: opts.virtioDrivers === undefined ? undefined : opts.virtioDrivers === 'true',
+  };
+}
 
 function program(io: CliIo): Command {
   const cli = new Command('nova-advisor')
@@ -138,115 +155,109 @@ function program(io: CliIo): Command {
       else io.out(doc);
     });
 
-  cli
-    .command('validate')
-    .description('validate a JSON file of image properties; exit 0 pass/warn, 1 errors, 2 bad input')
-    .argument('<file>', 'JSON object of image properties, e.g. {"hw_vif_model": "virtio", "os_distro": "ubuntu"}')
-    .option('--flavor <id-or-name>', 'flavor the image will boot with')
-    .option('--name <name>', 'image name, recorded with the verdict')
-    .option('--cloud <name>', 'which synced cloud to validate against')
-    .option('--json', 'print the result as JSON')
-    .action(async (file: string, opts: { flavor?: string; name?: string; cloud?: string; json?: boolean }) => {
-      const properties = await readJsonFile(file);
-      const result = await io.withContext(async (ctx) => {
-        const snapshot = ctx.registry.answering(opts.cloud);
-        const body = parseRequest(ValidationRequest, {
-          properties,
-          name: opts.name,
-          flavor: refTo(snapshot.flavors, opts.flavor),
-          cloud: opts.cloud,
-        });
-        return validateImage(ctx, UNSCOPED, body).object();
-      });
-      printVerdict(io, result, opts.json, formatValidation);
+  const validateCommand = clientOptions(cli.command('validate'))
+    .description('validate image properties; exit 0 pass/warn, 1 errors, 2 bad input')
+    .argument('[file]', 'JSON file, or - for stdin: image properties, `openstack image show -f json` or a Glance image')
+    .option('--image <name-or-id>', 'read the image from the cloud (--os-cloud) instead of a file')
+    .option('--flavor <id-or-name>', 'flavor the image will boot with (from --os-cloud when one is selected, else the snapshot)')
+    .option('--flavor-file <file>', 'the flavor as `openstack flavor show -f json` (or - for stdin)')
+    .option('--name <name>', 'image name, recorded with the verdict');
+  // What the instance is, as for recommend: the validation checks the image for these ports, disks and drivers.
+  instanceOptions(validateCommand)
+    .action(async (file: string | undefined, opts: ClientOptions & InstanceFlags & { image?: string; flavor?: string; flavorFile?: string; name?: string }) => {
+      const ask = new Ask(opts, askIo(io));
+      const image = await ask.image(file, opts.image);
+      const flavor = await ask.flavor(opts.flavor, opts.flavorFile);
+      const result = await ask.answer<typeof ValidationRequest, ValidationResult>(
+        '/v1/validations',
+        ValidationRequest,
+        async (ref) => ({
+          properties: image.properties, name: opts.name ?? image.name, flavor: flavor.inline ?? (await ref('flavors', flavor.named)), cloud: opts.cloud,
+          ...instanceFields(opts),
+        }),
+        (ctx, body) => validateImage(ctx, UNSCOPED, body).object(),
+      );
+      printVerdict(io, result, opts, { command: 'validate', name: image.subject, ...(image.file && { file: image.file }) }, formatValidation);
     });
 
-  cli
-    .command('recommend')
+  const recommendCommand = clientOptions(cli.command('recommend'))
     .description('recommend image properties, flavor extra specs and PCI aliases for a workload')
-    .option('--image <id-or-name>', 'image of the snapshot')
-    .option('--image-file <file>', 'JSON object of proposed image properties instead of --image')
-    .option('--flavor <id-or-name>', 'flavor of the snapshot')
-    .addOption(new Option('--workload <profile>', 'workload profile').choices(WORKLOADS).default('general'))
-    .addOption(new Option('--vnic-type <type>', 'Neutron vnic_type of the ports').choices(VNIC_TYPES).default('normal'))
-    .option('--vfs <n>', 'SR-IOV VFs per instance', positiveInt)
-    .option('--nics <n>', 'NICs per instance', positiveInt)
-    .option('--disks <n>', 'disks per instance', positiveInt)
-    .option('--cloud <name>', 'which synced cloud to answer from')
-    .option('--json', 'print the advice as JSON')
+    .option('--image <id-or-name>', 'image (from --os-cloud when one is selected, else the snapshot)')
+    .option('--image-file <file>', 'proposed image instead of --image: JSON file or - as for validate')
+    .option('--flavor <id-or-name>', 'flavor (from --os-cloud when one is selected, else the snapshot)')
+    .option('--flavor-file <file>', 'the flavor as `openstack flavor show -f json` (or - for stdin)');
+  instanceOptions(recommendCommand)
     .action(
-      async (opts: {
-        image?: string;
-        imageFile?: string;
-        flavor?: string;
-        workload: string;
-        vnicType: string;
-        vfs?: number;
-        nics?: number;
-        disks?: number;
-        cloud?: string;
-        json?: boolean;
-      }) => {
+      async (opts: ClientOptions & InstanceFlags & { image?: string; imageFile?: string; flavor?: string; flavorFile?: string }) => {
         if ((opts.image === undefined) === (opts.imageFile === undefined)) {
           throw new CliError(EXIT.badInput, 'give exactly one of --image or --image-file');
         }
-        const properties = opts.imageFile === undefined ? undefined : await readJsonFile(opts.imageFile);
-        const advice = await io.withContext(async (ctx) => {
-          const snapshot = ctx.registry.answering(opts.cloud);
-          const body = parseRequest(RecommendationRequest, {
-            image: properties === undefined ? refTo(snapshot.images, opts.image) : { properties },
-            flavor: refTo(snapshot.flavors, opts.flavor),
-            workload: opts.workload,
-            vnic_type: opts.vnicType,
-            vfs: opts.vfs,
-            nics: opts.nics,
-            disks: opts.disks,
+        const ask = new Ask(opts, askIo(io));
+        // --image is read live only from a selected cloud; without one the snapshot names it.
+        const live = opts.imageFile !== undefined || ask.cloud() !== null;
+        const image = live ? await ask.image(opts.imageFile, opts.image) : null;
+        const flavor = await ask.flavor(opts.flavor, opts.flavorFile);
+        const advice = await ask.answer<typeof RecommendationRequest, Advice>(
+          '/v1/recommendations',
+          RecommendationRequest,
+          async (ref) => ({
+            image: image ? { properties: image.properties, ...(image.name && { name: image.name }) } : await ref('images', opts.image),
+            flavor: flavor.inline ?? (await ref('flavors', flavor.named)),
             cloud: opts.cloud,
-          });
-          return recommend(ctx, UNSCOPED, body).object();
-        });
-        printAnswer(io, advice, opts.json, formatAdvice);
+            ...instanceFields(opts),
+          }),
+          (ctx, body) => recommend(ctx, UNSCOPED, body).object(),
+        );
+        const target = { image: image?.id ?? image?.name ?? opts.image, flavor: flavor.inline?.name ?? opts.flavor, osCloud: opts.osCloud };
+        io.out(render(advice, opts, { command: 'recommend', name: target.image ?? 'image' }, (a) => formatAdviceWithCommands(a, target)));
       },
     );
 
-  cli
-    .command('pci-check')
+  clientOptions(cli.command('pci-check'))
     .description('check a proposed [pci] device_spec / alias: mistakes, Placement model, matching providers and flavors; exit 0 pass/warn, 1 errors, 2 bad input')
     .option('--device-spec <json>', '[pci] device_spec value (repeatable)', (v: string, all: string[]) => [...all, v], [])
     .option('--alias <json>', '[pci] alias value (repeatable)', (v: string, all: string[]) => [...all, v], [])
     .option('--no-report-in-placement', 'the computes keep [pci] report_in_placement off')
     .option('--pci-in-placement <bool>', '[filter_scheduler] pci_in_placement (default: the declared host fact)')
-    .option('--cloud <name>', 'which synced cloud to check against')
-    .option('--json', 'print the result as JSON')
-    .action(async (opts: { deviceSpec: string[]; alias: string[]; reportInPlacement: boolean; pciInPlacement?: string; cloud?: string; json?: boolean }) => {
-      const body = parseRequest(PciConfigCheckRequest, {
+    .action(async (opts: ClientOptions & { deviceSpec: string[]; alias: string[]; reportInPlacement: boolean; pciInPlacement?: string }) => {
+      const body = {
         device_spec: opts.deviceSpec,
         alias: opts.alias,
         report_in_placement: opts.reportInPlacement,
         // Only true / false: the schema then names the option when it is anything else.
         pci_in_placement: opts.pciInPlacement === undefined ? undefined : ({ true: true, false: false } as Record<string, boolean>)[opts.pciInPlacement] ?? opts.pciInPlacement,
         cloud: opts.cloud,
-      });
-      const result = await io.withContext(async (ctx) => checkPciConfiguration(ctx, UNSCOPED, body).object());
-      printVerdict(io, result, opts.json, formatPciConfigCheck);
+      };
+      const result = await new Ask(opts, askIo(io)).answer<typeof PciConfigCheckRequest, PciConfigCheck>(
+        '/v1/pci/config-checks',
+        PciConfigCheckRequest,
+        () => body,
+        (ctx, request) => checkPciConfiguration(ctx, UNSCOPED, request).object(),
+      );
+      printVerdict(io, result, opts, { command: 'pci-check', name: 'pci config' }, formatPciConfigCheck);
     });
 
   cli
     .command('sync')
-    .description('read the configured OpenStack cloud into a new snapshot')
-    .option('--cloud <name>', 'clouds.yaml cloud (default: the first configured)')
+    .description('read the configured OpenStack clouds (each cloud × region) into new snapshots, one after another')
+    .option('--cloud <name>', 'only this one: `cloud`, `cloud/region`, or every region of a clouds.yaml cloud (default: all configured)')
     .action((opts: { cloud?: string }) =>
       io.withContext(async (ctx) => {
         if (!ctx.sync) throw new CliError(EXIT.badInput, 'no OpenStack cloud is configured (set OS_CLOUD, or OS_AUTH_URL and the other OS_* variables)');
-        const outcome = await ctx.sync.run(opts.cloud, (e) => {
-          io.err(`${e.cloud} ${e.stage}: ${e.done}${e.total === null ? '' : `/${e.total}`}\n`);
-        });
-        const counts = outcome.counts ? Object.entries(outcome.counts).map(([k, v]) => `${k} ${v}`).join(', ') : '';
-        io.out(
-          `${outcome.cloud}: ${outcome.status} in ${outcome.durationMs} ms, ${outcome.requestCount} requests${counts ? `; ${counts}` : ''}\n`,
-        );
-        if (outcome.error) io.err(`${outcome.error.message}\n`);
-        io.exit(syncExit(outcome));
+        const codes: number[] = [];
+        for (const cloud of ctx.sync.select(opts.cloud)) {
+          const outcome = await ctx.sync.run(cloud, (e) => {
+            io.err(`${e.cloud} ${e.stage}: ${e.done}${e.total === null ? '' : `/${e.total}`}\n`);
+          });
+          const counts = outcome.counts ? Object.entries(outcome.counts).map(([k, v]) => `${k} ${v}`).join(', ') : '';
+          io.out(
+            `${outcome.cloud}: ${outcome.status} in ${outcome.durationMs} ms, ${outcome.requestCount} requests${counts ? `; ${counts}` : ''}\n`,
+          );
+          if (outcome.error) io.err(`${outcome.error.message}\n`);
+          codes.push(syncExit(outcome));
+        }
+        // The worst outcome decides: could not run, then failed, then skipped.
+        io.exit([EXIT.failed, EXIT.findings, EXIT.skipped].find((code) => codes.includes(code)) ?? EXIT.ok);
       }),
     );
 
@@ -258,6 +269,8 @@ const CANNOT_RUN: readonly AdvisorErrorCode[] = ['no_snapshot', 'not_configured'
 
 function exitCodeOf(err: unknown): number {
   if (err instanceof CliError) return err.exitCode;
+  if (err instanceof InputError) return EXIT.badInput;
+  if (err instanceof RemoteError) return EXIT.failed;
   if (isAdvisorError(err)) return CANNOT_RUN.includes(err.code) ? EXIT.failed : EXIT.badInput;
   // A cloud name nobody configured is the user's mistake; every other OpenStack failure stops the command.
   if (isOpenStackError(err)) return err.code === 'cloud_unknown' ? EXIT.badInput : EXIT.failed;

@@ -293,6 +293,6 @@ describe('virt_type lxc and parallels (domain.md §1.2, §2.1, §2.3)', () => {
     { section: '§1.2', virtType: 'parallels', properties: { hw_vif_model: 'e1000', hw_disk_bus: 'scsi' }, error: null },
   ])('$section virt_type=$virtType with $properties: $error', ({ virtType, properties, error }) => {
     const p = preview(demo, { image: { ...ubuntu, properties }, flavor, vnicType: 'normal' }, ctxOf(virtType));
-    expect(p.failures.find((f) => f.stage === 'compute')?.error ?? null).toBe(error);
+    expect(p.failures.find((f) => f.stage === 'compute-build')?.error ?? null).toBe(error);
   });
 });

@@ -14,6 +14,8 @@ export const SettingsSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `serve`'s log: `json` lines, `pretty` (readable lines and a start banner), `auto` = pretty in a terminal (src/server-log.ts). */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   /** Real PostgreSQL; unset ⇒ embedded PostgreSQL (PGlite) in DATA_DIR. */
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./.data'),
@@ -36,6 +38,13 @@ export const SettingsSchema = z.object({
   RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(0).default(6000),
   RATE_LIMIT_PER_TOKEN: z.coerce.number().int().min(0).default(600),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  /**
+   * Cardinality guard of /metrics: a per-host or per-aggregate family (instances per host or aggregate and flavor,
+   * units per host and resource class) with more series than this in a cloud is left out, and
+   * nova_advisor_capacity_series_dropped says so (docs/metrics.md). 10,000 keeps a scrape to a few MiB (each series
+   * ~150 bytes with its labels) and well under 100 ms at 15,000 hosts (bench/scrape-bench.ts).
+   */
+  METRICS_MAX_FAMILY_SERIES: z.coerce.number().int().min(0).default(10_000),
   /**
    * HTTP server timeouts (Node's http.Server, https://nodejs.org/api/http.html#serverrequesttimeout): the whole request
    * must arrive within HTTP_REQUEST_TIMEOUT_SECONDS and its headers within HTTP_HEADERS_TIMEOUT_SECONDS (else 408), so

@@ -88,6 +88,42 @@ export interface PciProviderFree {
   free: number;
 }
 
+/** One provider's part of an instance's allocation, as Placement records it (`GET /allocations/{consumer}`, domain.md §5.5). */
+export interface ProviderAllocation {
+  /** Provider name: the root (the compute node) or a nested PCI provider `<host>_<PF address>` (domain.md §4.5). */
+  provider: string;
+  uuid: string;
+  /** Units per resource class. */
+  resources: Record<string, number>;
+  /** The request groups it serves: '' the unsuffixed group, else the numbered group's suffix (Placement's `mappings`). */
+  groups: string[];
+}
+
+/** Which providers of one host get how many units of each class for one instance (domain.md §4.6, §4.7). */
+export interface InstanceAllocation {
+  host: string;
+  uuid: string;
+  /** The root first, then the nested providers by name. */
+  allocations: ProviderAllocation[];
+  groupPolicy: 'none' | 'isolate' | null;
+  /**
+   * true: the only allocation this host allows for the request. false: one of several equally valid ones; Placement
+   * returns them in an undefined order (the PCI claim, without pci_in_placement, picks from its pools), so another may
+   * be recorded. `reason` says which.
+   */
+  unique: boolean;
+  reason: string;
+  source: string;
+}
+
+/** Devices asked for that Placement does not show: capacity cannot count them (domain.md §4.4, §4.5). */
+export interface CapacityUnknown {
+  /** The resource class, or `vnicType` for Neutron SR-IOV ports. */
+  field: string;
+  reason: string;
+  evidence: Evidence[];
+}
+
 /**
  * Where the request fits, summed over every host, with the hosts that fit most listed: per-host detail of all
  * hosts would make the answer grow with the cloud (GET /v1/hosts and /v1/pci/capacity page through it).
@@ -107,6 +143,19 @@ export interface Capacity {
   blocked: Record<string, number>;
   /** The first few hosts (by name) that do not fit, with their blockers. */
   blockedExamples: HostFit[];
+  /**
+   * `unknown` when some device asked for is invisible to Placement (listed in `unknown`): the counts above leave those
+   * devices out, so they are upper bounds; `no` when no host fits; else `yes`.
+   */
+  fits: 'yes' | 'no' | 'unknown';
+  unknown: CapacityUnknown[];
+  /**
+   * What the PCI devices alone allow (the numbered groups on nested providers, with their group_policy), whatever else
+   * blocks: so a non-PCI blocker (no PCPU, say) does not hide what the devices would give. null when none is asked (or none Placement shows).
+   */
+  pciOnly: { hostsThatFit: number; totalInstances: number } | null;
+  /** The allocation of one instance on the first host of `hosts`; null when no host fits. */
+  allocation: InstanceAllocation | null;
 }
 
 export interface GuestIdentity {
@@ -151,5 +200,31 @@ export interface Validation {
   release: ReleaseAssumption;
   /** Every fact the answer rests on (the release first), observed, declared or assumed by default. */
   assumptions: FactAssumption[];
+  /** Per proposed device property: which hosts in scope support it, and what to use instead when it is wrong. */
+  properties: PropertyCheck[];
+}
+
+/**
+ * Of the hosts an image + flavor can land on, how many report a device trait, lack it while reporting others of its
+ * family, or report no trait of the family (non-libvirt drivers: unknown, not unsupported; domain.md §2.6).
+ */
+export interface HostSupport {
+  hosts: number;
+  supporting: number;
+  lacking: number;
+  unknown: number;
+  /** The first hosts of each kind by name, at most NAMED_HOSTS (findings catalog) each. */
+  examples: { supporting: string[]; lacking: string[]; unknown: string[] };
+}
+
+export interface PropertyCheck {
+  key: string;
+  /** As proposed (as Nova reads it, legacy names applied), or null when unset. */
+  value: string | null;
+  /** The trait a host reports when it can provide the value (domain.md §2.5, §2.6); null when none (value refused, no trait). */
+  trait: string | null;
+  hosts: HostSupport | null;
+  /** The value to set instead, when this one is refused, unsupported or wrong for the guest or ports; else null. */
+  replacement: { value: string; reason: string; evidence: Evidence[] } | null;
 }
 

@@ -62,6 +62,35 @@ export interface PciFlavorAliasUse {
   defined: boolean;
 }
 
+/** A PCI resource provider Nova would keep or create once the proposed device_spec is rolled out (§4.5). */
+export interface PciPlannedProvider {
+  /** `<hypervisor_hostname>_<PCI address upper-cased>`; a VF provider is named after its parent PF. */
+  name: string;
+  /** The compute node provider it is a child of (its name). */
+  parent: string;
+  resourceClass: string;
+  /** Inventory total: the devices under that provider Placement counts now (1 for a PCI / PF device). */
+  total: number;
+  /** COMPUTE_MANAGED_PCI_DEVICE, the spec's traits, OWNER_NOVA on master (§4.5). */
+  traits: string[];
+  /** The device_spec (`entry.item`) that, as the first to match, supplies the tags. */
+  spec: string;
+  /** `unchanged`: Placement shows it so today; `changed`: class or traits change. */
+  change: 'unchanged' | 'changed';
+}
+
+/** The Placement view the proposal creates, from the PCI providers the snapshot shows (§4.5). */
+export interface PciPlacementView {
+  /** The providers (at most PCI_VIEW_PROVIDERS, by name); the counts below are complete. */
+  providers: PciPlannedProvider[];
+  providerCount: number;
+  byResourceClass: { resourceClass: string; providers: number; total: number; hosts: number }[];
+  /** Providers Placement shows now that no proposed spec covers: Nova removes them (keeps, with a warning, while allocated). */
+  removed: { name: string; used: number }[];
+  /** What the view rests on and what it cannot show. */
+  basis: string;
+}
+
 export interface PciConfigCheck {
   verdict: Verdict;
   reportInPlacement: boolean;
@@ -69,6 +98,8 @@ export interface PciConfigCheck {
   specs: PciSpecModel[];
   aliases: PciAliasModel[];
   flavors: PciFlavorAliasUse[];
+  /** The providers, resource classes, inventories and traits Placement will show after the rollout. */
+  placement: PciPlacementView;
   findings: Finding[];
   /** The Nova release the check assumes and how it is known. */
   release: ReleaseAssumption;

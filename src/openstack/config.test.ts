@@ -67,4 +67,42 @@ describe('loadCloudConfigs', () => {
     const app = loadCloudConfigs({ OS_AUTH_URL: 'https://k/v3', OS_APPLICATION_CREDENTIAL_ID: 'id1', OS_APPLICATION_CREDENTIAL_SECRET: 'x' }, dirs({}));
     expect(app[0]?.auth).toEqual({ type: 'application_credential', id: 'id1', secret: 'x' });
   });
+
+  // openstacksdk's `regions` (SDK doc/source/user/config/configuration.rst; openstack/config/loader.py _expand_region):
+  // a list of names, or of {name, values} whose values override the cloud's settings in that region.
+  const REGIONS = `clouds:
+  east:
+    auth: {auth_url: 'http://k/v3', username: u, password: p, user_domain_name: D}
+    regions:
+      - RegionOne
+      - name: RegionTwo
+        values: {interface: internal, compute_endpoint_override: 'http://nova-two/v2.1'}
+  west:
+    auth: {auth_url: 'http://k2/v3', username: u, password: p, user_domain_name: D}
+    regions: [WestOne]
+  plain:
+    auth: {auth_url: 'http://k3/v3', username: u, password: p, user_domain_name: D}
+`;
+
+  it('makes one cloud per region of a cloud that lists several, named cloud/region, each with its values', () => {
+    const d = dirs({ 'cwd/clouds.yaml': REGIONS });
+    const clouds = loadCloudConfigs({ OS_CLOUD: 'east,west,plain' }, d);
+    expect(clouds.map((c) => [c.name, c.regionName])).toEqual([
+      ['east/RegionOne', 'RegionOne'],
+      ['east/RegionTwo', 'RegionTwo'],
+      ['west', 'WestOne'], // one region: the cloud's own name, as before
+      ['plain', null],
+    ]);
+    expect(clouds[0]).toMatchObject({ interface: 'public', endpointOverrides: {} });
+    expect(clouds[1]).toMatchObject({ interface: 'internal', endpointOverrides: { compute: 'http://nova-two/v2.1' }, authUrl: 'http://k/v3' });
+  });
+
+  it('refuses a bad regions list, naming the key', () => {
+    const bad = (regions: string) => dirs({ 'cwd/clouds.yaml': `clouds: {c: {auth: {auth_url: 'http://k/v3', username: u, password: p, user_domain_name: D}, ${regions}}}` });
+    expect(() => loadCloudConfigs({ OS_CLOUD: 'c' }, bad('regions: []'))).toThrow(/clouds\.c\.regions: /);
+    expect(() => loadCloudConfigs({ OS_CLOUD: 'c' }, bad('regions: [{values: {}}]'))).toThrow(/clouds\.c\.regions\[0\]\.name: /);
+    expect(() => loadCloudConfigs({ OS_CLOUD: 'c' }, bad('regions: [A, A]'))).toThrow(/region "A" is listed twice/);
+    expect(() => loadCloudConfigs({ OS_CLOUD: 'c' }, bad('regions: [A, B], region_name: C'))).toThrow(/clouds\.c\.region_name: "C" is not in its regions \(A, B\)/);
+    expect(() => loadCloudConfigs({ OS_CLOUD: 'c' }, bad("regions: [A, {name: B, values: {interface: private}}]"))).toThrow(/clouds\.c\.interface: /);
+  });
 });

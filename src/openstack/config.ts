@@ -1,6 +1,9 @@
 // Which clouds to read and how to log in: clouds.yaml selected by OS_CLOUD, or plain OS_* variables
 // (a cloud named `envvars`), as openstacksdk does (domain.md §5.2; SDK doc/source/user/config/configuration.rst).
-// OS_CLOUD may name several clouds separated by commas (our extension: one snapshot per cloud + region).
+// OS_CLOUD may name several clouds separated by commas (our extension), and a cloud may list `regions` (openstacksdk's
+// format: names, or {name, values} whose values override the cloud's settings in that region; SDK
+// doc/source/user/config/configuration.rst "Site Specific File Locations" / `regions`). Each cloud × region is one
+// CloudConfig and one snapshot, named after the cloud, or `cloud/region` when the cloud lists several regions.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,7 +40,10 @@ export type CloudAuth =
     };
 
 export interface CloudConfig {
-  /** clouds.yaml name, or `envvars`. */
+  /**
+   * What its snapshots are kept and asked for under: the clouds.yaml name (or `envvars`), followed by `/<region>` when
+   * the cloud lists several regions (`regions:`), one CloudConfig each.
+   */
   name: string;
   /** Where it came from (file path or `environment`), for error messages. */
   source: string;
@@ -262,13 +268,60 @@ function fromFile(names: string[], env: NodeJS.ProcessEnv, opts: LoadCloudOption
       );
     }
     const merged = deepMerge(clouds[name], secure[name]);
-    return validate(name, file, merged, (path) => `clouds.${name}.${path.map(String).join('.')}`);
-  });
+    const keyName = (path: PropertyKey[]) => `clouds.${name}.${path.map(String).join('.')}`;
+    const regions = regionsOf(name, file, merged);
+    if (regions.length <= 1) {
+      const only = regions[0];
+      return [validate(name, file, only ? deepMerge({ ...asRecord(merged), region_name: only.name }, only.values) : merged, keyName)];
+    }
+    return regions.map((region) =>
+      validate(`${name}/${region.name}`, file, deepMerge({ ...asRecord(merged), region_name: region.name }, region.values), keyName),
+    );
+  }).flat();
+}
+
+// openstacksdk's `regions`: a name, or {name, values} (openstack/config/loader.py _get_regions / _expand_region).
+// A string element is a name, anything else must be {name, values}: so an error names the key inside the element.
+const Region = z.preprocess(
+  (r) => (typeof r === 'string' ? { name: r } : r),
+  z.strictObject({ name: str, values: z.record(z.string(), z.unknown()).default({}) }),
+);
+const Regions = z.array(Region).min(1);
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return isRecord(value) ? value : {};
+}
+
+/** The regions a clouds.yaml entry lists, each with the settings it overrides; [] when it lists none. */
+function regionsOf(name: string, source: string, entry: unknown): { name: string; values: Record<string, unknown> }[] {
+  const raw = asRecord(entry)['regions'];
+  if (raw === undefined) return [];
+  const parsed = Regions.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = `clouds.${name}.regions${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`;
+    throw new OpenStackError('config_invalid', `cloud "${name}" (${source}): ${key}: ${issue.message} (a region is a name, or {name, values})`, { field: key });
+  }
+  const regions = parsed.data;
+  const names = regions.map((r) => r.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) {
+    throw new OpenStackError('config_invalid', `cloud "${name}" (${source}): clouds.${name}.regions: region "${twice}" is listed twice`, { field: `clouds.${name}.regions` });
+  }
+  // As openstacksdk: a region_name beside the list must be one of them (it only picks the default region there).
+  const regionName = asRecord(entry)['region_name'];
+  if (typeof regionName === 'string' && !names.includes(regionName)) {
+    throw new OpenStackError('config_invalid', `cloud "${name}" (${source}): clouds.${name}.region_name: "${regionName}" is not in its regions (${names.join(', ')})`, {
+      field: `clouds.${name}.region_name`,
+    });
+  }
+  return regions;
 }
 
 /**
- * The configured clouds: OS_CLOUD (comma-separated names from clouds.yaml), else OS_AUTH_URL and the other
- * OS_* variables as the cloud `envvars`, else none. Throws OpenStackError `config_invalid` naming the key.
+ * The configured clouds, one per cloud × region: OS_CLOUD (comma-separated names from clouds.yaml, each expanded to
+ * its `regions`), else OS_AUTH_URL and the other OS_* variables as the cloud `envvars`, else none. Throws
+ * OpenStackError `config_invalid` naming the key.
  */
 export function loadCloudConfigs(env: NodeJS.ProcessEnv = process.env, opts: LoadCloudOptions = {}): CloudConfig[] {
   const names = (env.OS_CLOUD ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);

@@ -121,8 +121,8 @@ export class PlacementReader {
 
   /**
    * Every resource provider (roots and nested: Placement has no pagination here) and, per provider,
-   * inventories, usages, traits and aggregates: 1 + 4·N calls, run through `limit`. Exact, but 4 calls per
-   * provider: see visitProviders for the bulk path.
+   * inventories, usages, traits (and a root's aggregates): 1 + 4·roots + 3·nested calls, run through `limit`.
+   * Exact, but 3–4 calls per provider: see visitProviders for the bulk path.
    */
   async readProviders(
     limit: LimitFunction,
@@ -205,9 +205,11 @@ export class PlacementReader {
         limit(() => this.read(`${base(rp.uuid)}/inventories`, PlacementInventories, undefined, signal)),
         limit(() => this.read(`${base(rp.uuid)}/usages`, PlacementUsages, undefined, signal)),
         limit(() => this.read(`${base(rp.uuid)}/traits`, PlacementTraits, undefined, signal)),
-        limit(() => this.read(`${base(rp.uuid)}/aggregates`, PlacementAggregates, undefined, signal)),
+        // Aggregates of hosts only: Nova puts compute nodes, not their PCI children, in aggregates, and the
+        // snapshot keeps the roots' (normalise.ts); a nested provider's read would be one call in four for nothing.
+        rp.parent_provider_uuid === null ? limit(() => this.read(`${base(rp.uuid)}/aggregates`, PlacementAggregates, undefined, signal)) : undefined,
       ]);
-      visited(rp, { inventories, usages, traits, aggregates });
+      visited(rp, { inventories, usages, traits, ...(aggregates && { aggregates }) });
     });
     return { providers, path, walked: walk.length };
   }

@@ -7,13 +7,12 @@ import { releaseEvidence } from './release/checks.ts';
 import { adviseDisk } from './devices/disk.ts';
 import { makeFinding } from './findings/catalog.ts';
 import { adviseMultiqueue } from './multiqueue/multiqueue.ts';
-import { adviseNic } from './devices/nic.ts';
-import { hostFactEvidence, imageEvidence, flavorEvidence, storageBusTrait, vifModelTrait } from './vocabulary/nova.ts';
+import { adviseNic, givesHugePages, instancesByModel, vhostUserBasis, vhostUserNeedsHugePages } from './devices/nic.ts';
+import { imageEvidence, flavorEvidence, storageBusTrait, vifModelTrait } from './vocabulary/nova.ts';
 import { planPci } from './pci/plan.ts';
 import { previewOf } from './preview/preview.ts';
 import { factAssumptions, type FactSources } from './facts/assumptions.ts';
-import { resolveProfile } from './profiles/profiles.ts';
-import { buildScope, type AdviceScope } from './scope.ts';
+import { adviceScope, buildScope, type AdviceScope } from './scope.ts';
 import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, HostFacts, GuestKnowledge, NovaPreview, Recommendation, ReleaseAssumption } from '../model/index.ts';
 import { checkAll, uniqueFindings } from './validate.ts';
 
@@ -21,24 +20,19 @@ function byKey(a: Recommendation, b: Recommendation): number {
   return a.key.localeCompare(b.key);
 }
 
-/** A size, `large` or `any` in hw:mem_page_size gives huge pages; `small` (or nothing) does not (§1.3). */
-function givesHugePages(value: string | undefined): boolean {
-  return value !== undefined && value.trim().toLowerCase() !== 'small';
-}
-
 function adviseFlavorSpecs(scope: AdviceScope): Recommendation[] {
   const recommendations: Recommendation[] = [];
   const specs = scope.flavor?.extraSpecs ?? {};
   // vhost-user needs shared guest memory: huge pages, unless [libvirt] file_backed_memory already gives it (§2.2).
-  const vhostUser = scope.facts.ovsDpdk && !(scope.facts.fileBackedMemoryMb ?? 0) && !['direct', 'direct-physical', 'vdpa', 'remote-managed', 'macvtap'].includes(scope.vnicType);
+  const vhostUser = vhostUserNeedsHugePages(scope);
   if (scope.profile.hugepages || vhostUser) {
     const current = specs['hw:mem_page_size'] ?? null;
     const value = givesHugePages(current ?? undefined) ? current! : 'large';
     const why = vhostUser
-      ? 'vhost-user ports (OVS-DPDK hosts, declared) need file-backed shared guest memory; without huge pages the interface passes no traffic'
+      ? `${vhostUserBasis(scope).why} and need shared guest memory (no file_backed_memory declared); without huge pages the interface passes no traffic`
       : `the ${scope.workload} profile wants huge pages for packet buffers and TLB reach`;
     recommendations.push({ key: 'hw:mem_page_size', value, current, reason: `Set hw:mem_page_size=${value}: ${why}.`,
-      evidence: [flavorEvidence('hw:mem_page_size', current), ...(vhostUser ? [hostFactEvidence('ovsDpdk', true)] : [])] });
+      evidence: [flavorEvidence('hw:mem_page_size', current), ...(vhostUser ? vhostUserBasis(scope).evidence : [])] });
   }
   if (scope.profile.cpuPinning) {
     const current = specs['hw:cpu_policy'] ?? null;
@@ -51,7 +45,8 @@ function adviseFlavorSpecs(scope: AdviceScope): Recommendation[] {
 
 function adviseGuestType(scope: AdviceScope): Recommendation | null {
   const current = scope.properties['os_type'] ?? null;
-  if (scope.guest.identity.family !== 'windows' || current?.toLowerCase() === 'windows') return null;
+  // Verbatim: the API accepts Windows, but the driver compares the instance's os_type with 'windows' (preview/guest-features.ts).
+  if (scope.guest.identity.family !== 'windows' || current === 'windows') return null;
   return { key: 'os_type', value: 'windows', current,
     reason: 'Set os_type=windows: it does not change NIC or disk, but gives Windows a localtime RTC, Hyper-V enlightenments and the hypervclock timer.',
     evidence: scope.guest.identity.evidence };
@@ -59,7 +54,7 @@ function adviseGuestType(scope: AdviceScope): Recommendation | null {
 
 export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, knowledge: GuestKnowledge, facts: HostFacts, release: ReleaseAssumption, factSources: FactSources = {}): Advice {
   const base = { ...buildScope(request.image.properties, request.image.name, request.flavor, snapshot.hosts, knowledge, facts, release, request.virtioDrivers), factSources };
-  const scope: AdviceScope = { ...base, workload: request.workload, vnicType: request.vnicType, profile: resolveProfile(request, facts) };
+  const scope = adviceScope(base, request);
   const nic = adviseNic(scope);
   const disk = adviseDisk(scope);
   const multiqueue = adviseMultiqueue(scope, nic.model);
@@ -88,10 +83,12 @@ export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, know
     };
     const advisedProperties = { ...request.image.properties, ...Object.fromEntries(imageProperties.map((r) => [r.key, r.value])) };
     const advised = { ...buildScope(advisedProperties, request.image.name, advisedFlavor, snapshot.hosts, knowledge, facts, release, request.virtioDrivers), factSources };
-    preview = previewOf({ ...advised, flavor: advisedFlavor }, request.vnicType, pci, request.disks);
+    preview = previewOf({ ...advised, flavor: advisedFlavor }, request.vnicType, pci,
+      { disks: request.disks, configDrive: request.configDrive, bootFromVolume: request.bootFromVolume, diskFormat: request.image.diskFormat }, request.vnicBackend);
     const capacityRequest = {
       query: preview.placement,
       capacityHosts: request.capacityHosts,
+      ports: { vnicType: request.vnicType, count: scope.profile.nics },
       deviceTraits: [
         ...(nic.model ? [{ trait: vifModelTrait(nic.model), familyPrefix: 'COMPUTE_NET_VIF_MODEL_', property: 'hw_vif_model' }] : []),
         { trait: storageBusTrait(disk.bus), familyPrefix: 'COMPUTE_STORAGE_BUS_', property: 'hw_disk_bus' },
@@ -100,7 +97,14 @@ export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, know
     // The release's PCPU→VCPU fallback query (placement/pcpu-fallback.ts), for the hosts without PCPU inventory.
     const fallback = pcpuFallbackQuery(snapshot.hosts, advisedFlavor, advisedProperties,
       { facts, pci: pci.demands, release: release.release }, { ...preview.placement, notes: [] });
-    capacity = fallback ? capacityWithFallback(snapshot.hosts, capacityRequest, fallback) : computeCapacity(snapshot.hosts, capacityRequest);
+    const capacityOf = (r: typeof capacityRequest) => (fallback ? capacityWithFallback(snapshot.hosts, r, fallback) : computeCapacity(snapshot.hosts, r));
+    capacity = capacityOf(capacityRequest);
+    // The emulated NIC went to the model most hosts report; the reason also says what each would fit (devices/nic.ts).
+    if (nic.recommendation && nic.alternatives.length > 0) {
+      const counts = [nic.model!, ...nic.alternatives].map((model) => ({ model, instances: capacityOf({ ...capacityRequest, capacityHosts: 0,
+        deviceTraits: capacityRequest.deviceTraits.map((d) => (d.property === 'hw_vif_model' ? { ...d, trait: vifModelTrait(model) } : d)) }).totalInstances }));
+      nic.recommendation.reason += ` ${instancesByModel(request.flavor.name, counts)}`;
+    }
     const viaFallback = fallback ? fallbackHostsThatFit(snapshot.hosts, capacityRequest, fallback) : 0;
     if (viaFallback > 0) {
       findings.push(makeFinding('pcpu-fallback-vcpu', 'hw:cpu_policy',

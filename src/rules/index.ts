@@ -5,15 +5,16 @@ import { verdictOf } from './findings/catalog.ts';
 import { BUILTIN_GUEST_KNOWLEDGE } from './guest/builtin-table.ts';
 import { hostIndexSteps } from './placement/host-index.ts';
 import { DEFAULT_HOST_FACTS, hostsInScope, resolveHostFacts, scopeTraits } from './facts/host-facts.ts';
-import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, Host, HostFacts, NovaPreview, ReleaseAssumption, Validation } from '../model/index.ts';
-import { buildScope, declaredRelease, type RuleContext } from './scope.ts';
-import { checkAll, uniqueFindings } from './validate.ts';
+import type { Advice, AdviceRequest, Capacity, CloudSnapshot, Finding, Flavor, Host, HostFacts, NovaPreview, ReleaseAssumption, Validation, ValidationInput } from '../model/index.ts';
+import { adviceScope, buildScope, declaredRelease, type RuleContext } from './scope.ts';
+import { uniqueFindings, validateScope } from './validate.ts';
 import { factsForRelease, releaseName, releaseOf } from './release/release.ts';
 import { factAssumptions, hypervisorFindings, novaConfFindings, type FactSources } from './facts/assumptions.ts';
 import { computeServiceFindings } from './placement/compute-service.ts';
+import { flavorCapacityWith } from './flavor-capacity.ts';
 import { KeyedWeakMemo, WeakMemo } from '../lib/memo.ts';
 
-export { FINDINGS, verdictOf } from './findings/catalog.ts';
+export { FINDINGS, NAMED_HOSTS, verdictOf } from './findings/catalog.ts';
 export { WORKLOAD_PROFILES } from './profiles/profiles.ts';
 export { placementQuery } from './placement/query.ts';
 export { DEFAULT_CAPACITY_HOSTS } from './placement/capacity.ts';
@@ -87,14 +88,22 @@ export function preview(snapshot: CloudSnapshot, input: PreviewInput, ctx: RuleC
   return previewWith(snapshot, input, { ...ctx, hostFacts: basis.facts, hostFactsDeclared: basis.sources }, basis.release);
 }
 
-export function validate(
-  snapshot: CloudSnapshot,
-  input: { properties: Record<string, string>; flavor: Flavor | null },
-  ctx: RuleContext,
-): Validation {
+/**
+ * Where a flavor fits as it is and how many instances, for an image without properties (flavor-capacity.ts): the
+ * metrics' and the web page's capacity per flavor. The `capacityHosts` hosts that take the most are listed.
+ */
+export function flavorCapacity(snapshot: CloudSnapshot, flavor: Flavor, ctx: RuleContext, capacityHosts: number): Capacity {
+  const basis = answerBasis(snapshot, flavor, {}, ctx);
+  return flavorCapacityWith(snapshot, flavor, ctx.knowledge, basis.facts, basis.release, capacityHosts);
+}
+
+/** Proposed image properties checked for the instance the input describes (workload, ports, disks, drivers, devices). */
+export function validate(snapshot: CloudSnapshot, input: ValidationInput, ctx: RuleContext): Validation {
   const basis = answerBasis(snapshot, input.flavor, input.properties, ctx);
-  const scope = buildScope(input.properties, null, input.flavor, snapshot.hosts, ctx.knowledge, basis.facts, basis.release);
-  const findings = uniqueFindings([...checkAll(scope), ...basis.findings]);
+  const scope = adviceScope(buildScope(input.properties, null, input.flavor, snapshot.hosts, ctx.knowledge, basis.facts, basis.release, input.virtioDrivers), input);
+  const checked = validateScope(scope, input);
+  const findings = uniqueFindings([...checked.findings, ...basis.findings]);
   return { verdict: verdictOf(findings), findings, guest: scope.guest.identity, release: basis.release,
-    assumptions: factAssumptions({ release: basis.release, facts: basis.facts, sources: basis.sources, hosts: snapshot.hosts }) };
+    assumptions: factAssumptions({ release: basis.release, facts: basis.facts, sources: basis.sources, hosts: snapshot.hosts }),
+    properties: checked.properties };
 }

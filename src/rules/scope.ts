@@ -1,8 +1,8 @@
 // The inputs every rule reads, gathered once per call.
 import { analyseGuest, type GuestAnalysis } from './guest/identify.ts';
 import { legacyReads, normaliseArchitecture } from './vocabulary/nova.ts';
-import type { Flavor, GuestKnowledge, Host, HostFacts, HostFactsOverride, NovaConfReport, NovaRelease, ReleaseAssumption, VnicType, WorkloadProfile } from '../model/index.ts';
-import type { ProfileDefaults } from './profiles/profiles.ts';
+import type { Flavor, GuestKnowledge, Host, HostFacts, HostFactsOverride, NovaConfReport, NovaRelease, ReleaseAssumption, ValidationInput, VnicBackend, VnicType, WorkloadProfile } from '../model/index.ts';
+import { resolveProfile, type ProfileDefaults } from './profiles/profiles.ts';
 
 /** What the rules know beyond the snapshot: guest knowledge and the declared host facts. */
 export interface RuleContext {
@@ -54,6 +54,8 @@ export interface AdviceScope extends RuleScope {
   workload: WorkloadProfile;
   profile: ProfileDefaults;
   vnicType: VnicType;
+  /** The request's backend of normal ports; unset ⇒ from the declared facts (devices/nic.ts `vhostUserPorts`). */
+  vnicBackend?: VnicBackend;
 }
 
 /** Nova's built-in machine types for non-x86 guests (NOVA `libvirt/utils.py` `get_default_machine_type`, §2.3). */
@@ -102,4 +104,16 @@ export function buildScope(
   const legacy = legacyReads(properties);
   const read = Object.keys(legacy).length === 0 ? properties : { ...properties, ...legacy };
   return { properties: read, legacy, flavor, hosts, facts, release, guest: analyseGuest(read, imageName, knowledge, virtioDrivers) };
+}
+
+/**
+ * The scope of a recommendation or a validation: the workload's profile with the request's own numbers, and its ports
+ * (a validation may leave workload and vnic type out: `general`, `normal`, as the request schema defaults them).
+ */
+export function adviceScope(base: RuleScope, request: Omit<ValidationInput, 'properties' | 'flavor'>): AdviceScope {
+  const workload = request.workload ?? 'general';
+  return {
+    ...base, workload, vnicType: request.vnicType ?? 'normal', vnicBackend: request.vnicBackend,
+    profile: resolveProfile({ ...request, workload }, base.facts),
+  };
 }

@@ -1,16 +1,19 @@
-// Validation of image properties (+ flavor) as they are: the findings, no recommendations.
+// Validation of image properties (+ flavor) as they are, for the instance the request describes: the findings, and per
+// device property the hosts that support it and what to set instead.
 import { checkDisk } from './devices/disk.ts';
 import { makeFinding, sortFindings } from './findings/catalog.ts';
 import { checkVirtioNet } from './multiqueue/multiqueue.ts';
-import { checkNic } from './devices/nic.ts';
+import { adviseNic, checkNic, checkVhostUser } from './devices/nic.ts';
+import { propertyChecks } from './devices/properties.ts';
+import { planPci } from './pci/plan.ts';
 import {
   ARCHITECTURES, EMULATION_ARCHITECTURES_WITH_TRAIT, flavorEvidence, hostFactEvidence, imageEvidence, normaliseArchitecture,
 } from './vocabulary/nova.ts';
 import { parseAliasSpec } from './pci/devices.ts';
 import { checkRelease } from './release/checks.ts';
 import { checkExtraSpecs } from './flavor/extra-specs.ts';
-import type { RuleScope } from './scope.ts';
-import type { Finding, Flavor } from '../model/index.ts';
+import type { AdviceScope, RuleScope } from './scope.ts';
+import type { Finding, Flavor, PropertyCheck, ValidationInput } from '../model/index.ts';
 
 /** Architecture enum, hw_rng_model, and properties that silently switch the image prefilter off (§1.2, §1.4, §2.5). */
 function checkImageMisc(scope: RuleScope): Finding[] {
@@ -75,11 +78,12 @@ function checkFlavor(flavor: Flavor | null): Finding[] {
   return findings;
 }
 
-/** Every check on the current image and flavor, deduplicated and sorted. */
-export function checkAll(scope: RuleScope): Finding[] {
+/** Every check on the current image and flavor for these ports and disks, deduplicated and sorted. */
+export function checkAll(scope: AdviceScope): Finding[] {
   return uniqueFindings([
     ...scope.guest.findings,
     ...checkNic(scope),
+    ...checkVhostUser(scope),
     ...checkDisk(scope),
     ...checkVirtioNet(scope),
     ...checkImageMisc(scope),
@@ -97,4 +101,20 @@ export function uniqueFindings(findings: Finding[]): Finding[] {
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * A validation on the scope of its request (workload, ports, disks, guest drivers): every check, what PCI devices the
+ * request asks (only when it asks: vfs, pci or alias_resource_classes), and the per-property host support.
+ */
+export function validateScope(scope: AdviceScope, input: ValidationInput): { findings: Finding[]; properties: PropertyCheck[] } {
+  const nic = adviseNic(scope);
+  const asksDevices = input.vfs !== undefined || input.pci !== undefined || input.aliasResourceClasses !== undefined;
+  const findings = uniqueFindings([
+    ...checkAll(scope),
+    // Without a recommendation the NIC advice says why: passthrough ports, or a virt_type without NIC models (§1.6, §1.2).
+    ...(nic.recommendation === null ? nic.findings : []),
+    ...(asksDevices ? planPci(scope, input).findings : []),
+  ]);
+  return { findings, properties: propertyChecks(scope, findings) };
 }

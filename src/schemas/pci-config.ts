@@ -70,6 +70,26 @@ const PciAliasModel = z
   })
   .meta({ id: 'PciAliasModel' });
 
+const PciPlacementView = z
+  .object({
+    providers: z.array(
+      z.object({
+        name: z.string().describe('<hypervisor_hostname>_<PCI address>; VFs are counted on their parent PF\'s provider.'),
+        parent: z.string().describe('The compute node provider.'),
+        resourceClass: z.string(),
+        total: z.number().int(),
+        traits: z.array(z.string()),
+        spec: z.string().describe('The device_spec position (`entry.item`) that supplies the tags.'),
+        change: z.enum(['unchanged', 'changed']),
+      }),
+    ).describe('At most 500, by name; the counts are complete.'),
+    providerCount: z.number().int(),
+    byResourceClass: z.array(z.object({ resourceClass: z.string(), providers: z.number().int(), total: z.number().int(), hosts: z.number().int() })),
+    removed: z.array(z.object({ name: z.string(), used: z.number().int() })),
+    basis: z.string(),
+  })
+  .meta({ id: 'PciPlacementView' });
+
 export const PciConfigCheckBody = z.object({
   verdict: z.enum(VERDICTS),
   reportInPlacement: z.boolean(),
@@ -77,6 +97,7 @@ export const PciConfigCheckBody = z.object({
   specs: z.array(PciSpecModel),
   aliases: z.array(PciAliasModel),
   flavors: z.array(z.object({ flavor: z.string(), alias: z.string(), count: z.number().int(), defined: z.boolean() })),
+  placement: PciPlacementView.describe('The PCI providers Placement will show after the rollout.'),
   findings: z.array(Finding),
   release: ReleaseAssumption,
   assumptions: Assumptions,

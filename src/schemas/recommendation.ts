@@ -2,7 +2,7 @@
 // (src/model types verbatim, plus the snapshot it was computed from).
 import { z } from 'zod';
 import type {
-  Advice as RulesAdvice, GuestIdentity as RulesGuest, NovaPreview as RulesPreview, NovaStage, VnicType, WorkloadProfile,
+  Advice as RulesAdvice, GuestIdentity as RulesGuest, LibvirtInterfaceType, NovaPreview as RulesPreview, NovaStage, VnicBackend, VnicType, WorkloadProfile,
 } from '../model/index.ts';
 import { DEFAULT_CAPACITY_HOSTS } from '../rules/index.ts';
 import { CloudName, Evidence, Name, Finding, ReleaseAssumption, Assumptions, SnapshotRef, closedList, type Assert, type Conforms } from './common.ts';
@@ -32,6 +32,12 @@ export const VNIC_TYPES = closedList<VnicType>()([
   'remote-managed',
 ]);
 
+export const VNIC_BACKENDS = closedList<VnicBackend>()(['linuxbridge', 'ovs', 'ovs-hybrid', 'ovs-dpdk']);
+export const VnicBackendField = z
+  .enum(VNIC_BACKENDS)
+  .optional()
+  .describe('Neutron backend of normal ports: linuxbridge, ovs (ML2/OVS openvswitch firewall or OVN), ovs-hybrid (ML2/OVS iptables_hybrid), ovs-dpdk (vhost-user). Default: ovs-dpdk where the hosts are declared ovs_dpdk, else ovs.');
+
 /** Listing every host that fits would make the answer grow with the cloud; GET /v1/hosts pages through them. */
 const MAX_CAPACITY_HOSTS = 1000;
 
@@ -56,8 +62,11 @@ export const RecommendationRequest = z
     flavor: FlavorRef.optional(),
     workload: z.enum(WORKLOADS).default('general'),
     vnic_type: z.enum(VNIC_TYPES).default('normal'),
+    vnic_backend: VnicBackendField,
     nics: z.number().int().min(1).max(64).optional(),
     disks: z.number().int().min(1).max(256).optional(),
+    config_drive: z.boolean().optional().describe('Server create with config_drive: true (the preview lists the config drive).'),
+    boot_from_volume: z.boolean().optional().describe('The root disk is a volume (the preview\'s disk mapping and SCSI units).'),
     vfs: z.number().int().min(1).max(64).optional().describe('SR-IOV VFs per instance.'),
     pci: z.array(PciDeviceRequest).min(1).max(16).optional(),
     virtio_drivers: z
@@ -133,6 +142,25 @@ export const HostFit = z
   })
   .meta({ id: 'HostFit' });
 
+export const InstanceAllocation = z
+  .object({
+    host: z.string(),
+    uuid: z.string(),
+    allocations: z
+      .array(z.object({
+        provider: z.string(),
+        uuid: z.string(),
+        resources: z.record(z.string(), z.number().int()),
+        groups: z.array(z.string()).describe("Request groups served: '' the unsuffixed one, else the numbered group's suffix."),
+      }))
+      .describe('Provider → units per resource class, as GET /allocations/{consumer} would record them; the root first.'),
+    groupPolicy: z.enum(['none', 'isolate']).nullable(),
+    unique: z.boolean().describe('false: one of several valid allocations on this host; Placement returns them in an undefined order.'),
+    reason: z.string(),
+    source: z.string(),
+  })
+  .meta({ id: 'InstanceAllocation' });
+
 export const Capacity = z
   .object({
     hostsChecked: z.number().int(),
@@ -144,6 +172,14 @@ export const Capacity = z
       .record(z.string(), z.number().int())
       .describe('Hosts that do not fit, per blocker (resource class, trait:<name>, or the image property whose trait is missing); a host with several blockers counts under each.'),
     blockedExamples: z.array(HostFit).describe('The first few hosts (by name) that do not fit, with their blockers.'),
+    fits: z
+      .enum(['yes', 'no', 'unknown'])
+      .describe('unknown: some device asked for is invisible to Placement (see unknown); the counts leave it out, so they are upper bounds.'),
+    unknown: z.array(z.object({ field: z.string(), reason: z.string(), evidence: z.array(Evidence) }))
+      .describe('Devices asked for that Placement does not show (no provider with the class while pci_in_placement is off, Neutron SR-IOV ports), with why.'),
+    pciOnly: z.object({ hostsThatFit: z.number().int(), totalInstances: z.number().int() }).nullable()
+      .describe('What the PCI devices alone allow (numbered groups on nested providers, their group_policy), whatever else blocks; null when none is asked (or none Placement shows).'),
+    allocation: InstanceAllocation.nullable().describe('One instance on the first of hosts; null when no host fits.'),
   })
   .meta({ id: 'Capacity' });
 
@@ -196,12 +232,79 @@ export const PlacementQuery = z
   })
   .meta({ id: 'PlacementQuery' });
 
-const STAGES = closedList<NovaStage>()(['api', 'scheduler', 'compute']);
+const PreviewPciRequest = z
+  .object({
+    requestedBy: z.enum(['flavor-alias', 'neutron-port']),
+    aliasName: z.string().nullable(),
+    count: z.number().int(),
+    spec: z.array(z.record(z.string(), z.string().nullable())).describe('The device specs (ORed) as Nova keeps them: alias keys with device_type as dev_type, or the port\'s physical_network / remote_managed / dev_type.'),
+    specFrom: z.enum(['alias-config', 'advised', 'port', 'unknown']),
+    numaPolicy: z.string().nullable(),
+    numaPolicyFrom: z.enum(['flavor', 'image', 'alias', 'alias-default', 'unset']),
+    requesterId: z.string().nullable(),
+    requestId: z.literal('generated').describe('Nova generates a uuid per request at server create.'),
+    reason: z.string(),
+    source: z.string(),
+  })
+  .meta({ id: 'PreviewPciRequest' });
+
+const STAGES = closedList<NovaStage>()(['api', 'flavor-validation', 'scheduler', 'compute-build', 'compute-start']);
+
+const PreviewDisk = z
+  .object({
+    name: z.string().describe('Nova\'s disk mapping key: disk (root image), disk.eph0, disk.swap, disk.config, or /dev/<dev> for a volume.'),
+    role: z.enum(['root', 'ephemeral', 'swap', 'volume', 'config-drive']),
+    device: z.enum(['disk', 'cdrom']),
+    bus: z.string(),
+    dev: z.string().nullable().describe('<target dev>; null on lxc.'),
+    bootOrder: z.number().int().nullable(),
+    scsiAddress: z.object({ controller: z.number().int(), unit: z.number().int() }).nullable()
+      .describe("<address type='drive'> Nova writes with hw_scsi_model=virtio-scsi on SCSI-bus disks; null: libvirt assigns."),
+    reason: z.string(),
+    source: z.string(),
+  })
+  .meta({ id: 'PreviewDisk' });
+
+const PreviewGuestElement = z
+  .object({ name: z.string(), detail: z.string().nullable().describe('Attributes as libvirt XML shows them, e.g. retries=8191.'), reason: z.string(), source: z.string() })
+  .meta({ id: 'PreviewGuestElement' });
+
+const PreviewLibosinfoDevice = z
+  .object({
+    possible: z.array(z.string()).describe('Values Nova could take, depending on libosinfo\'s hash order.'),
+    picked: z.string().nullable().describe('What Nova takes; null when it depends on the compute\'s osinfo-db version.'),
+    observed: z.string().nullable().describe('What domain.md\'s run observed with osinfo-db 2026-05.'),
+    overriddenBy: z.string().nullable(),
+    reason: z.string(),
+  })
+  .meta({ id: 'PreviewLibosinfoDevice' });
 
 export const NovaPreview = z
   .object({
     vnicType: z.enum(VNIC_TYPES),
     nic: z.object({
+      interface: z.object({
+        backend: z.enum(VNIC_BACKENDS).nullable(),
+        backendFrom: z.enum(['request', 'host-facts']).nullable(),
+        vifType: z.string().nullable().describe("binding:vif_type Nova receives, e.g. ovs, bridge, vhostuser, hw_veb, hostdev_physical."),
+        osVif: z.string().nullable(),
+        element: z.enum(['interface', 'hostdev']).nullable(),
+        type: z.enum(closedList<LibvirtInterfaceType>()(['bridge', 'ethernet', 'vhostuser', 'direct', 'hostdev', 'vdpa'])).nullable(),
+        virtualport: z.string().nullable(),
+        writtenBy: z.array(z.string()).describe('Nova functions (vif.py, designer.py) that write the element.'),
+        reason: z.string(),
+        source: z.string(),
+        evidence: z.array(Evidence),
+      }).meta({ id: 'PreviewInterface' }),
+      settings: z.array(z.object({
+        setting: z.enum(['hw_vif_model', 'multiqueue', 'rx_queue_size', 'tx_queue_size', 'packed_ring']),
+        field: z.string(),
+        value: z.string(),
+        applies: z.boolean(),
+        reason: z.string(),
+        source: z.string(),
+      })),
+      caveats: z.array(PreviewNote),
       model: PreviewValue,
       driverName: PreviewValue,
       queues: PreviewValue,
@@ -209,8 +312,25 @@ export const NovaPreview = z
       txQueueSize: PreviewValue,
       packed: PreviewValue,
     }),
-    storage: z.object({ diskBus: PreviewValue, cdromBus: PreviewValue, floppyBus: PreviewValue, scsiModel: PreviewValue }),
+    storage: z.object({ diskBus: PreviewValue, cdromBus: PreviewValue, floppyBus: PreviewValue, scsiModel: PreviewValue, disks: z.array(PreviewDisk) }),
     machineType: PreviewValue,
+    guestFeatures: z.object({
+      osType: PreviewValue,
+      features: z.array(PreviewGuestElement),
+      hyperv: z.array(PreviewGuestElement).describe('Hyper-V enlightenments (state on); [] when no <hyperv> element is written.'),
+      clockOffset: PreviewValue,
+      timers: z.array(PreviewGuestElement),
+    }),
+    libosinfo: z.object({
+      osDistro: z.string().nullable(),
+      installed: z.boolean().nullable(),
+      osinfoDbVersion: z.string().nullable(),
+      nic: PreviewLibosinfoDevice,
+      disk: PreviewLibosinfoDevice,
+      advice: z.array(z.string()).describe('Image properties to set explicitly to remove the dependency on the compute\'s libosinfo.'),
+      reason: z.string(),
+      source: z.string(),
+    }),
     imagePrefilter: z.object({
       enabled: z.boolean(),
       applied: z.boolean(),
@@ -222,11 +342,14 @@ export const NovaPreview = z
     placement: PlacementQuery,
     candidateHostCount: z.number().int(),
     candidateHosts: z.array(z.string()).describe('The first candidate hosts by name (at most 50); candidateHostCount counts all.'),
+    allocation: InstanceAllocation.nullable().describe('One instance on the candidate host that takes the most instances; null when none fits.'),
+    pciRequests: z.array(PreviewPciRequest).describe('The PCI requests Nova records for the server (instance_extra.pci_requests).'),
     failures: z.array(
       z.object({
         stage: z.enum(STAGES),
-        error: z.string().describe('Nova error name, e.g. FlavorImageConflict, NoValidHost, UnsupportedHardware.'),
-        httpStatus: z.number().int().nullable(),
+        error: z.string().describe('Nova exception name, e.g. FlavorImageConflict, NoValidHost, UnsupportedHardware.'),
+        raisedAt: z.string().describe('Where Nova raises it (module.function).'),
+        httpStatus: z.number().int().nullable().describe('The status the API answers (stages api, flavor-validation); null: the server goes to ERROR.'),
         field: z.string().nullable(),
         message: z.string(),
         source: z.string(),

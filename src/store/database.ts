@@ -7,10 +7,11 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
-import type { WorkerInput, WorkerMessage } from './embedded-worker.ts';
+import type { WorkerInput, WorkerMessage, WorkerTimings } from './embedded-worker.ts';
 
 /** The logging the store needs; a pino logger fits. */
 export interface StoreLog {
+  debug?(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
@@ -30,6 +31,8 @@ export interface DatabaseSettings {
 export interface Database {
   pool: pg.Pool;
   kind: 'postgres' | 'embedded';
+  /** Embedded: where its start went (the worker's modules, PGlite's start, how the folder was made); null on PostgreSQL. */
+  startup: WorkerTimings | null;
   /** Ends the pool and, when embedded, stops PGlite and removes the lock file. Idempotent. */
   close(): Promise<void>;
 }
@@ -63,7 +66,7 @@ function openPostgres(connectionString: string, statementTimeoutMs: number, log?
     ...(statementTimeoutMs > 0 && { statement_timeout: statementTimeoutMs }),
   });
   watchIdleErrors(pool, log);
-  return { pool, kind: 'postgres', close: once(() => pool.end()) };
+  return { pool, kind: 'postgres', startup: null, close: once(() => pool.end()) };
 }
 
 async function openEmbedded(dataDir: string, log?: StoreLog): Promise<Database> {
@@ -72,7 +75,11 @@ async function openEmbedded(dataDir: string, log?: StoreLog): Promise<Database> 
   const unlock = await lockDataDir(dataDir, log);
   let worker: Worker | undefined;
   try {
-    worker = startWorker({ pgdataDir: join(dataDir, PGDATA_DIR), maxConnections: EMBEDDED_MAX_CONNECTIONS });
+    worker = startWorker({
+      pgdataDir: join(dataDir, PGDATA_DIR),
+      maxConnections: EMBEDDED_MAX_CONNECTIONS,
+      startedAt: performance.timeOrigin + performance.now(),
+    });
     const ready = await nextMessage(worker, 'ready');
     const pool = new pg.Pool({
       host: '127.0.0.1',
@@ -93,10 +100,11 @@ async function openEmbedded(dataDir: string, log?: StoreLog): Promise<Database> 
     running.on('exit', (code) => {
       if (!closing) log?.error({ code }, 'embedded PostgreSQL worker stopped unexpectedly');
     });
-    log?.info({ dataDir, ms: Math.round(performance.now() - started) }, 'embedded PostgreSQL ready');
+    log?.info({ dataDir, ms: Math.round(performance.now() - started), ...ready.timings }, 'embedded PostgreSQL ready');
     return {
       pool,
       kind: 'embedded',
+      startup: ready.timings,
       close: once(async () => {
         closing = true;
         try {

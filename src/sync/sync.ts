@@ -346,6 +346,17 @@ export class OpenStackSyncService implements SyncService {
     return cloud;
   }
 
+  /**
+   * The configured clouds a sync request means: all of them without a name; the one of that name (`cloud` or
+   * `cloud/region`); or every region of a clouds.yaml cloud that lists several. Unknown ⇒ `cloud_unknown`.
+   */
+  select(name?: string): string[] {
+    if (name === undefined) return this.clouds();
+    const chosen = this.clouds().filter((c) => c === name || c.startsWith(`${name}/`));
+    if (chosen.length === 0) this.resolve(name); // throws cloud_unknown, naming the configured ones
+    return chosen;
+  }
+
   /** The client of a cloud, created once so tokens and microversions are reused between syncs. */
   client(name?: string): OpenStackClient {
     const cloud = this.resolve(name);

@@ -193,6 +193,29 @@ describe.skipIf(!cloudName)(`acceptance against OpenStack cloud ${cloudName ?? '
     expect(distinct.size).toBe(profiles.length);
   });
 
+  // Issue 13: a guest without virtio gets the emulated NIC the most hosts can provide, counted as Placement counts them:
+  // the hosts GET /allocation_candidates returns for lab.tiny with the model's trait required (§2.5, §2.6).
+  it('§2.6 §3.3 legacy-guest lab-ubuntu-22.04 gets the emulated NIC more lab hosts report, by Placement\'s own answer', async () => {
+    const flavor = snapshot.flavors.find((f) => f.name === 'lab.tiny')!;
+    const image = snapshot.images.find((i) => i.name === 'lab-ubuntu-22.04')!;
+    const names = new Map(snapshot.hosts.map((h) => [h.uuid, h.name]));
+    const placementHosts = async (model: string) => {
+      const answer = await client.placement.allocationCandidates(new URLSearchParams(
+        `resources=VCPU:${flavor.vcpus},MEMORY_MB:${flavor.ramMb},DISK_GB:${flavor.diskGb}&required=COMPUTE_NET_VIF_MODEL_${model.toUpperCase()}`));
+      return new Set(answer.allocation_requests.flatMap((ar) => Object.keys(ar.allocations)
+        .map((rp) => names.get(answer.provider_summaries[rp]?.root_provider_uuid ?? rp) ?? rp))).size;
+    };
+    const e1000e = await placementHosts('e1000e');
+    const e1000 = await placementHosts('e1000');
+    const advice = advise(snapshot, { image, flavor, workload: 'legacy-guest', vnicType: 'normal' }, defaultRuleContext());
+    const nic = advice.imageProperties.find((r) => r.key === 'hw_vif_model')!;
+    console.log(`emulated NIC on the lab: Placement e1000e ${e1000e} host(s), e1000 ${e1000}; advised ${nic.value}: ${nic.reason}`);
+    // Ties keep the guest's own (e1000 for Linux, §3.4 virt-v2v).
+    expect(nic.value).toBe(e1000e > e1000 ? 'e1000e' : 'e1000');
+    expect(nic.reason).toContain(`e1000e on ${e1000e}`);
+    expect(nic.reason).toContain(`e1000 on ${e1000}`);
+  });
+
   // Issue 12: what nova-advisor advises for the lab is what the lab's own Nova (26, Zed) accepts: every [pci] alias
   // line and every flavor extra spec of every recommendation, checked by Nova's own parsing and validators
   // (tests/oracle: _get_alias_from_config, extra_specs validators.validate) with /usr/bin/python3.

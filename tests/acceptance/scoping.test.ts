@@ -135,6 +135,8 @@ describe.skipIf(!cloudName)('each caller sees through nova-advisor what OpenStac
       const seen = await ours(who, `/v1/${kind}`, 'id');
       counts.push(`${name}: nova-advisor ${seen.length}, ${service} ${theirs.length}`);
       expect(seen, name).toEqual(theirs);
+      // The capacity page (issue 15's web page reads it) lists the same flavors as Nova, no more.
+      if (kind === 'flavors') expect(await ours(who, '/v1/capacity/flavors', 'id'), `${name} capacity`).toEqual(theirs);
     }
     console.log(`${kind} per user: ${counts.join('; ')}`);
   });
@@ -246,6 +248,10 @@ describe.skipIf(!cloudName)('each caller sees through nova-advisor what OpenStac
       'get /v1/hosts/{name}': (r) => ({ send: () => r.get('/v1/hosts/lab-compute-1'), expect: reader(403, 200) }),
       'get /v1/pci/capacity': (r) => ({ send: () => r.get('/v1/pci/capacity'), expect: reader() }),
       'get /v1/snapshots': (r) => ({ send: () => r.get('/v1/snapshots'), expect: reader() }),
+      'get /v1/capacity/flavors': (r) => ({ send: () => r.get('/v1/capacity/flavors'), expect: reader() }),
+      'get /v1/capacity/resources': (r) => ({ send: () => r.get('/v1/capacity/resources'), expect: reader() }),
+      // Per-host units need host-level access, as GET /v1/hosts.
+      'get /v1/capacity/hosts': (r) => ({ send: () => r.get('/v1/capacity/hosts'), expect: reader(403, 200) }),
       // No sync service in this app: admin passes the policy and gets 501.
       'post /v1/sync': (r) => ({ send: () => r.post('/v1/sync').send({}), expect: reader(403, 501) }),
       'get /v1/sync/{id}': (r) => ({ send: () => r.get(`/v1/sync/${randomUUID()}`), expect: reader(404) }),

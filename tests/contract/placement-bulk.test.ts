@@ -18,10 +18,10 @@ const placementCalls = () => fake.count((r) => r.service === 'placement' && r.pa
 const LAB_COMPUTE_2 = 'cddb9f72-4c46-415c-a00d-9cca662a8ec0';
 
 describe('PlacementReader.readProviderTree', () => {
-  it('bulk gives the per-provider snapshot hosts in 1 + 1 + 2 per host calls instead of 1 + 4 per provider', async () => {
+  it('bulk gives the per-provider snapshot hosts in 1 + 1 + 2 per host calls instead of 1 + 4 per host and 3 per PCI provider', async () => {
     const exact = await readHosts(fakeClient(fake, captureLog().log), pLimit(16), 'per-provider');
     expect(exact.read).toEqual({ path: 'per-provider', walked: 8 });
-    expect(placementCalls()).toBe(1 + 4 * 8);
+    expect(placementCalls()).toBe(1 + 4 * 2 + 3 * 6); // no aggregates read for the 6 PCI providers
 
     fake.reset();
     const bulk = await readHosts(fakeClient(fake, captureLog().log), pLimit(16), 'bulk');
@@ -50,7 +50,7 @@ describe('PlacementReader.readProviderTree', () => {
     const bulk = await readHosts(fakeClient(fake, captureLog().log), pLimit(16), 'bulk');
     expect(bulk.read).toEqual({ path: 'bulk', walked: 4 });
     expect(fake.count((r) => r.path.endsWith('/usages'))).toBe(4);
-    expect(placementCalls()).toBe(1 + 1 + 2 + 4 * 4);
+    expect(placementCalls()).toBe(1 + 1 + 2 + 4 + 3 * 3);
     expect(bulk.hosts).toEqual(exact.hosts);
   });
 });

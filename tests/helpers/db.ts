@@ -8,6 +8,10 @@ import pg from 'pg';
 import { openDatabase, type Database } from '../../src/store/database.ts';
 import { PgSnapshotStore } from '../../src/store/pg-store.ts';
 
+/**
+ * The admin connection that creates and drops each suite's database (README "Test it", tests/README.md): a role that
+ * may CREATE DATABASE. DATABASE_URL is the service's setting and is not read here.
+ */
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TestDatabase {

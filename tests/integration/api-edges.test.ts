@@ -294,7 +294,7 @@ describe('nova-advisor sync exit codes', () => {
     ['failed and not even recorded (the store failed)', outcome('failed', false), EXIT.failed],
   ])('%s', async (_what, result, code) => {
     const codes: number[] = [];
-    const context = { ...ctx, sync: { run: async () => result } } as unknown as AppContext;
+    const context = { ...ctx, sync: { select: () => ['lab'], run: async () => result } } as unknown as AppContext;
     await runCli(['node', 'nova-advisor', 'sync'], { out: () => undefined, err: () => undefined, exit: (c) => codes.push(c), withContext: (run) => run(context) });
     expect(codes).toEqual([code]);
   });

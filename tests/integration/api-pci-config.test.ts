@@ -34,6 +34,10 @@ describe('POST /v1/pci/config-checks on PostgreSQL with the demo cloud', () => {
     expect(res.body.aliases[0]).toMatchObject({ name: 'x710-vf', matchesSpecs: ['0.0'], flavors: ['nfv.mixed', 'nfv.sriov.2vf', 'nfv.sriov.4vf.isolate'] });
     expect(res.body.aliases[0].free).toBeGreaterThan(0);
     expect(res.body.snapshot).toMatchObject({ cloud: 'demo', source: 'demo' });
+    // §4.5 the Placement view: <host>_<PF address> providers under their compute node, counted per class.
+    expect(res.body.placement.providers).toContainEqual(expect.objectContaining({ name: 'rack1-cmp01_0000:3B:00.0', parent: 'rack1-cmp01', spec: '0.0' }));
+    const vfClass = res.body.placement.byResourceClass.find((c: { resourceClass: string }) => c.resourceClass === vf.resourceClass);
+    expect(vfClass.providers).toBe(res.body.placement.providers.filter((p: { resourceClass: string }) => p.resourceClass === vf.resourceClass).length);
   });
 
   it('§4.3 flavors naming aliases the proposal does not define fail (PciRequestAliasNotDefined ⇒ 400 at server create)', async () => {

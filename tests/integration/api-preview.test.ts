@@ -44,11 +44,54 @@ describe('previews API on PostgreSQL with the demo cloud', () => {
     expect(res.body.failures).toEqual([expect.objectContaining({ stage: 'api', error: 'FlavorImageConflict', httpStatus: 400 })]);
   });
 
+  it('§4.3 §2.7 pci_alias gives the PCI requests Nova records; an alias it lacks fails at the API (400, raised where)', async () => {
+    const flavor = { vcpus: 2, ram: 2048, disk: 10, extra_specs: { 'pci_passthrough:alias': 'x710-vf:2' } };
+    const alias = '{"name": "x710-vf", "vendor_id": "8086", "product_id": "154c", "device_type": "type-VF"}';
+    const ok = await post('/v1/previews', { image: { name: 'ubuntu-24.04' }, flavor, vnic_type: 'direct-physical', pci_alias: [alias] });
+    expect(ok.status).toBe(200);
+    expect(ok.body.pciRequests.map((r: { requestedBy: string; aliasName: string | null; count: number; spec: unknown[]; numaPolicy: string | null }) => [r.requestedBy, r.aliasName, r.count, r.spec, r.numaPolicy])).toEqual([
+      ['flavor-alias', 'x710-vf', 2, [{ vendor_id: '8086', product_id: '154c', dev_type: 'type-VF' }], 'legacy'],
+      ['neutron-port', null, 1, [{ physical_network: null, remote_managed: 'False', dev_type: 'type-PF' }], null],
+    ]);
+    const missing = await post('/v1/previews', { image: { name: 'ubuntu-24.04' }, flavor, pci_alias: [alias.replace('x710-vf', 'other')] });
+    expect(missing.body.failures).toContainEqual(expect.objectContaining({ stage: 'api', error: 'PciRequestAliasNotDefined', httpStatus: 400, raisedAt: 'nova.pci.request._translate_alias_to_requests' }));
+    const bad = await post('/v1/previews', { image: { name: 'ubuntu-24.04' }, flavor, pci_alias: [7] });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.errors)).toContain('pci_alias');
+  });
+
   it('§1.6 §2.1 a direct port gets no model; hw_vif_model is reported as ignored', async () => {
     const res = await post('/v1/previews', { image: { name: 'rhel-9.2' }, flavor: { name: 'm1.medium' }, vnic_type: 'direct' });
     expect(res.status).toBe(200);
     expect(res.body.nic.model.value).toBeNull();
     expect(res.body.ignored.map((i: { field: string }) => i.field)).toContain('hw_vif_model');
+  });
+
+  it('§1.6 §2.2 vnic_backend picks the device of normal ports; an unknown backend is a 400 naming the field', async () => {
+    const body = { image: { name: 'ubuntu-24.04' }, flavor: { name: 'm1.medium' } };
+    const dpdk = await post('/v1/previews', { ...body, vnic_backend: 'ovs-dpdk' });
+    expect(dpdk.status).toBe(200);
+    expect(dpdk.body.nic.interface).toMatchObject({ backend: 'ovs-dpdk', backendFrom: 'request', vifType: 'vhostuser', type: 'vhostuser' });
+    expect(dpdk.body.nic.caveats.map((n: { subject: string }) => n.subject)).toContain('shared guest memory');
+    expect((await post('/v1/previews', body)).body.nic.interface).toMatchObject({ backend: 'ovs', backendFrom: 'host-facts', type: 'ethernet' });
+    const bad = await post('/v1/previews', { ...body, vnic_backend: 'openvswitch' });
+    expect(bad.status).toBe(400);
+    expect((bad.body.errors as { field: string }[]).map((e) => e.field)).toEqual(['vnic_backend']);
+  });
+
+  it('§1.2 §2.3 per disk: a boot volume on virtio-scsi is unit 0, the config drive a SATA CD-ROM; Windows guest features; a bad config_drive is a 400 naming the field', async () => {
+    const body = { image: { name: 'ubuntu-24.04' }, flavor: { name: 'c2.large.mq' } };
+    const res = await post('/v1/previews', { ...body, config_drive: true, boot_from_volume: true, disks: 2 });
+    expect(res.status).toBe(200);
+    expect(res.body.storage.disks.map((d: { name: string; bus: string; dev: string; device: string; scsiAddress: { unit: number } | null }) => [d.name, d.bus, d.dev, d.device, d.scsiAddress?.unit ?? null]))
+      .toEqual([['/dev/sda', 'scsi', 'sda', 'disk', 0], ['/dev/sdb', 'scsi', 'sdb', 'disk', 1], ['disk.config', 'sata', 'sdc', 'cdrom', null]]);
+    const windows = await post('/v1/previews', { image: { properties: { os_type: 'windows', os_distro: 'win2k22' } }, flavor: { name: 'm1.medium' } });
+    expect(windows.body.guestFeatures.clockOffset.value).toBe('localtime');
+    expect(windows.body.guestFeatures.hyperv.map((h: { name: string }) => h.name)).toContain('evmcs');
+    expect(windows.body.libosinfo).toMatchObject({ osDistro: 'win2k22', nic: { possible: ['e1000', 'e1000e'], observed: 'e1000' }, advice: ['hw_vif_model'] });
+    const bad = await post('/v1/previews', { ...body, config_drive: 'yes' });
+    expect(bad.status).toBe(400);
+    expect((bad.body.errors as { field: string }[]).map((e) => e.field)).toEqual(['config_drive']);
   });
 
   it('refuses a preview without a flavor (400 naming the field) and an unknown flavor (404)', async () => {

@@ -259,7 +259,20 @@ describe.each(backends)('API on $name with the demo cloud', (backend) => {
       expect(again.status).toBe(200);
       expect(again.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(again.body).toEqual(first.body);
-      expect(Object.keys(again.body).sort()).toEqual(['assumptions', 'findings', 'guest', 'release', 'snapshot', 'verdict']);
+      expect(Object.keys(again.body).sort()).toEqual(['assumptions', 'findings', 'guest', 'properties', 'release', 'snapshot', 'verdict']);
+    });
+
+    it('takes what a recommendation takes about the instance, and names the value to use instead', async () => {
+      // §1.2 §2.4: virtio-net is osinfo-db's name; Nova's enum spells it virtio. §2.2: vhost-user needs huge pages.
+      const res = await post('/v1/validations', {
+        properties: { hw_vif_model: 'virtio-net' }, flavor: { name: 'm1.small' }, vnic_backend: 'ovs-dpdk', workload: 'legacy-guest', disks: 2,
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.verdict).toBe('fail');
+      expect(res.body.properties.find((p: { key: string }) => p.key === 'hw_vif_model').replacement.value).toBe('virtio');
+      expect(res.body.findings).toContainEqual(expect.objectContaining({ id: 'vhost-user-needs-hugepages', field: 'hw:mem_page_size' }));
+      expect(fields(await post('/v1/validations', { properties: {}, vnic_backend: 'dpdk' }))).toContain('vnic_backend');
+      expect(fields(await post('/v1/validations', { properties: {}, capacity_hosts: 3 }))).toContain('capacity_hosts');
     });
 
     it.runIf(backend.name === 'PostgreSQL')('records each verdict for audit, also when the answer is reused', async () => {
@@ -360,7 +373,7 @@ describe.each(backends)('API on $name with the demo cloud', (backend) => {
     await request(app.server).get('/healthz');
     const metrics = await request(app.server).get('/metrics');
     expect(metrics.text).toMatch(/nova_advisor_http_requests_total\{method="GET",route="\/healthz",status="200"\}/);
-    expect(metrics.text).toMatch(/nova_advisor_snapshot_age_seconds\{cloud="demo"\}/);
+    expect(metrics.text).toMatch(/nova_advisor_snapshot_age_seconds\{cloud="demo",region="RegionOne"\}/);
     const doc = await request(app.server).get('/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
     expect((await request(app.server).get('/docs/')).status).toBe(200);

@@ -91,4 +91,23 @@ describe('the CLI prints the same JSON as the HTTP API answers', () => {
       }
     }
   }, 120_000);
+
+  it('for every image’s properties with the instance options a recommendation takes (validate)', async () => {
+    const instance = { workload: 'legacy-guest', vnic_type: 'virtio-forwarder', vnic_backend: 'ovs-dpdk', nics: 2, disks: 6, vfs: 1, virtio_drivers: false } as const;
+    const flags = ['--workload', instance.workload, '--vnic-type', instance.vnic_type, '--vnic-backend', instance.vnic_backend,
+      '--nics', String(instance.nics), '--disks', String(instance.disks), '--vfs', String(instance.vfs), '--virtio-drivers', String(instance.virtio_drivers)];
+    const flavor = snapshot.flavors[0]!;
+    for (const image of snapshot.images) {
+      const file = join(dir, `${image.id}-instance.json`);
+      await writeFile(file, JSON.stringify(image.properties));
+      const run = await cli('validate', file, '--flavor', flavor.id, ...flags, '--json');
+      const http = await demo.app.inject({ method: 'POST', url: '/v1/validations', payload: { properties: image.properties, flavor: { id: flavor.id }, ...instance } });
+      expect(http.statusCode).toBe(200);
+      const body = http.json();
+      // virtio_drivers=false on vhost-user ports: every image fails (domain.md §2.2), on both edges alike.
+      expect(body.findings.map((f: { id: string }) => f.id)).toContain('vhost-user-guest-without-virtio');
+      expect(run.code, image.name ?? image.id).toBe(1);
+      expect(comparable(JSON.parse(run.stdout)), image.name ?? image.id).toEqual(comparable(body));
+    }
+  }, 120_000);
 });

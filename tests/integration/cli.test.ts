@@ -79,12 +79,20 @@ describe('nova-advisor validate <file.json>', () => {
   it.each([
     ['an unreadable file', () => Promise.resolve(join(dir, 'missing.json')), [], /cannot read/],
     ['invalid JSON', () => file('broken.json', '{"os_distro": '), [], /not valid JSON/],
-    ['a property that is not a string', () => file('number.json', '{"hw_vif_model": 42}'), [], /properties\.hw_vif_model/],
+    ['a property that is a list (Glance stores strings)', () => file('list.json', '{"hw_vif_model": ["virtio"]}'), [], /properties\.hw_vif_model: a list cannot be a property value/],
     ['an unknown flavor', () => file('ok.json', '{"os_distro": "ubuntu22.04"}'), ['--flavor', 'no.such.flavor'], /no flavor named "no\.such\.flavor"/],
   ])('exits 2 on %s', async (_what, make, extra, message) => {
     const run = await cli('validate', await make(), ...extra);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
+  });
+
+  it('reads a number as the string Glance would store, says so, and judges that string', async () => {
+    // "42" is not in Nova's VIFModel enum (domain.md §1.2): an error, exit 1.
+    const run = await cli('validate', await file('number.json', '{"os_distro": "ubuntu22.04", "hw_vif_model": 42}'), '--json');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/properties\.hw_vif_model: number 42 read as the string "42"/);
+    expect(JSON.parse(run.stdout).findings).toContainEqual(expect.objectContaining({ severity: 'error', field: 'hw_vif_model' }));
   });
 
   it('exits 2 on a usage error', async () => {

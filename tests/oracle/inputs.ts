@@ -138,3 +138,84 @@ export const flavorAndImage = fc.record({
     hw_mem_encryption: fc.constant('true'),
   }, 3),
 });
+
+/**
+ * One port for vif_oracle.py: a vnic_type and backend, the virt_type, NIC image properties (valid, VMware spellings, models
+ * some virt_types refuse), flavor vCPUs and multiqueue, and the [libvirt] options that change the <driver> element.
+ * Models Zed does not know (igb, 2025.1) are left out: the API refuses them before any port exists.
+ */
+export const vifPort = fc.record({
+  vnic_type: fc.constantFrom('normal', 'normal', 'normal', 'direct', 'macvtap', 'direct-physical', 'vdpa', 'remote-managed', 'virtio-forwarder', 'accelerator-direct'),
+  backend: fc.constantFrom('linuxbridge', 'ovs', 'ovs-hybrid', 'ovs-dpdk'),
+  virt_type: fc.constantFrom('kvm', 'kvm', 'qemu', 'parallels', 'lxc'),
+  image: someOf({
+    hw_vif_model: fc.constantFrom('virtio', 'virtio', 'e1000', 'e1000e', 'rtl8139', 'lan9118', 'VirtualE1000', 'netfront', 'spapr-vlan'),
+    hw_vif_multiqueue_enabled: fc.constantFrom('true', 'true', 'false', 'yes'),
+  }, 2),
+  flavor: fc.record({ vcpus: fc.constantFrom(1, 2, 4, 16, 300), extra_specs: someOf({ 'hw:vif_multiqueue_enabled': fc.constantFrom('true', 'false') }, 1) }),
+  conf: someOf({
+    rx_queue_size: fc.constantFrom(256, 512, 1024),
+    tx_queue_size: fc.constantFrom(256, 1024),
+    max_queues: fc.constantFrom(1, 2, 8),
+    use_virtio_for_bridges: fc.constant(false),
+  }, 3),
+});
+
+/**
+ * A server create's PCI inputs (pci_request_oracle.py): one nova.conf's `[pci] alias` values (valid entries and near
+ * misses, as aliasConfig), a flavor asking aliases of the same name pool with counts, and the flavor / image PCI NUMA
+ * affinity policies, valid, unknown or disagreeing.
+ */
+const validAlias = fc.tuple(validIds, fc.record({
+  name: fc.constantFrom('vf', 'pf', 'gpu', ' vf'),
+  device_type: fc.constantFrom('type-PCI', 'type-PF', 'type-VF'),
+  numa_policy: fc.constantFrom('required', 'legacy', 'preferred', 'socket'),
+}, { requiredKeys: ['name'] })).map(([ids, o]) => JSON.stringify({ ...ids, ...o }));
+/** The value in one case out of three, else null. */
+const rarely = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | null> => fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: arb });
+/** Entries that agree when they share a name, so that most configurations get to the requests. */
+const agreeingAliases = fc.uniqueArray(fc.constantFrom(
+  '{"name": "vf", "vendor_id": "8086", "product_id": "154c", "device_type": "type-VF"}',
+  '{"name": " vf", "vendor_id": "15b3", "product_id": "1018", "device_type": "type-VF", "numa_policy": "legacy"}',
+  '{"name": "pf", "vendor_id": "8086", "product_id": "1572", "device_type": "type-PF", "numa_policy": "required"}',
+  '{"name": "gpu", "vendor_id": "10de", "product_id": "1eb8", "capability_type": "pci", "device_type": "type-PCI", "numa_policy": "preferred"}',
+  '{"name": "gpu", "vendor_id": "10DE", "product_id": "1EB8", "numa_policy": "preferred", "device_type": "type-PCI"}',
+), { minLength: 1, maxLength: 4 });
+export const pciRequestInput = fc.record({
+  aliases: fc.oneof({ weight: 4, arbitrary: agreeingAliases }, { weight: 1, arbitrary: fc.array(validAlias, { minLength: 1, maxLength: 3 }) }, { weight: 1, arbitrary: aliasConfig }),
+  extra_specs: fc.tuple(
+    fc.constantFrom('vf:1', 'vf:2', ' vf :3', 'vf:1,pf:1', 'pf:1, gpu:2', 'gpu:1', 'nope:1'),
+    rarely(fc.constantFrom('required', 'preferred', 'legacy', 'socket', 'strict')),
+  ).map(([alias, policy]) => ({ 'pci_passthrough:alias': alias, ...(policy === null ? {} : { 'hw:pci_numa_affinity_policy': policy }) })),
+  image: rarely(fc.constantFrom('required', 'preferred', 'strict')).map((p) => (p === null ? {} : { hw_pci_numa_affinity_policy: p })),
+});
+
+/**
+ * One compute's PCI devices and a proposed `[pci] device_spec` (placement_view_oracle.py): 1–3 X710 PFs
+ * (8086:1572, `0000:0N:00.0`) with 1–4 VFs each (8086:154c, `0000:0N:00.k`), maybe a GPU (10de:1eb8,
+ * `0000:81:00.0`), and 1–2 specs from a pool: by ids, by exact PF / VF address, by glob, with resource_class /
+ * traits tags, with physical_network, one selecting the PFs themselves.
+ */
+export const placementViewInput = fc.record({
+  vfs: fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }),
+  gpu: fc.boolean(),
+  device_spec: fc.uniqueArray(fc.constantFrom(
+    '{"vendor_id": "8086", "product_id": "154c"}',
+    '{"vendor_id": "8086", "product_id": "154c", "resource_class": "nic-vf", "traits": "purple,HW_NIC_SRIOV"}',
+    '{"address": "0000:01:00.0", "resource_class": "CUSTOM_VF_A"}',
+    '{"address": "0000:02:00.1", "resource_class": "CUSTOM_PCI_NIC_VF", "traits": "HW_NIC_SRIOV,CUSTOM_LAB_VF"}',
+    '{"address": "*:03:00.*", "vendor_id": "8086", "product_id": "154c", "traits": "blue"}',
+    '{"vendor_id": "10de", "product_id": "1eb8", "resource_class": "PGPU"}',
+    '{"vendor_id": "10de"}',
+    '{"vendor_id": "8086", "product_id": "154c", "physical_network": "physnet1"}',
+    '{"vendor_id": "8086", "product_id": "1572"}',
+  ), { minLength: 1, maxLength: 2 }),
+}).map(({ vfs, gpu, device_spec }) => {
+  const pfs = vfs.map((_, i) => `0000:0${i + 1}:00.0`);
+  const devices = vfs.flatMap((count, i) => [
+    { address: pfs[i]!, vendor_id: '8086', product_id: '1572', dev_type: 'type-PF', parent_addr: null },
+    ...Array.from({ length: count }, (_, k) => ({ address: `0000:0${i + 1}:00.${k + 1}`, vendor_id: '8086', product_id: '154c', dev_type: 'type-VF', parent_addr: pfs[i]! })),
+  ]);
+  if (gpu) devices.push({ address: '0000:81:00.0', vendor_id: '10de', product_id: '1eb8', dev_type: 'type-PCI', parent_addr: null });
+  return { hostname: 'h1', pfs, devices, device_spec };
+});

@@ -64,7 +64,7 @@ const ROUTES = [
   }),
   adviceRoute({
     path: '/validations',
-    summary: 'Verdict (pass / warn / fail) and findings for proposed image properties',
+    summary: 'Verdict (pass / warn / fail), findings, and per device property the hosts that support it and what to set instead, for proposed image properties on the instance described',
     body: ValidationRequest,
     response: ValidationResult,
     problems: [404, 409],

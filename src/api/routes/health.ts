@@ -1,6 +1,5 @@
-// Operational routes outside /v1 and outside auth: liveness, readiness, Prometheus metrics, the OpenAPI document.
+// Operational routes outside /v1 and outside auth: liveness, readiness, the OpenAPI document (metrics: ../metrics.ts).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { AppDeps } from '../app.ts';
 import { noSnapshot } from '../../advisor/errors.ts';
@@ -9,7 +8,7 @@ import { problems } from '../../schemas/common.ts';
 
 const open = { tags: ['operations'], security: [] };
 
-export const healthRoutes: FastifyPluginAsyncZod<AppDeps & { metrics: Registry }> = async (app, deps) => {
+export const healthRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) => {
   app.get(
     '/healthz',
     { schema: { ...open, summary: 'The process is up', response: { 200: z.object({ status: z.literal('ok') }) } } },
@@ -34,10 +33,6 @@ export const healthRoutes: FastifyPluginAsyncZod<AppDeps & { metrics: Registry }
       if (deps.registry.current() === null) throw noSnapshot(undefined);
       return { status: 'ready' as const, clouds: deps.registry.clouds() };
     },
-  );
-
-  app.get('/metrics', { schema: { ...open, summary: 'Prometheus metrics (text exposition format)' } }, async (_request, reply) =>
-    reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()),
   );
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

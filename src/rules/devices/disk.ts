@@ -1,7 +1,7 @@
 // Disk bus and SCSI controller: checks and the recommended values (domain.md §1.2, §2.3, §3.4, §8).
 import { makeFinding } from '../findings/catalog.ts';
 import { guestLabel } from '../guest/identify.ts';
-import { deviceSupportFindings, traitEvidence, traitSupport } from './host-traits.ts';
+import { deviceSupportFindings, scopedSupport, traitEvidence } from './host-traits.ts';
 import {
   DISK_BUSES, DISK_BUSES_BY_VIRT_TYPE, NO_DEVICE_ADVICE_VIRT_TYPES, defaultBusesFor, SCSI_MODELS, hostFactEvidence, imageEvidence, normaliseDiskBus,
   normaliseScsiModel, storageBusTrait,
@@ -46,17 +46,17 @@ function checkBusProperty(scope: RuleScope, field: 'hw_disk_bus' | 'hw_cdrom_bus
       [...evidence, machineTypeEvidence(scope)]));
   }
   if (field === 'hw_disk_bus') {
-    findings.push(...deviceSupportFindings(field, bus, storageBusTrait(bus), STORAGE_TRAIT_PREFIX, scope.hosts,
+    findings.push(...deviceSupportFindings(scope, field, bus, storageBusTrait(bus), STORAGE_TRAIT_PREFIX,
       { all: 'disk-bus-unsupported-on-all-hosts', some: 'disk-bus-unsupported-on-some-hosts' }));
   }
   return findings;
 }
 
-/** Checks hw_disk_bus, hw_cdrom_bus, hw_floppy_bus and hw_scsi_model as they are (validate path). */
 /** Buses QEMU emulates in full; a guest with virtio-blk gains nothing from them (domain.md §2.3, §8). */
 const EMULATED_DISK_BUSES: ReadonlySet<string> = new Set(['ide', 'sata', 'usb']);
 
-export function checkDisk(scope: RuleScope): Finding[] {
+/** Checks hw_disk_bus, hw_cdrom_bus, hw_floppy_bus and hw_scsi_model as they are (validate path). */
+export function checkDisk(scope: AdviceScope): Finding[] {
   const { guest, properties } = scope;
   const findings = [
     ...checkBusProperty(scope, 'hw_disk_bus'),
@@ -70,6 +70,11 @@ export function checkDisk(scope: RuleScope): Finding[] {
     findings.push(makeFinding('image-property-invalid-value', 'hw_scsi_model',
       `hw_scsi_model=${rawScsi} is not a Nova SCSI model (${SCSI_MODELS.join(', ')}): server create fails with HTTP 400.`,
       [imageEvidence('hw_scsi_model', rawScsi)]));
+  }
+  if (bus === 'ide' && scope.profile.disks > IDE_MAX_DEVICES) {
+    findings.push(makeFinding('ide-too-many-disks', 'hw_disk_bus',
+      `hw_disk_bus=ide with ${scope.profile.disks} disks: IDE takes at most ${IDE_MAX_DEVICES} devices (TooManyDiskDevices).`,
+      [imageEvidence('hw_disk_bus', 'ide'), { source: 'request', ref: 'disks', value: scope.profile.disks }]));
   }
   if (bus === 'scsi' && rawScsi === undefined) {
     findings.push(makeFinding('scsi-bus-without-model', 'hw_scsi_model',
@@ -113,6 +118,28 @@ export interface DiskAdvice {
 
 function recommendation(scope: RuleScope, key: string, value: string, reason: string, evidence: Evidence[]): Recommendation {
   return { key, value, current: scope.properties[key] ?? null, reason, evidence: [...evidence] };
+}
+
+/** Hosts in scope that report SATA and IDE (§2.6). */
+function sataAndIde(scope: RuleScope): { sata: number; ide: number } {
+  return {
+    sata: scopedSupport(scope, storageBusTrait('sata'), STORAGE_TRAIT_PREFIX).supporting,
+    ide: scopedSupport(scope, storageBusTrait('ide'), STORAGE_TRAIT_PREFIX).supporting,
+  };
+}
+
+/**
+ * For a driverless guest on pc that could run on q35: whether SATA (q35) lands on more hosts than IDE, as with the
+ * emulated NIC (nic.ts `chooseEmulatedNic`).
+ */
+function sataReachesMore(scope: RuleScope): boolean {
+  const { sata, ide } = sataAndIde(scope);
+  return sata > ide;
+}
+
+function busCounts(scope: RuleScope): string {
+  const { sata, ide } = sataAndIde(scope);
+  return `sata on ${sata}, ide on ${ide}`;
 }
 
 export function adviseDisk(scope: AdviceScope): DiskAdvice {
@@ -160,13 +187,16 @@ export function adviseDisk(scope: AdviceScope): DiskAdvice {
       recommendations.push(recommendation(scope, 'hw_disk_bus', 'sata',
         `Set hw_disk_bus=sata: ${driverless} and machine type ${machine.value} has no IDE, only SATA (AHCI).${unsetNote}`,
         [...evidence, machineTypeEvidence(scope)]));
-    } else if (disks > IDE_MAX_DEVICES && guest.q35Capable) {
+    } else if (guest.q35Capable && (disks > IDE_MAX_DEVICES || sataReachesMore(scope))) {
       bus = 'sata';
+      const whyQ35 = disks > IDE_MAX_DEVICES
+        ? `${disks} disks exceed IDE's ${IDE_MAX_DEVICES} devices`
+        : `more hosts in scope report SATA than IDE (${busCounts(scope)})`;
       recommendations.push(recommendation(scope, 'hw_machine_type', 'q35',
-        `Set hw_machine_type=q35: ${disks} disks exceed IDE's ${IDE_MAX_DEVICES} devices and the guest supports q35, which brings SATA.`,
+        `Set hw_machine_type=q35: ${whyQ35} and the guest supports q35, which brings SATA.`,
         [...evidence, machineTypeEvidence(scope)]));
       recommendations.push(recommendation(scope, 'hw_disk_bus', 'sata',
-        `Set hw_disk_bus=sata: ${driverless}; SATA on q35 takes more than ${IDE_MAX_DEVICES} disks.${unsetNote}`, evidence));
+        `Set hw_disk_bus=sata: ${driverless}; SATA on q35 ${disks > IDE_MAX_DEVICES ? `takes more than ${IDE_MAX_DEVICES} disks` : `is reported by more hosts (${busCounts(scope)})`}.${unsetNote}`, evidence));
     } else {
       bus = 'ide';
       recommendations.push(recommendation(scope, 'hw_disk_bus', 'ide',
@@ -180,12 +210,12 @@ export function adviseDisk(scope: AdviceScope): DiskAdvice {
     }
   }
   const trait = storageBusTrait(bus);
-  const support = traitSupport(scope.hosts, trait, STORAGE_TRAIT_PREFIX);
+  const support = scopedSupport(scope, trait, STORAGE_TRAIT_PREFIX);
   const diskRecommendation = recommendations.find((r) => r.key === 'hw_disk_bus');
   diskRecommendation?.evidence.push(traitEvidence(trait, support));
-  if (support.supporting.length === 0 && support.lacking.length > 0) {
+  if (support.supporting === 0 && support.lacking > 0) {
     findings.push(makeFinding('disk-bus-unsupported-on-all-hosts', 'hw_disk_bus',
-      `The recommended hw_disk_bus=${bus} is reported by no host (${trait}).`, [traitEvidence(trait, support)]));
+      `The recommended hw_disk_bus=${bus} is reported by no host in scope (${trait}).`, [traitEvidence(trait, support)]));
   }
   return { recommendations, bus, findings };
 }

@@ -1,14 +1,15 @@
 // NIC model: checks on hw_vif_model and the recommended value (domain.md §1.2, §1.6, §2.1, §2.4).
 import { makeFinding } from '../findings/catalog.ts';
 import { guestLabel } from '../guest/identify.ts';
-import { deviceSupportFindings, traitEvidence, traitSupport } from './host-traits.ts';
+import { deviceSupportFindings, scopedSupport, traitEvidence } from './host-traits.ts';
 import {
-  NO_DEVICE_ADVICE_VIRT_TYPES, PASSTHROUGH_VNIC_TYPES, VIF_MODELS, VIF_MODELS_BY_VIRT_TYPE, hostFactEvidence, imageEvidence,
+  NO_DEVICE_ADVICE_VIRT_TYPES, PASSTHROUGH_VNIC_TYPES, VIF_MODELS, VIF_MODELS_BY_VIRT_TYPE, flavorEvidence, hostFactEvidence, imageEvidence,
   normaliseVifModel, vifModelTrait,
 } from '../vocabulary/nova.ts';
 import type { AdviceScope, RuleScope } from '../scope.ts';
 import { parseVersion, reaches } from '../vocabulary/version.ts';
 import type { Evidence, Finding, Recommendation } from '../../model/index.ts';
+import type { GuestAnalysis } from '../guest/identify.ts';
 
 const VIF_TRAIT_PREFIX = 'COMPUTE_NET_VIF_MODEL_';
 
@@ -47,14 +48,78 @@ function igbTooOld(scope: RuleScope): { what: string; evidence: Evidence }[] {
   });
 }
 
-/** Checks the image's hw_vif_model as it is (validate path). */
 /** NIC models QEMU emulates in full; a guest with virtio-net gains nothing from them (domain.md §2.1, §8). */
 const EMULATED_VIF_MODELS: ReadonlySet<string> = new Set(['e1000', 'e1000e', 'rtl8139', 'ne2k_pci', 'pcnet', 'igb']);
 
-export function checkNic(scope: RuleScope): Finding[] {
+/**
+ * Whether the instance's ports are vhost-user: virtio-forwarder ports always (§1.6), normal ports when their backend
+ * is OVS-DPDK (vif_type vhostuser, §2.2) — the request's vnic_backend, else the declared host fact.
+ */
+export function vhostUserPorts(scope: AdviceScope): boolean {
+  if (scope.vnicType === 'virtio-forwarder') return true;
+  return scope.vnicType === 'normal' && (scope.vnicBackend ?? (scope.facts.ovsDpdk ? 'ovs-dpdk' : 'ovs')) === 'ovs-dpdk';
+}
+
+/** Why the ports are vhost-user, for messages and reasons, with its evidence. */
+export function vhostUserBasis(scope: AdviceScope): { why: string; evidence: Evidence[] } {
+  if (scope.vnicType === 'virtio-forwarder') {
+    return { why: 'vnic_type=virtio-forwarder ports are vhost-user', evidence: [{ source: 'request', ref: 'vnicType', value: scope.vnicType }] };
+  }
+  return scope.vnicBackend
+    ? { why: `vnic_backend=${scope.vnicBackend} ports are vhost-user`, evidence: [{ source: 'request', ref: 'vnicBackend', value: scope.vnicBackend }] }
+    : { why: 'the hosts are declared OVS-DPDK, so normal ports are vhost-user', evidence: [hostFactEvidence('ovsDpdk', true)] };
+}
+
+/**
+ * The guest is known to have no virtio-net (virtio-blk, virtio-scsi): a known guest without it, or any guest whose
+ * image or request declares no virtio drivers. An unknown guest that declares nothing is not known to lack it.
+ */
+export function guestLacksVirtio(guest: GuestAnalysis, device: keyof GuestAnalysis['identity']['virtio']): boolean {
+  return !guest.identity.virtio[device]
+    && (guest.family !== null || guest.identity.evidence.some((e) => e.ref === 'virtioDrivers' || e.ref === 'os_virtio_drivers'));
+}
+
+/** A size, `large` or `any` in hw:mem_page_size gives huge pages; `small` (or nothing) does not (§1.3). */
+export function givesHugePages(value: string | undefined): boolean {
+  return value !== undefined && value.trim().toLowerCase() !== 'small';
+}
+
+/**
+ * vhost-user ports that need the flavor to give shared guest memory: huge pages, unless the hosts' declared
+ * `[libvirt] file_backed_memory` already does (NOVA `driver.py` "The vhost-user network backend requires file backed
+ * guest memory", §2.2).
+ */
+export function vhostUserNeedsHugePages(scope: AdviceScope): boolean {
+  return vhostUserPorts(scope) && !(scope.facts.fileBackedMemoryMb ?? 0);
+}
+
+/** What vhost-user ports need whatever the image says: a guest with virtio-net, shared guest memory (§2.2). */
+export function checkVhostUser(scope: AdviceScope): Finding[] {
+  if (!vhostUserPorts(scope)) return [];
+  const { guest, flavor } = scope;
+  const basis = vhostUserBasis(scope);
+  const findings: Finding[] = [];
+  // libvirt: "vhost-user requires the virtio model"; a guest without virtio-net cannot drive such a port.
+  if (guestLacksVirtio(guest, 'net')) {
+    findings.push(makeFinding('vhost-user-guest-without-virtio', 'hw_vif_model',
+      `${basis.why}, which need a virtio NIC, but ${guestLabel(guest)} has no virtio-net driver: these ports cannot work for it.`,
+      [...basis.evidence, ...guest.identity.evidence]));
+  }
+  const pageSize = flavor?.extraSpecs['hw:mem_page_size'];
+  if (flavor && vhostUserNeedsHugePages(scope) && !givesHugePages(pageSize)) {
+    findings.push(makeFinding('vhost-user-needs-hugepages', 'hw:mem_page_size',
+      `${basis.why} but flavor ${flavor.name} has ${pageSize === undefined ? 'no hw:mem_page_size' : `hw:mem_page_size=${pageSize}`} and no file_backed_memory is declared: without shared guest memory the interface passes no traffic. Set hw:mem_page_size=large.`,
+      [...basis.evidence, flavorEvidence('hw:mem_page_size', pageSize ?? null), hostFactEvidence('fileBackedMemoryMb', scope.facts.fileBackedMemoryMb ?? null)]));
+  }
+  return findings;
+}
+
+/** Checks the image's hw_vif_model as it is, for these ports (validate path). */
+export function checkNic(scope: AdviceScope): Finding[] {
   const raw = scope.properties['hw_vif_model'];
   const findings: Finding[] = [];
   const { guest, facts } = scope;
+  const vhostUser = vhostUserPorts(scope);
   if (raw === undefined) {
     // Declared without libosinfo, Nova's choice is virtio, not osinfo-db's arbitrary pick (§2.4, §7 surprise 1).
     if (guest.osDistroIsShortId && facts.libosinfo !== false) {
@@ -101,21 +166,63 @@ export function checkNic(scope: RuleScope): Finding[] {
       `hw_vif_model=${model} is an emulated NIC, but ${guestLabel(guest)} has a virtio-net driver: virtio is faster and the only model with vhost-net and multiqueue.`,
       [imageEvidence('hw_vif_model', raw), ...guest.identity.evidence]));
   }
-  if (facts.ovsDpdk && model !== 'virtio') {
+  if (vhostUser && model !== 'virtio') {
+    const basis = vhostUserBasis(scope);
     findings.push(makeFinding('vhost-user-needs-virtio', 'hw_vif_model',
-      `Hosts are declared OVS-DPDK (vhost-user ports) but hw_vif_model=${model}: vhost-user requires virtio.`,
-      [imageEvidence('hw_vif_model', raw), hostFactEvidence('ovsDpdk', true)]));
+      `${basis.why} but hw_vif_model=${model}: vhost-user requires virtio.`,
+      [imageEvidence('hw_vif_model', raw), ...basis.evidence]));
   }
-  findings.push(...deviceSupportFindings('hw_vif_model', model, vifModelTrait(model), VIF_TRAIT_PREFIX, scope.hosts,
+  findings.push(...deviceSupportFindings(scope, 'hw_vif_model', model, vifModelTrait(model), VIF_TRAIT_PREFIX,
     { all: 'vif-model-unsupported-on-all-hosts', some: 'vif-model-unsupported-on-some-hosts' }));
   return findings;
+}
+
+/**
+ * The emulated NICs the guest has drivers for: its knowledge's newest (`emulatedNic`), those it lists for every
+ * version, and e1000e where the guest runs on q35 — osinfo-db lists e1000e for exactly the releases it lists the q35
+ * chipset for (§3.3), Windows from NT 6.1 (§3.1). Only models the declared virt_type accepts (§1.2).
+ */
+function emulatedNicCandidates(scope: RuleScope): string[] {
+  const { guest, facts } = scope;
+  const always = guest.family?.emulatedNics.filter((n) => n.from === '0').map((n) => n.model) ?? [];
+  const candidates = [...new Set([guest.emulatedNic, ...always, ...(guest.q35Capable ? ['e1000e'] : [])])];
+  const accepted = candidates.filter((m) => VIF_MODELS_BY_VIRT_TYPE[facts.virtType].includes(m));
+  return accepted.length > 0 ? accepted : [guest.emulatedNic];
+}
+
+/**
+ * Of the emulated NICs the guest can drive, the one the most hosts in scope report (§2.6): an instance only lands
+ * where its model's trait is (capacity, and the image prefilter when on). Ties keep the guest's own choice.
+ */
+function chooseEmulatedNic(scope: RuleScope): { model: string; alternatives: string[]; why: string; evidence: Evidence[] } {
+  const ranked = emulatedNicCandidates(scope)
+    .map((model, order) => ({ model, order, support: scopedSupport(scope, vifModelTrait(model), VIF_TRAIT_PREFIX) }))
+    .sort((a, b) => b.support.supporting - a.support.supporting || a.order - b.order);
+  const best = ranked[0]!;
+  const evidence = ranked.map((r) => traitEvidence(vifModelTrait(r.model), r.support));
+  const alternatives = ranked.slice(1).map((r) => r.model);
+  if (ranked.length === 1) return { model: best.model, alternatives, why: `${best.model} is the emulated NIC it has a driver for`, evidence };
+  const counts = ranked.map((r) => `${r.model} on ${r.support.supporting}`).join(', ');
+  return {
+    model: best.model,
+    alternatives,
+    why: `of the emulated NICs it has drivers for, ${best.model} is reported by the most of the ${best.support.hosts} host(s) in scope (${counts})`,
+    evidence,
+  };
 }
 
 export interface NicAdvice {
   recommendation: Recommendation | null;
   /** The NIC model the instance will have after the advice (null when ports are passthrough). */
   model: string | null;
+  /** The other emulated NICs the guest could drive, most hosts first (chooseEmulatedNic); empty when there was no choice. */
+  alternatives: string[];
   findings: Finding[];
+}
+
+/** The instances of the flavor that fit with each candidate NIC, for the advice's reason (lab: e1000e 280, e1000 186). */
+export function instancesByModel(flavorName: string, counts: readonly { model: string; instances: number }[]): string {
+  return `With flavor ${flavorName}: ${counts.map((c) => `${c.instances} instance(s) fit with ${c.model}`).join(', ')}.`;
 }
 
 export function adviseNic(scope: AdviceScope): NicAdvice {
@@ -124,6 +231,7 @@ export function adviseNic(scope: AdviceScope): NicAdvice {
     return {
       recommendation: null,
       model: null,
+      alternatives: [],
       findings: [makeFinding('vif-model-irrelevant-for-vnic-type', 'hw_vif_model',
         `vnic_type=${scope.vnicType} ports are passed through without a <model>: hw_vif_model has no effect on them.`,
         [{ source: 'request', ref: 'vnicType', value: scope.vnicType }, imageEvidence('hw_vif_model', current)])],
@@ -132,42 +240,43 @@ export function adviseNic(scope: AdviceScope): NicAdvice {
   const { guest, facts } = scope;
   if (NO_DEVICE_ADVICE_VIRT_TYPES.includes(facts.virtType)) {
     const allowed = VIF_MODELS_BY_VIRT_TYPE[facts.virtType];
-    return { recommendation: null, model: null, findings: [makeFinding('virt-type-no-device-advice', 'hw_vif_model',
+    return { recommendation: null, model: null, alternatives: [], findings: [makeFinding('virt-type-no-device-advice', 'hw_vif_model',
       `virt_type=${facts.virtType} (declared): no NIC model advice; ${allowed.length ? `libvirt accepts ${allowed.join(', ')}` : 'hw_vif_model must stay unset'}.`,
       [hostFactEvidence('virtType', facts.virtType), imageEvidence('hw_vif_model', current)])] };
   }
-  const vhostUser = facts.ovsDpdk;
+  const vhostUser = vhostUserPorts(scope);
   const evidence = [...guest.identity.evidence];
   let model: string;
   let why: string;
-  if (scope.profile.emulatedDevices) {
-    model = guest.emulatedNic;
-    why = `the ${scope.workload} profile asks for emulated devices; ${model} is the emulated NIC this guest has a driver for`;
-  } else if (guest.identity.virtio.net) {
+  let alternatives: string[] = [];
+  if (vhostUser) {
+    // Whatever the guest is known to be: no other model works on these ports (checkNic says when the guest cannot).
+    const basis = vhostUserBasis(scope);
     model = 'virtio';
-    why = vhostUser
-      ? 'the guest has virtio-net and vhost-user (OVS-DPDK, declared) requires the virtio model'
-      : 'the guest has a virtio-net driver, the fastest paravirtual NIC';
+    why = `${basis.why}, which require the virtio model (libvirt)`;
+    evidence.push(...basis.evidence);
+  } else if (scope.profile.emulatedDevices || !guest.identity.virtio.net) {
+    const choice = chooseEmulatedNic(scope);
+    model = choice.model;
+    alternatives = choice.alternatives;
+    const driver = scope.profile.emulatedDevices
+      ? `the ${scope.workload} profile asks for emulated devices`
+      : guest.family
+        ? `${guestLabel(guest)} has no virtio-net driver${guest.family.virtioNeedsDrivers ? ' (virtio-win not declared)' : ''}`
+        : 'the guest OS is unknown, so no virtio-net driver is assumed';
+    why = `${driver}; ${choice.why}`;
+    evidence.push(...choice.evidence);
   } else {
-    model = guest.emulatedNic;
-    why = guest.family
-      ? `${guestLabel(guest)} has no virtio-net driver${guest.family.virtioNeedsDrivers ? ' (virtio-win not declared)' : ''}; ${model} is the emulated NIC it supports`
-      : `the guest OS is unknown, so the widely supported emulated ${model} is the safe choice`;
+    model = 'virtio';
+    why = 'the guest has a virtio-net driver, the fastest paravirtual NIC';
   }
-  if (vhostUser) evidence.push(hostFactEvidence('ovsDpdk', true));
   const trait = vifModelTrait(model);
-  const support = traitSupport(scope.hosts, trait, VIF_TRAIT_PREFIX);
-  evidence.push(traitEvidence(trait, support));
+  const support = scopedSupport(scope, trait, VIF_TRAIT_PREFIX);
+  if (!evidence.some((e) => e.ref === trait)) evidence.push(traitEvidence(trait, support));
   const findings: Finding[] = [];
-  // An emulated NIC (driverless guest or the legacy profile) cannot be a vhost-user port (§2.2).
-  if (vhostUser && model !== 'virtio') {
-    findings.push(makeFinding('vhost-user-needs-virtio', 'hw_vif_model',
-      `Hosts are declared OVS-DPDK (vhost-user ports) but this guest gets hw_vif_model=${model}: vhost-user requires virtio, so its normal ports will not work there.`,
-      evidence));
-  }
-  if (support.supporting.length === 0 && support.lacking.length > 0) {
+  if (support.supporting === 0 && support.lacking > 0) {
     findings.push(makeFinding('vif-model-unsupported-on-all-hosts', 'hw_vif_model',
-      `The recommended hw_vif_model=${model} is reported by no host (${trait}).`, evidence));
+      `The recommended hw_vif_model=${model} is reported by no host in scope (${trait}).`, evidence));
   }
   const implicit = current === null ? `; unset, ${implicitNicChoice(scope)}` : '';
   return {
@@ -179,6 +288,7 @@ export function adviseNic(scope: AdviceScope): NicAdvice {
       evidence,
     },
     model,
+    alternatives,
     findings,
   };
 }

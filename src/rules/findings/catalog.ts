@@ -119,9 +119,15 @@ export const FINDINGS = [
   },
   {
     id: 'vhost-user-needs-virtio', severity: 'error',
-    trigger: 'vhost-user (OVS-DPDK) ports with a non-virtio hw_vif_model.',
+    trigger: 'vhost-user ports (vnic_backend ovs-dpdk, hosts declared OVS-DPDK, or vnic_type virtio-forwarder) with a non-virtio hw_vif_model.',
     remedy: 'Use hw_vif_model=virtio: libvirt requires the virtio model for vhost-user.',
-    source: 'domain.md §2.2',
+    source: 'domain.md §1.6, §2.2',
+  },
+  {
+    id: 'vhost-user-guest-without-virtio', severity: 'error',
+    trigger: 'vhost-user ports for a guest known (or declared, os_virtio_drivers=false / virtio_drivers) to have no virtio-net driver.',
+    remedy: 'Give the guest virtio drivers and declare them (os_virtio_drivers=true), or use ports it can drive: a vhost-net backend (ovs, linuxbridge) with an emulated NIC.',
+    source: 'domain.md §1.6, §2.2, §3.1',
   },
   {
     id: 'vhost-user-needs-hugepages', severity: 'error',
@@ -348,6 +354,12 @@ export const FINDINGS = [
     remedy: 'Free devices, use other hosts, or relax group_policy.',
     source: 'domain.md §4.6, §4.7',
   },
+  {
+    id: 'host-resource-reserved', severity: 'warning',
+    trigger: 'A resource class (root or PCI provider) lacks room for one instance only because of its reserved units: int((total − reserved) × allocation_ratio) − used is too small, int(total × allocation_ratio) − used would do.',
+    remedy: 'Lower reserved if the units are not really held back (an operator setting, or Nova\'s one_time_use devices, reserved = total once allocated), or use other hosts.',
+    source: 'domain.md §4.5, §4.7',
+  },
   // ---------------------------------------------------------------- declared host facts per aggregate / trait (facts/host-facts.ts)
   {
     id: 'host-facts-differ', severity: 'warning',
@@ -455,8 +467,8 @@ export const FINDINGS = [
   },
   {
     id: 'pci-alias-invalid', severity: 'error',
-    trigger: 'An [pci] alias entry breaks Nova\'s alias schema (name, vendor_id, product_id, device_type, numa_policy, live_migratable, unknown key) or names neither vendor_id + product_id nor resource_class.',
-    remedy: 'Correct the entry; nova-api refuses the alias configuration (PciInvalidAlias).',
+    trigger: 'An [pci] alias entry breaks Nova\'s alias schema (name, vendor_id, product_id, device_type, numa_policy, live_migratable, unknown key), or from 2025.2 lacks vendor_id + product_id (resource_class alone counts only with pci_in_placement).',
+    remedy: 'Correct the entry; Nova raises PciInvalidAlias (nova.pci.request): at server create before 2025.2 (HTTP 400), when nova-api / nova-compute start from 2025.2.',
     source: 'domain.md §4.2',
   },
   {

@@ -86,12 +86,6 @@ export function checkVirtioNet(scope: RuleScope): Finding[] {
       `Image hw_mem_page_size=${imagePageSize} is only honoured when the flavor sets hw:mem_page_size to any or large (it has ${flavorPageSize ?? 'none'}): MemoryPageSizeForbidden (400).`,
       [imageEvidence('hw_mem_page_size', imagePageSize), flavorEvidence('hw:mem_page_size', flavorPageSize ?? null)]));
   }
-  // [libvirt] file_backed_memory also gives the shared memory vhost-user needs (§2.2).
-  if (facts.ovsDpdk && !(facts.fileBackedMemoryMb ?? 0) && flavor && flavorPageSize === undefined) {
-    findings.push(makeFinding('vhost-user-needs-hugepages', 'hw:mem_page_size',
-      `Hosts are declared OVS-DPDK (vhost-user) but flavor ${flavor.name} has no hw:mem_page_size: the interface would pass no traffic.`,
-      [hostFactEvidence('ovsDpdk', true), flavorEvidence('hw:mem_page_size', null)]));
-  }
   return findings;
 }
 

@@ -39,7 +39,7 @@ function notInPlacement(what: string, classes: readonly PciDeviceClass[]): Findi
     [{ source: 'placement', ref: 'PCI resource providers', value: classes.length }]);
 }
 
-export function planPci(scope: AdviceScope, request: AdviceRequest): PciPlan {
+export function planPci(scope: AdviceScope, request: Pick<AdviceRequest, 'aliasResourceClasses' | 'vfs' | 'pci'>): PciPlan {
   const classes = pciDeviceClasses(scope.hosts);
   const findings: Finding[] = [];
   const planned: PlannedAlias[] = [];

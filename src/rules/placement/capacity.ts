@@ -3,8 +3,12 @@
 import { KeyedWeakMemo } from '../../lib/memo.ts';
 import { makeFinding } from '../findings/catalog.ts';
 import { hostIndex, type HostIndex, type IndexedHost, type IndexedProvider, type RootColumn } from './host-index.ts';
+import { allocationOn } from './allocation.ts';
 import { inventoryCapacity } from '../pci/devices.ts';
-import type { Capacity, Evidence, Finding, Host, HostFit, PlacementQuery, PlacementRequestGroup } from '../../model/index.ts';
+import { NEUTRON_SRIOV_VNIC_TYPES, hostFactEvidence } from '../vocabulary/nova.ts';
+import type {
+  Capacity, CapacityUnknown, Evidence, Finding, Host, HostFit, InstanceAllocation, Inventory, PlacementQuery, PlacementRequestGroup, VnicType,
+} from '../../model/index.ts';
 
 export interface PciDemand {
   resourceClass: string;
@@ -23,6 +27,8 @@ export interface CapacityRequest {
   deviceTraits: { trait: string; familyPrefix: string; property: string }[];
   /** How many of the hosts that fit the answer lists (DEFAULT_CAPACITY_HOSTS when absent). */
   capacityHosts?: number;
+  /** The instance's ports: Neutron SR-IOV ones take devices Placement never shows (§4.4, §4.5), so capacity is unknown. */
+  ports?: { vnicType: VnicType; count: number };
 }
 
 /** Instances whose N devices must come from N different providers: largest k with Σ min(free_i, k) ≥ k·N. */
@@ -33,17 +39,25 @@ export function isolatedFit(free: number[], perInstance: number): number {
   return 0;
 }
 
-/** How many times a provider can serve the ask (Placement's fit rule per class, §4.7); 0 when it cannot. */
-function groupUnits(provider: IndexedProvider, ask: Ask): number {
+/**
+ * How many times a provider can serve the ask (Placement's fit rule per class, §4.7); 0 when it cannot. `free` is
+ * the provider's free units, or what they would be without `reserved` (askFinding names reserved as the blocker then).
+ */
+function groupUnits(provider: IndexedProvider, ask: Ask, free: (rc: string, inventory: Inventory) => number = (rc) => provider.free[rc] ?? 0): number {
   for (const t of ask.group.required) if (!provider.traits.has(t)) return 0;
   for (const t of ask.group.forbidden) if (provider.traits.has(t)) return 0;
   let units = Infinity;
   for (const [rc, amount] of ask.resources) {
     const inventory = provider.inventories[rc];
     if (!inventory || amount < inventory.minUnit || amount > inventory.maxUnit || amount % inventory.stepSize !== 0) return 0;
-    units = Math.min(units, Math.floor((provider.free[rc] ?? 0) / amount));
+    units = Math.min(units, Math.floor(free(rc, inventory) / amount));
   }
   return units === Infinity ? 1 : units;
+}
+
+/** Free units if `reserved` were 0: int(total × allocation_ratio) − used (§4.7). */
+function freeWithoutReserved(inventory: Inventory, used: number): number {
+  return Math.max(0, inventoryCapacity({ ...inventory, reserved: 0 }) - used);
 }
 
 /** Numbered groups asking the same thing compete for the same providers, so they are counted together. */
@@ -58,6 +72,13 @@ interface Plan {
   forbidden: string[];
   deviceTraits: CapacityRequest['deviceTraits'];
   asks: Ask[];
+  /** The asks on nested providers only (PCI devices): what `pciOnly` counts. */
+  pciAsks: Ask[];
+  /**
+   * Classes of devices the PciPassthroughFilter checks (pci_in_placement off) that no provider of any host has:
+   * Placement does not show them, so they are left out of the count and the answer is unknown (§4.5).
+   */
+  unseen: string[];
   /** The trait blockers of each distinct root trait set (IndexedHost.traitSet), filled as hosts are checked. */
   traitBlockers: TraitBlocker[][];
 }
@@ -118,7 +139,25 @@ function planOf(index: HostIndex, request: CapacityRequest): Plan {
   const { query } = request;
   const unsuffixed = query.groups.find((g) => g.suffix === '');
   const grouped = new Map<string, PlacementRequestGroup[]>();
-  for (const group of query.groups.filter((g) => g.suffix !== '')) grouped.set(sameAsk(group), [...(grouped.get(sameAsk(group)) ?? []), group]);
+  const unseen = new Set<string>();
+  for (const group of query.groups.filter((g) => g.suffix !== '')) {
+    const missing = Object.keys(group.resources).filter((rc) => !index.freeColumns.has(rc));
+    if (group.checkedBy === 'pci-passthrough-filter' && missing.length > 0) missing.forEach((rc) => unseen.add(rc));
+    else grouped.set(sameAsk(group), [...(grouped.get(sameAsk(group)) ?? []), group]);
+  }
+  const asks = [...grouped].map(([key, groups]) => {
+    const ask: Ask = {
+      group: groups[0]!,
+      field: Object.keys(groups[0]!.resources).join(','),
+      resources: Object.entries(groups[0]!.resources),
+      count: groups.length,
+      classes: Object.keys(groups[0]!.resources),
+      isolate: query.groupPolicy === 'isolate' && groups[0]!.checkedBy === 'placement',
+      totals: null,
+    };
+    if (!ask.isolate) ask.totals = askTotals(index, key, ask);
+    return ask;
+  });
   return {
     resources: Object.entries(unsuffixed?.resources ?? {}).sort(([a], [b]) => a.localeCompare(b))
       .map(([rc, amount]) => ({ rc, amount, column: index.rootColumns.get(rc) })),
@@ -127,19 +166,9 @@ function planOf(index: HostIndex, request: CapacityRequest): Plan {
     // Includes compute_status_filter's COMPUTE_STATUS_DISABLED (§2.5).
     forbidden: [...new Set([...(unsuffixed?.forbidden ?? []), ...query.rootForbidden])].sort(),
     deviceTraits: request.deviceTraits,
-    asks: [...grouped].map(([key, groups]) => {
-      const ask: Ask = {
-        group: groups[0]!,
-        field: Object.keys(groups[0]!.resources).join(','),
-        resources: Object.entries(groups[0]!.resources),
-        count: groups.length,
-        classes: Object.keys(groups[0]!.resources),
-        isolate: query.groupPolicy === 'isolate' && groups[0]!.checkedBy === 'placement',
-        totals: null,
-      };
-      if (!ask.isolate) ask.totals = askTotals(index, key, ask);
-      return ask;
-    }),
+    asks,
+    pciAsks: asks.filter((a) => a.classes.length > 0 && a.classes.every((rc) => !index.rootColumns.has(rc))),
+    unseen: [...unseen].sort(),
     traitBlockers: [],
   };
 }
@@ -205,11 +234,19 @@ function resourceFinding(ih: IndexedHost, rc: string, amount: number, fit: numbe
   const free = ih.root.free[rc] ?? 0;
   const evidence: Evidence[] = [{ source: 'placement', ref: `${name} ${rc}`,
     value: `total ${inventory.total}, reserved ${inventory.reserved}, ratio ${inventory.allocationRatio} ⇒ capacity ${inventoryCapacity(inventory)}, used ${ih.host.usages[rc] ?? 0}, free ${free}` }];
-  return fit < 0
-    ? makeFinding('host-resource-unit-mismatch', rc,
+  if (fit < 0) {
+    return makeFinding('host-resource-unit-mismatch', rc,
       `${name}: ${rc} ${amount} is outside min_unit ${inventory.minUnit} / max_unit ${inventory.maxUnit} or not a multiple of step_size ${inventory.stepSize}.`,
-      evidence)
+      evidence);
+  }
+  return inventory.reserved > 0 && freeWithoutReserved(inventory, ih.host.usages[rc] ?? 0) >= amount
+    ? makeFinding('host-resource-reserved', rc, `${name}: ${rc} needs ${amount}, ${free} free: reserved ${inventory.reserved} (of total ${inventory.total}) holds back the units it needs.`, evidence)
     : makeFinding('host-resource-insufficient', rc, `${name}: ${rc} needs ${amount}, ${free} free.`, evidence);
+}
+
+/** Instances the ask gets from these providers' units: Σ for group_policy none, distinct providers for isolate (§4.6). */
+function askFit(ask: Ask, units: readonly number[]): number {
+  return ask.isolate ? isolatedFit([...units], ask.count) : Math.floor(units.reduce((a, b) => a + b, 0) / ask.count);
 }
 
 function askFinding(ih: IndexedHost, ask: Ask, eligible: readonly IndexedProvider[], units: readonly number[]): Finding {
@@ -220,8 +257,16 @@ function askFinding(ih: IndexedHost, ask: Ask, eligible: readonly IndexedProvide
     ? `needs ${count} different providers with a free device (group_policy=isolate); ${units.filter((u) => u > 0).length} have one`
     : `needs ${count}, ${units.reduce((a, b) => a + b, 0)} free in total (group_policy=none)`;
   const onPci = !classes.some((rc) => ih.root.inventories[rc]);
-  return makeFinding(onPci ? 'host-pci-insufficient' : 'host-resource-insufficient', ask.field, `${ih.host.name}: ${what} ${rule}.`,
-    eligible.map((p, i): Evidence => ({ source: 'placement', ref: p.name, value: `${units[i]} free for this group` })));
+  const evidence = eligible.map((p, i): Evidence => ({ source: 'placement', ref: p.name,
+    value: `${units[i]} free for this group${classes.map((rc) => (p.inventories[rc]?.reserved ? `, ${rc} reserved ${p.inventories[rc].reserved} of ${p.inventories[rc].total}` : '')).join('')}` }));
+  // Reserved units (an operator's, or Nova's one_time_use devices once allocated, §4.5) are the blocker when the
+  // providers would do without them.
+  const reserving = eligible.filter((p) => classes.some((rc) => (p.inventories[rc]?.reserved ?? 0) > 0));
+  if (reserving.length > 0 && askFit(ask, eligible.map((p) => groupUnits(p, ask, (rc, inventory) => freeWithoutReserved(inventory, p.used[rc] ?? 0)))) > 0) {
+    const held = reserving.flatMap((p) => classes.filter((rc) => p.inventories[rc]?.reserved).map((rc) => `${p.name} ${rc} ${p.inventories[rc]!.reserved}`));
+    return makeFinding('host-resource-reserved', ask.field, `${ih.host.name}: ${what} ${rule}; reserved units hold back the rest (${held.join(', ')}).`, evidence);
+  }
+  return makeFinding(onPci ? 'host-pci-insufficient' : 'host-resource-insufficient', ask.field, `${ih.host.name}: ${what} ${rule}.`, evidence);
 }
 
 /**
@@ -257,7 +302,7 @@ function hostInstances(ih: IndexedHost, at: number, plan: Plan, sink: Blockers |
   // Numbered groups (one per PCI device, §4.6): each on one provider of this tree. none ⇒ groups may share a
   // provider (Σ units); isolate ⇒ pairwise different providers. PciPassthroughFilter-only devices have no policy.
   for (const ask of plan.asks) {
-    const { count, isolate, totals } = ask;
+    const { count, totals } = ask;
     const detail = sink?.hostFindings;
     let fit: number;
     let eligible = NO_PROVIDERS;
@@ -268,7 +313,7 @@ function hostInstances(ih: IndexedHost, at: number, plan: Plan, sink: Blockers |
       // Units per provider: isolate needs them, and a finding shows them.
       eligible = eligibleProviders(ih, ask.classes);
       units = eligible.map((p) => groupUnits(p, ask));
-      fit = isolate ? isolatedFit(units, count) : Math.floor(units.reduce((a, b) => a + b, 0) / count);
+      fit = askFit(ask, units);
     }
     if (fit === 0) {
       if (!sink) return 0;
@@ -294,6 +339,9 @@ interface HostScan {
   free: Record<string, number>;
   blocked: Record<string, number>;
   blockedExamples: HostFit[];
+  pciOnly: Capacity['pciOnly'];
+  /** Plan.unseen: classes of devices Placement does not show. */
+  unseen: readonly string[];
 }
 
 /** Hosts that do not fit, shown with their blockers: enough to see why, few enough to keep the answer small. */
@@ -310,7 +358,29 @@ function scanHosts(index: HostIndex, request: CapacityRequest): HostScan {
     instances[at] = hostInstances(ih, at, plan, blockers);
     if (instances[at] === 0 && blockers.hostFindings) blockedExamples.push(hostFit(ih, 0, blockers.hostFindings));
   });
-  return finishScan(index, plan, instances, blockers.counts, blockedExamples);
+  return finishScan(index, plan, instances, blockers.counts, blockedExamples, pciOnlyOf(index, plan));
+}
+
+/**
+ * What the PCI asks alone allow over every host, whatever else blocks (a non-PCI blocker such as missing PCPU must not
+ * hide it): one pass over numbers per ask with group_policy none, the providers' units per host with isolate.
+ */
+function pciOnlyOf(index: HostIndex, plan: Plan): Capacity['pciOnly'] {
+  if (plan.pciAsks.length === 0) return null;
+  let hostsThatFit = 0;
+  let totalInstances = 0;
+  index.byName.forEach((ih, at) => {
+    let instances = Infinity;
+    for (const ask of plan.pciAsks) {
+      instances = Math.min(instances, ask.totals
+        ? Math.floor(ask.totals[at]! / ask.count)
+        : askFit(ask, eligibleProviders(ih, ask.classes).map((p) => groupUnits(p, ask))));
+      if (instances === 0) return;
+    }
+    hostsThatFit++;
+    totalInstances += instances;
+  });
+  return { hostsThatFit, totalInstances };
 }
 
 /**
@@ -344,11 +414,12 @@ function withDeviceTraits(index: HostIndex, base: HostScan, request: CapacityReq
     hostInstances(ih, at, plan, blockers);
     blockedExamples.push(hostFit(ih, 0, blockers.hostFindings!));
   }
-  return finishScan(index, plan, instances, counts, blockedExamples);
+  // Device-model traits are root traits: what the PCI devices alone allow does not change.
+  return finishScan(index, plan, instances, counts, blockedExamples, base.pciOnly);
 }
 
 /** Totals, free units and the ranking of the hosts that fit, from the instances each host takes. */
-function finishScan(index: HostIndex, plan: Plan, instances: Int32Array, counts: ReadonlyMap<string, number>, blockedExamples: HostFit[]): HostScan {
+function finishScan(index: HostIndex, plan: Plan, instances: Int32Array, counts: ReadonlyMap<string, number>, blockedExamples: HostFit[], pciOnly: Capacity['pciOnly']): HostScan {
   const hostCount = instances.length;
   const asked = [...plan.resources.map(({ rc }) => rc), ...plan.asks.flatMap((a) => a.classes)].sort((a, b) => a.localeCompare(b));
   let totalInstances = 0;
@@ -371,7 +442,7 @@ function finishScan(index: HostIndex, plan: Plan, instances: Int32Array, counts:
   const ranked = new Int32Array(sorted.length);
   for (let i = 0; i < sorted.length; i++) ranked[i] = ((sorted[i]! % hostCount) + hostCount) % hostCount;
   return {
-    index, instances, ranked, totalInstances, free, blockedExamples,
+    index, instances, ranked, totalInstances, free, blockedExamples, pciOnly, unseen: plan.unseen,
     blocked: Object.fromEntries([...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b))),
   };
 }
@@ -402,9 +473,41 @@ export function candidateHosts(hosts: readonly Host[], request: CapacityRequest,
   return { count: ranked.length, names };
 }
 
+/**
+ * Devices asked for that Placement does not show (§4.4, §4.5): the count leaves them out, so it can only say "at
+ * most", never "no" because of them.
+ */
+function unknownOf(unseen: readonly string[], request: CapacityRequest): CapacityUnknown[] {
+  const unknown = unseen.map((rc): CapacityUnknown => ({ field: rc,
+    reason: `No Placement provider of any host has ${rc}. With pci_in_placement off the PciPassthroughFilter decides from Nova's PCI tracker, which no API shows; devices are not in Placement when report_in_placement is off on their computes (the default) or their device_spec has physical_network. Counted without them.`,
+    evidence: [{ source: 'placement', ref: rc, value: 'no provider' }, hostFactEvidence('pciInPlacement', false)] }));
+  const { ports } = request;
+  if (ports && ports.count > 0 && NEUTRON_SRIOV_VNIC_TYPES.includes(ports.vnicType)) {
+    unknown.push({ field: 'vnicType',
+      reason: `${ports.count} vnic_type=${ports.vnicType} port(s) take devices whose device_spec has physical_network: Nova does not report those to Placement and no API shows how many are free. Counted without them.`,
+      evidence: [{ source: 'request', ref: 'vnicType', value: ports.vnicType }, { source: 'request', ref: 'nics', value: ports.count }] });
+  }
+  return unknown;
+}
+
+/**
+ * One instance's allocation for the request on `host`, or on the host that takes the most instances (the first of
+ * capacity.hosts); null when that host does not fit. Read from the request's scan, so only this host is worked out.
+ */
+export function instanceAllocation(hosts: readonly Host[], request: CapacityRequest, host?: string): InstanceAllocation | null {
+  return allocationIn(hostScan(hosts, request), request.query, host);
+}
+
+function allocationIn(scan: HostScan, query: PlacementQuery, host?: string): InstanceAllocation | null {
+  const at = host === undefined ? scan.ranked[0] : scan.index.byName.findIndex((ih) => ih.host.name === host);
+  if (at === undefined || at < 0 || scan.instances[at] === 0) return null;
+  return allocationOn(scan.index.byName[at]!, query, new Set(scan.unseen));
+}
+
 export function computeCapacity(hosts: readonly Host[], request: CapacityRequest): Capacity {
   const scan = hostScan(hosts, request);
   const listed = request.capacityHosts ?? DEFAULT_CAPACITY_HOSTS;
+  const unknown = unknownOf(scan.unseen, request);
   return {
     hostsChecked: hosts.length,
     hostsThatFit: scan.ranked.length,
@@ -413,5 +516,9 @@ export function computeCapacity(hosts: readonly Host[], request: CapacityRequest
     hosts: [...scan.ranked.subarray(0, listed)].map((at) => hostFit(scan.index.byName[at]!, scan.instances[at]!, [])),
     blocked: { ...scan.blocked },
     blockedExamples: scan.blockedExamples,
+    fits: scan.ranked.length === 0 ? 'no' : unknown.length > 0 ? 'unknown' : 'yes',
+    unknown,
+    pciOnly: scan.pciOnly && { ...scan.pciOnly },
+    allocation: allocationIn(scan, request.query),
   };
 }

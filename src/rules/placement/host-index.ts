@@ -9,10 +9,14 @@ import type { Host, Inventory, PciProviderFree } from '../../model/index.ts';
 /** A provider a request group can land on: the root or a nested PCI provider (§4.5). */
 export interface IndexedProvider {
   name: string;
+  /** The provider's uuid (a root's is the compute node's, §4.5): what an allocation names. */
+  uuid: string;
   traits: ReadonlySet<string>;
   inventories: Readonly<Record<string, Inventory>>;
   /** max(0, capacity − used) per resource class (§4.7). */
   free: Readonly<Record<string, number>>;
+  /** Placement's usages, per resource class. */
+  used: Readonly<Record<string, number>>;
 }
 
 export interface IndexedHost {
@@ -57,16 +61,16 @@ export interface HostIndex {
   traits: ReadonlySet<string>;
 }
 
-function indexProvider(name: string, traits: string[], inventories: Record<string, Inventory>, usages: Record<string, number>): IndexedProvider {
+function indexProvider(name: string, uuid: string, traits: string[], inventories: Record<string, Inventory>, usages: Record<string, number>): IndexedProvider {
   const free: Record<string, number> = {};
   for (const [rc, inventory] of Object.entries(inventories)) free[rc] = Math.max(0, inventoryCapacity(inventory) - (usages[rc] ?? 0));
-  return { name, traits: new Set(traits), inventories, free };
+  return { name, uuid, traits: new Set(traits), inventories, free, used: usages };
 }
 
 function indexHost(host: Host, traitSet: number): IndexedHost {
   // A disabled / forced-down service counts as COMPUTE_STATUS_DISABLED (compute-service.ts).
-  const root = indexProvider(host.name, schedulingTraits(host), host.inventories, host.usages);
-  const pci = host.pciProviders.map((p) => indexProvider(p.name, p.traits, { [p.resourceClass]: p.inventory }, { [p.resourceClass]: p.used }));
+  const root = indexProvider(host.name, host.uuid, schedulingTraits(host), host.inventories, host.usages);
+  const pci = host.pciProviders.map((p) => indexProvider(p.name, p.uuid, p.traits, { [p.resourceClass]: p.inventory }, { [p.resourceClass]: p.used }));
   const providers = [root, ...pci];
   const providersByClass = new Map<string, IndexedProvider[]>();
   const free: Record<string, number> = {};

@@ -45,18 +45,28 @@ export function capacityWithFallback(hosts: readonly Host[], request: CapacityRe
   const { pcpu, legacy } = byPcpu.get(hosts);
   if (legacy.length === 0) return computeCapacity(hosts, request);
   if (pcpu.length === 0) return computeCapacity(hosts, { ...request, query: fallback });
-  const a = computeCapacity(pcpu, request);
-  const b = computeCapacity(legacy, { ...request, query: fallback });
+  // At least one host each, so that the better of the two first hosts (whose allocation each half has) is known.
+  const listed = request.capacityHosts ?? DEFAULT_CAPACITY_HOSTS;
+  const a = computeCapacity(pcpu, { ...request, capacityHosts: Math.max(1, listed) });
+  const b = computeCapacity(legacy, { ...request, query: fallback, capacityHosts: Math.max(1, listed) });
   const blocked = sumInto(sumInto({}, a.blocked), b.blocked);
+  const fit = [...a.hosts, ...b.hosts].sort((x, y) => y.instances - x.instances || x.host.localeCompare(y.host));
+  const unknown = [...a.unknown, ...b.unknown.filter((u) => !a.unknown.some((v) => v.field === u.field))];
+  const hostsThatFit = a.hostsThatFit + b.hostsThatFit;
   return {
     hostsChecked: a.hostsChecked + b.hostsChecked,
-    hostsThatFit: a.hostsThatFit + b.hostsThatFit,
+    hostsThatFit,
     totalInstances: a.totalInstances + b.totalInstances,
     free: sumInto(sumInto({}, a.free), b.free),
-    hosts: [...a.hosts, ...b.hosts].sort((x, y) => y.instances - x.instances || x.host.localeCompare(y.host))
-      .slice(0, request.capacityHosts ?? DEFAULT_CAPACITY_HOSTS),
+    hosts: fit.slice(0, listed),
     blocked: Object.fromEntries(Object.entries(blocked).sort(([x, m], [y, n]) => n - m || x.localeCompare(y))),
     blockedExamples: [...a.blockedExamples, ...b.blockedExamples].sort((x, y) => x.host.localeCompare(y.host)).slice(0, BLOCKED_EXAMPLES),
+    fits: hostsThatFit === 0 ? 'no' : unknown.length > 0 ? 'unknown' : 'yes',
+    unknown,
+    pciOnly: a.pciOnly || b.pciOnly
+      ? { hostsThatFit: (a.pciOnly?.hostsThatFit ?? 0) + (b.pciOnly?.hostsThatFit ?? 0), totalInstances: (a.pciOnly?.totalInstances ?? 0) + (b.pciOnly?.totalInstances ?? 0) }
+      : null,
+    allocation: [a.allocation, b.allocation].find((x) => x !== null && x.host === fit[0]?.host) ?? null,
   };
 }
 

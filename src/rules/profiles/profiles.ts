@@ -65,7 +65,7 @@ export const WORKLOAD_PROFILES: readonly WorkloadProfileDefinition[] = [
  * The profile's defaults with the request's own numbers on top. On OVS-DPDK hosts the NFV profile
  * uses vhost-user ports instead of VFs unless the request asks for VFs (domain.md §2.2).
  */
-export function resolveProfile(request: AdviceRequest, facts: HostFacts): ProfileDefaults {
+export function resolveProfile(request: Pick<AdviceRequest, 'workload' | 'nics' | 'disks' | 'vfs' | 'pci'>, facts: HostFacts): ProfileDefaults {
   const defaults = WORKLOAD_PROFILES.find((p) => p.name === request.workload)?.defaults ?? BASE;
   const profileVfs = request.workload === 'nfv-dataplane' && facts.ovsDpdk ? 0 : defaults.vfs;
   return {

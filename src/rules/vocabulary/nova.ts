@@ -69,9 +69,9 @@ export function normaliseVifModel(raw: string): string | null {
   return (VIF_MODELS as readonly string[]).includes(mapped) ? mapped : null;
 }
 
+/** Nova's DiskBus enum has no coerce: the value must match exactly, case and spaces included (the oracle test, Zed's ImageMeta). */
 export function normaliseDiskBus(raw: string): string | null {
-  const lower = raw.trim().toLowerCase();
-  return (DISK_BUSES as readonly string[]).includes(lower) ? lower : null;
+  return (DISK_BUSES as readonly string[]).includes(raw) ? raw : null;
 }
 
 export function normaliseScsiModel(raw: string): string | null {

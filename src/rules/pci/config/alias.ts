@@ -21,6 +21,23 @@ const ALIAS_KEYS_SINCE: readonly [string, NovaRelease][] = [
   ['live_migratable', FIRST_RELEASE.pciLiveMigratable],
 ];
 
+/**
+ * The first release whose `get_alias_from_config` checks each entry's ids (`_validate_required_ids`): vendor_id +
+ * product_id, or with pci_in_placement resource_class; it also parses the aliases when nova-api and nova-compute
+ * start (NOVA commits acc62216 and ae064caf, tag 32.0.0; backported to 2025.1 in 31.3.1, which a release name
+ * cannot tell apart, so 2025.1 keeps the earlier behaviour here). Before it, Zed accepts an alias without ids, and
+ * 2023.1–2025.1 also one with only resource_class, which the PciPassthroughFilter then matches as any device
+ * (`nova/pci/stats.py` ignores resource_class / traits in the spec).
+ */
+const ALIAS_IDS_CHECKED: NovaRelease = '2025.2';
+
+/** Nova's exception for a refused `[pci] alias`, where it is raised, and when the user meets it (§2.7, §4.2). */
+export function aliasRefusal(release: NovaRelease): string {
+  return releaseHas(release, ALIAS_IDS_CHECKED)
+    ? 'Nova raises PciInvalidAlias (nova.pci.request.get_alias_from_config) when nova-api or nova-compute starts: the service does not start.'
+    : 'Nova raises PciInvalidAlias (nova.pci.request._get_alias_from_config) at the first server create or resize asking any alias: HTTP 400.';
+}
+
 export function aliasKeys(release: NovaRelease): Set<string> {
   return new Set(ALIAS_KEYS_SINCE.filter(([, first]) => releaseHas(release, first)).map(([key]) => key));
 }
@@ -75,14 +92,25 @@ export function parseAlias(object: Record<string, unknown>, field: string, pciIn
   if (object['capability_type'] !== undefined && object['capability_type'] !== 'pci') errors.push('capability_type can only be "pci"');
   const [vendorId = null, productId = null] = ids;
   const hasIds = vendorId !== null && productId !== null;
-  // Before 2023.1 an alias needs no ids: Zed's `_get_alias_from_config` checks the schema only (§4.2, §7 2023.1).
-  const idsRequired = releaseHas(release, FIRST_RELEASE.pciInPlacement);
-  if (!hasIds && rc === null && idsRequired) errors.push(traits !== null ? 'a traits-only alias is not allowed: give resource_class or vendor_id + product_id' : 'give vendor_id + product_id, or resource_class');
+  if (releaseHas(release, ALIAS_IDS_CHECKED)) {
+    // `_validate_required_ids`: with pci_in_placement ids or resource_class, without it ids only (§4.2).
+    if (pciInPlacement && !hasIds && rc === null) errors.push(traits !== null ? 'a traits-only alias is not allowed: give resource_class or vendor_id + product_id' : 'give vendor_id + product_id, or resource_class');
+    if (!pciInPlacement && !hasIds) {
+      errors.push(rc !== null
+        ? 'resource_class without vendor_id + product_id needs [filter_scheduler] pci_in_placement=True (declared off): give vendor_id + product_id'
+        : 'give vendor_id + product_id ([filter_scheduler] pci_in_placement is off)');
+    }
+  } else if (pciInPlacement && !hasIds && rc === null && releaseHas(release, FIRST_RELEASE.pciInPlacement)) {
+    // 2023.1–2025.1 parse it, then the scheduler cannot name a resource class for it (bug 2111440).
+    errors.push('with pci_in_placement an alias needs vendor_id + product_id or resource_class: without, the Placement query cannot be built and server create fails in the scheduler');
+  }
   if (errors.length > 0) {
-    return { alias: null, findings: [makeFinding('pci-alias-invalid', field, `${field}${name ? ` ("${name}")` : ''}: ${errors.join('; ')}.`, evidence)] };
+    return { alias: null, findings: [makeFinding('pci-alias-invalid', field, `${field}${name ? ` ("${name}")` : ''}: ${errors.join('; ')}. ${aliasRefusal(release)}`, evidence)] };
   }
   const findings: Finding[] = [];
-  if (!hasIds && rc === null) {
+  // Without pci_in_placement the PciPassthroughFilter ignores resource_class (NOVA `nova/pci/stats.py`
+  // ignored_spec_tags): an alias without ids then matches by device type alone.
+  if (!hasIds && (rc === null || !pciInPlacement)) {
     findings.push(makeFinding('pci-alias-matches-any-device', field,
       `Alias "${name}" has no vendor_id / product_id: ${releaseName(release)} accepts it, and it takes any ${deviceType ?? 'type-PCI or type-VF'} device a device_spec allows.`, evidence));
   }
@@ -124,7 +152,12 @@ export function groupFindings(entries: ParsedAlias[], pciInPlacement: boolean, r
   if (NOVA_RELEASES.indexOf(release) <= NOVA_RELEASES.indexOf(LAST_DEV_TYPE_KEYERROR_RELEASE) && entries.some((e) => e.deviceType === null)) {
     problems.push(`an entry has no device_type, which ${releaseName(release)} cannot read when several entries share a name (KeyError 'dev_type' ⇒ PciInvalidAlias)`);
   }
+  const refused = problems.length > 0;
   if (pciInPlacement) problems.push('pci_in_placement allows one entry per alias name');
+  // Before 2025.2 (`_validate_multispec`) only the scheduler finds several entries: NOVA `nova/objects/request_spec.py`
+  // `generate_request_groups_from_pci_requests` raises ValueError and server create fails with NoValidHost.
+  const raised = refused || releaseHas(release, ALIAS_IDS_CHECKED) ? aliasRefusal(release)
+    : 'Nova raises ValueError (nova.objects.request_spec.RequestSpec.generate_request_groups_from_pci_requests) when the scheduler builds the query: the server goes to ERROR.';
   return problems.length === 0 ? [] : [makeFinding('pci-alias-entries-inconsistent', fields,
-    `Alias "${first.name}" has ${entries.length} entries (${fields}): ${problems.join('; ')}.`, evidence)];
+    `Alias "${first.name}" has ${entries.length} entries (${fields}): ${problems.join('; ')}. ${raised}`, evidence)];
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkPciConfig, type PciConfigInput } from './check.ts';
 import { normalisePciResourceClass, normalisePciTraits } from './placement.ts';
 import { flavor, host, pciProvider, snapshot } from '../../test-fixtures.ts';
-import type { CloudSnapshot } from '../../../model/index.ts';
+import type { CloudSnapshot, NovaRelease } from '../../../model/index.ts';
 
 const cloud: CloudSnapshot = {
   ...snapshot([
@@ -23,6 +23,8 @@ const VF_SPEC = '{"vendor_id": "8086", "product_id": "154c", "address": "0000:3b
 const PF_SPEC = '{"vendor_id": "8086", "product_id": "1572", "address": "0000:3b:00.1"}';
 const VF_ALIAS = '{"name": "x710-vf", "vendor_id": "8086", "product_id": "154c", "device_type": "type-VF"}';
 const PF_ALIAS = '{"name": "x710-pf", "vendor_id": "8086", "product_id": "1572", "device_type": "type-PF"}';
+const RC_ONLY = '{"name": "x710-vf", "resource_class": "CUSTOM_PCI_8086_154C", "device_type": "type-VF"}';
+const RC_AND_IDS = '{"name": "x710-vf", "vendor_id": "8086", "product_id": "154c", "resource_class": "CUSTOM_NIC_VF", "device_type": "type-VF"}';
 
 function check(input: Partial<PciConfigInput>, pciInPlacement = false) {
   return checkPciConfig(cloud, { deviceSpecs: [], aliases: [], ...input }, { hostFacts: { pciInPlacement } });
@@ -179,10 +181,21 @@ describe('§4.2 alias schema', () => {
     expect(result.findings.find((f) => f.id === 'pci-alias-matches-no-spec')?.message).toMatch(/type-PF/);
   });
 
-  it('§4.2 resource_class / traits need pci_in_placement', () => {
-    const alias = '{"name": "x710-vf", "resource_class": "CUSTOM_PCI_8086_154C", "device_type": "type-VF"}';
-    expect(ids({ deviceSpecs: [VF_SPEC], aliases: [alias] })).toContain('pci-alias-placement-fields-ignored');
-    expect(ids({ deviceSpecs: [VF_SPEC], aliases: [alias] }, true)).not.toContain('pci-alias-placement-fields-ignored');
+  // NOVA `nova/pci/request.py`: Zed's _ALIAS_SCHEMA has no resource_class; 2023.1–2025.1 parse it and, without
+  // pci_in_placement, nova/pci/stats.py ignores it (any device of the type); 2025.2's _validate_required_ids refuses it.
+  it.each<{ name: string; release: NovaRelease; pciInPlacement: boolean; alias: string; error: boolean; has: string[] }>([
+    { name: '§4.2 Zed: resource_class is no alias key ⇒ PciInvalidAlias', release: 'zed', pciInPlacement: false, alias: RC_ONLY, error: true, has: ['pci-alias-invalid'] },
+    { name: '§4.2 2024.1 without pci_in_placement: accepted, ignored, matches any VF', release: '2024.1', pciInPlacement: false, alias: RC_ONLY, error: false, has: ['pci-alias-placement-fields-ignored', 'pci-alias-matches-any-device'] },
+    { name: '§4.2 2024.1 with pci_in_placement: used', release: '2024.1', pciInPlacement: true, alias: RC_ONLY, error: false, has: [] },
+    { name: '§4.2 2025.2 without pci_in_placement: refused (_validate_required_ids)', release: '2025.2', pciInPlacement: false, alias: RC_ONLY, error: true, has: ['pci-alias-invalid'] },
+    { name: '§4.2 master without pci_in_placement: refused', release: 'master', pciInPlacement: false, alias: RC_ONLY, error: true, has: ['pci-alias-invalid'] },
+    { name: '§4.2 master with pci_in_placement: used', release: 'master', pciInPlacement: true, alias: RC_ONLY, error: false, has: [] },
+    { name: '§4.2 master, ids + resource_class without pci_in_placement: the class is ignored', release: 'master', pciInPlacement: false, alias: RC_AND_IDS, error: false, has: ['pci-alias-placement-fields-ignored'] },
+  ])('$name', ({ release, pciInPlacement, alias, error, has }) => {
+    const findings = checkPciConfig(snapshot([]), { deviceSpecs: [], aliases: [alias] }, { hostFacts: { pciInPlacement }, novaRelease: release }).findings;
+    expect(findings.some((f) => f.severity === 'error' && f.field === 'alias[0]')).toBe(error);
+    for (const id of has) expect(findings.map((f) => f.id)).toContain(id);
+    if (error) expect(findings.find((f) => f.id === 'pci-alias-invalid')?.message).toMatch(/PciInvalidAlias \(nova\.pci\.request\._?get_alias_from_config\)/);
   });
 
   it('§4.5/§4.6 with pci_in_placement the alias class and traits must be produced by a spec', () => {
@@ -280,10 +293,64 @@ describe('§4.2 aliases as Zed reads them (NOVA request.py _get_alias_from_confi
     expect(errorIds(zed({ aliases }, 'master'))).toEqual([]);
   });
 
-  it('Zed accepts an alias without ids (a warning: any device of its type); 2023.1 and later refuse it', () => {
+  it('§4.2 Zed accepts an alias without ids (a warning: any device of its type); 2025.2 and later refuse it', () => {
     const alias = '{"name": "pf", "capability_type": "pci"}';
     expect(zed({ aliases: [alias] }).map((f) => f.id)).toContain('pci-alias-matches-any-device');
     expect(errorIds(zed({ aliases: [alias] }))).toEqual([]);
     expect(errorIds(zed({ aliases: [alias] }, 'master'))).toContain('pci-alias-invalid');
+  });
+});
+
+describe('§4.5 the Placement view before the rollout', () => {
+  const pfSpec = '{"vendor_id": "8086", "product_id": "1572", "address": "0000:3b:00.1", "resource_class": "nic_pf", "traits": "blue"}';
+  it('§4.5 providers keep <host>_<address>, parent and devices, take the first spec\'s class and traits (OWNER_NOVA on master); the uncovered are removed', () => {
+    const view = check({ deviceSpecs: [VF_SPEC, pfSpec] }).placement;
+    expect(view.providers).toEqual([
+      { name: 'cmp1_0000:3B:00.0', parent: 'cmp1', resourceClass: 'CUSTOM_PCI_8086_154C', total: 16, traits: ['COMPUTE_MANAGED_PCI_DEVICE', 'OWNER_NOVA'], spec: '0.0', change: 'unchanged' },
+      { name: 'cmp1_0000:3B:00.1', parent: 'cmp1', resourceClass: 'CUSTOM_NIC_PF', total: 1, traits: ['COMPUTE_MANAGED_PCI_DEVICE', 'CUSTOM_BLUE', 'OWNER_NOVA'], spec: '1.0', change: 'changed' },
+    ]);
+    expect([view.providerCount, view.byResourceClass, view.removed]).toEqual([2,
+      [{ resourceClass: 'CUSTOM_NIC_PF', providers: 1, total: 1, hosts: 1 }, { resourceClass: 'CUSTOM_PCI_8086_154C', providers: 1, total: 16, hosts: 1 }],
+      [{ name: 'cmp2_0000:5E:00.0', used: 2 }]]);
+  });
+
+  it('§4.5 Zed: no OWNER_NOVA; report_in_placement off: no providers', () => {
+    const zedView = checkPciConfig(cloud, { deviceSpecs: [VF_SPEC], aliases: [] }, { hostFacts: { pciInPlacement: false }, novaRelease: 'zed' }).placement;
+    expect(zedView.providers[0]?.traits).toEqual(['COMPUTE_MANAGED_PCI_DEVICE']);
+    expect(check({ deviceSpecs: [VF_SPEC], reportInPlacement: false }).placement.providerCount).toBe(0);
+  });
+});
+
+describe('§2.7 §4.1 §4.2 §4.5 findings Nova raises name its exception and where', () => {
+  it.each<{ name: string; input: Partial<PciConfigInput>; id: string; nova: RegExp }>([
+    { name: '§4.2 invalid alias ⇒ PciInvalidAlias', input: { aliases: ['{"name": "a", "vendor_id": "zz"}'] }, id: 'pci-alias-invalid', nova: /PciInvalidAlias \(nova\.pci\.request\./ },
+    { name: '§4.2 alias not JSON ⇒ PciInvalidAlias', input: { aliases: ['{name'] }, id: 'pci-config-json-invalid', nova: /PciInvalidAlias/ },
+    { name: '§4.1 device_spec not JSON ⇒ PciConfigInvalidSpec', input: { deviceSpecs: ['{x'] }, id: 'pci-config-json-invalid', nova: /PciConfigInvalidSpec \(nova\.pci\.devspec\.PciDeviceSpec, via nova\.pci\.whitelist\.Whitelist/ },
+    { name: '§4.1 bad id ⇒ PciConfigInvalidSpec', input: { deviceSpecs: ['{"vendor_id": "xyz1"}'] }, id: 'pci-device-spec-invalid', nova: /PciConfigInvalidSpec/ },
+    { name: '§4.1 address and devname ⇒ PciDeviceInvalidDeviceName', input: { deviceSpecs: ['{"address": "0000:3b:00.0", "devname": "eth0"}'] }, id: 'pci-device-spec-invalid', nova: /PciDeviceInvalidDeviceName/ },
+    { name: '§4.5 a PF and its VFs ⇒ PlacementPciDependentDeviceException', input: { deviceSpecs: ['{"vendor_id": "8086", "product_id": "1572"}', '{"vendor_id": "8086", "product_id": "154c"}'] }, id: 'pci-spec-pf-and-vfs', nova: /PlacementPciDependentDeviceException \(nova\.compute\.pci_placement_translator/ },
+    { name: '§4.3 flavor alias not defined ⇒ PciRequestAliasNotDefined', input: { aliases: [VF_ALIAS] }, id: 'pci-flavor-alias-not-defined', nova: /PciRequestAliasNotDefined in nova\.pci\.request\._translate_alias_to_requests/ },
+  ])('$name', ({ input, id, nova }) => {
+    expect(check(input).findings.find((f) => f.id === id)?.message).toMatch(nova);
+  });
+});
+
+// Placement shows one X710 PF's 4 VFs on `h1_0000:01:00.0` (a VF provider is named after its PF, §4.5).
+describe('§4.1 §4.5 which devices of a provider each spec takes (checked against NOVA pci_placement_translator.PlacementView)', () => {
+  const vfHost = snapshot([host('h1', { pci: [pciProvider('h1', '0000:01:00.0', 'CUSTOM_PCI_8086_154C', 4, 0, [])] })]);
+  const run = (deviceSpecs: string[]) => checkPciConfig(vfHost, { deviceSpecs, aliases: [] }, { hostFacts: { pciInPlacement: false }, novaRelease: 'zed' });
+  const VF_ONE = '{"address": "0000:01:00.1", "resource_class": "CUSTOM_PCI_NIC_VF"}';
+  it.each<{ name: string; specs: string[]; providers: unknown[]; errors: string[] }>([
+    { name: '§4.1 an exact VF address takes that VF alone', specs: [VF_ONE], providers: [['CUSTOM_PCI_NIC_VF', 1]], errors: [] },
+    { name: '§4.1 the first match supplies the tags: the rest go to the next spec, same tags add up', specs: [VF_ONE, '{"vendor_id": "8086", "product_id": "154c", "resource_class": "CUSTOM_PCI_NIC_VF"}'], providers: [['CUSTOM_PCI_NIC_VF', 4]], errors: [] },
+    { name: '§4.5 VFs of one PF split over different classes ⇒ PlacementPciMixedResourceClassException', specs: [VF_ONE, '{"vendor_id": "8086", "product_id": "154c"}'], providers: [['CUSTOM_PCI_NIC_VF', 4]], errors: ['pci-spec-vfs-differ'] },
+    { name: '§4.5 a first match with physical_network keeps the VFs out of Placement', specs: ['{"vendor_id": "8086", "product_id": "154c", "physical_network": "p1"}', '{"vendor_id": "8086", "product_id": "154c"}'], providers: [], errors: [] },
+    { name: '§4.5 a spec of the PF ids makes the provider the PF (known NIC)', specs: ['{"vendor_id": "8086", "product_id": "1572"}'], providers: [['CUSTOM_PCI_8086_1572', 1]], errors: [] },
+    { name: '§4.5 the PF and its VFs both selected ⇒ PlacementPciDependentDeviceException', specs: ['{"address": "0000:01:00.0"}'], providers: [['CUSTOM_PCI_8086_154C', 4]], errors: ['pci-spec-pf-and-vfs'] },
+    { name: '§4.1 a glob is compared with the PF\'s domain and bus, where its VFs sit', specs: ['{"address": "*:02:*.*", "vendor_id": "8086", "product_id": "154c"}'], providers: [], errors: [] },
+  ])('$name', ({ specs, providers, errors }) => {
+    const result = run(specs);
+    expect(result.placement.providers.map((p) => [p.resourceClass, p.total])).toEqual(providers);
+    expect([...new Set(result.findings.filter((f) => f.severity === 'error').map((f) => f.id))]).toEqual(errors);
   });
 });

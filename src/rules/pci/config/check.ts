@@ -4,9 +4,10 @@
 // The assembly: device-spec.ts reads the specs, alias.ts the aliases, placement.ts names what Placement gets,
 // match.ts meets them with the snapshot's providers and flavors.
 import { makeFinding, sortFindings, verdictOf } from '../../findings/catalog.ts';
-import { parseAlias, type ParsedAlias } from './alias.ts';
-import { pairFindings, parseSpec, type ParsedSpec } from './device-spec.ts';
-import { attachProviders, matchAliases, matchFlavors, providerFindings } from './match.ts';
+import { aliasRefusal, parseAlias, type ParsedAlias } from './alias.ts';
+import { pairFindings, parseSpec, specRefusal, type ParsedSpec } from './device-spec.ts';
+import { attachProviders, matchAliases, matchFlavors, providerFindings, specsOfProvider } from './match.ts';
+import { placementView } from './placement.ts';
 import { DEFAULT_HOST_FACTS } from '../../facts/host-facts.ts';
 import { FIRST_RELEASE, factsForRelease, releaseHas, releaseName, releaseOf } from '../../release/release.ts';
 import { declaredRelease, type RuleContext } from '../../scope.ts';
@@ -27,18 +28,18 @@ export interface PciConfigInput {
 
 
 /** Splits one nova.conf value into its JSON objects; a finding when it is not JSON, or not an object / list of objects. */
-function parseEntries(raw: string, field: string, allowList: boolean): { objects: Record<string, unknown>[]; findings: Finding[] } {
+function parseEntries(raw: string, field: string, allowList: boolean, refusal: string): { objects: Record<string, unknown>[]; findings: Finding[] } {
   const evidence: Evidence[] = [{ source: 'request', ref: field, value: raw }];
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch (err) {
-    return { objects: [], findings: [makeFinding('pci-config-json-invalid', field, `${field} is not JSON: ${(err as Error).message}.`, evidence)] };
+    return { objects: [], findings: [makeFinding('pci-config-json-invalid', field, `${field} is not JSON: ${(err as Error).message}. ${refusal}`, evidence)] };
   }
   const items = Array.isArray(parsed) && allowList ? parsed : [parsed];
   if (items.some((i) => typeof i !== 'object' || i === null || Array.isArray(i))) {
     const want = allowList ? 'a JSON object or a list of JSON objects' : 'a JSON object';
-    return { objects: [], findings: [makeFinding('pci-config-json-invalid', field, `${field} must be ${want}.`, evidence)] };
+    return { objects: [], findings: [makeFinding('pci-config-json-invalid', field, `${field} must be ${want}. ${refusal}`, evidence)] };
   }
   return { objects: items as Record<string, unknown>[], findings: [] };
 }
@@ -68,7 +69,7 @@ export function checkPciConfig(snapshot: CloudSnapshot, input: PciConfigInput, c
   const specs: ParsedSpec[] = [];
   input.deviceSpecs.forEach((raw, entry) => {
     const field = `device_spec[${entry}]`;
-    const { objects, findings: jsonFindings } = parseEntries(raw, field, true);
+    const { objects, findings: jsonFindings } = parseEntries(raw, field, true, specRefusal('PciConfigInvalidSpec'));
     findings.push(...jsonFindings);
     objects.forEach((object, item) => {
       const parsed = parseSpec(object, entry, item, objects.length > 1 ? `${field}[${item}]` : field, options.reportInPlacement, providers, release);
@@ -78,12 +79,12 @@ export function checkPciConfig(snapshot: CloudSnapshot, input: PciConfigInput, c
   });
   if (options.reportInPlacement) findings.push(...pairFindings(specs));
   attachProviders(specs, providers);
-  findings.push(...providerFindings(specs));
+  findings.push(...providerFindings(specs, providers));
 
   const aliases: ParsedAlias[] = [];
   input.aliases.forEach((raw, index) => {
     const field = `alias[${index}]`;
-    const { objects, findings: jsonFindings } = parseEntries(raw, field, false);
+    const { objects, findings: jsonFindings } = parseEntries(raw, field, false, aliasRefusal(release.release));
     findings.push(...jsonFindings);
     for (const object of objects) {
       const parsed = parseAlias(object, field, options.pciInPlacement, release.release);
@@ -98,10 +99,14 @@ export function checkPciConfig(snapshot: CloudSnapshot, input: PciConfigInput, c
   const aliasMatch = matchAliases(byName, specs, flavorMatch.flavors, options.pciInPlacement, release.release);
   findings.push(...flavorMatch.findings, ...aliasMatch.findings);
 
+  // OWNER_NOVA is on every Nova provider on master only (§4.5, §7).
+  const placement = options.reportInPlacement
+    ? placementView(snapshot.hosts, (p) => specsOfProvider(specs, p).map((t) => ({ spec: t.spec.model, devices: t.devices })), release.release === 'master')
+    : { ...placementView([], () => [], false), basis: '[pci] report_in_placement is off: Nova reports no PCI providers to Placement (§4.5).' };
   const sorted = sortFindings(findings);
   return {
     verdict: verdictOf(sorted), reportInPlacement: options.reportInPlacement, pciInPlacement: options.pciInPlacement,
-    specs: specs.map((s) => s.model), aliases: aliasMatch.aliases, flavors: flavorMatch.flavors, findings: sorted, release,
+    specs: specs.map((s) => s.model), aliases: aliasMatch.aliases, flavors: flavorMatch.flavors, placement, findings: sorted, release,
     assumptions: pciCheckAssumptions(input, ctx, release, options),
   };
 }

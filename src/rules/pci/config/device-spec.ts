@@ -2,12 +2,20 @@
 // devname, the boolean tags, and the constraints between specs (§4.5); each with the Placement model it gives.
 import { osloBoolStrict } from '../../../lib/oslo-bool.ts';
 import { makeFinding } from '../../findings/catalog.ts';
-import { KNOWN_PCI_DEVICES, knownPciDevice } from '../known-devices.ts';
 import { FIRST_RELEASE, releaseHas, releaseName } from '../../release/release.ts';
-import { deviceKind, providerShape, specResourceClass, specTraits } from './placement.ts';
+import { deviceKind, placementRefusal, providerShape, specResourceClass, specTraits, sriovPartner } from './placement.ts';
 import type { Evidence, Finding, NovaRelease, PciProvider, PciSpecModel, ReleaseAssumption } from '../../../model/index.ts';
 
 
+
+/**
+ * Nova's exception for a refused device_spec and where it is raised (Zed: NOVA `nova/compute/manager.py`
+ * `ComputeManager.init_host` builds `nova/pci/whitelist.py` `Whitelist`, which builds a `nova/pci/devspec.py`
+ * `PciDeviceSpec` per object; a malformed address may raise PciDeviceWrongAddressFormat there instead).
+ */
+export function specRefusal(exception: string): string {
+  return `Nova raises ${exception} (nova.pci.devspec.PciDeviceSpec, via nova.pci.whitelist.Whitelist in ComputeManager.init_host): nova-compute does not start.`;
+}
 
 // ---------------------------------------------------------------- PCI addresses (§4.1)
 
@@ -109,15 +117,6 @@ export interface ParsedSpec {
   devname: boolean;
 }
 
-function sriovPartner(vendorId: string, productId: string): { pf: string; vf: string } | null {
-  const device = knownPciDevice(vendorId, productId);
-  if (!device || device.deviceType === 'type-PCI') return null;
-  const base = device.name.replace(/ (PF|VF)$/, '');
-  const pair = KNOWN_PCI_DEVICES.filter((d) => d.vendorId === device.vendorId && d.name.replace(/ (PF|VF)$/, '') === base);
-  const pf = pair.find((d) => d.deviceType === 'type-PF');
-  const vf = pair.find((d) => d.deviceType === 'type-VF');
-  return pf && vf ? { pf: pf.productId, vf: vf.productId } : null;
-}
 
 /**
  * One device_spec object checked as nova-compute checks it at start (§4.1), with the Placement model it gives
@@ -126,7 +125,7 @@ function sriovPartner(vendorId: string, productId: string): { pf: string; vf: st
 export function parseSpec(object: Record<string, unknown>, entry: number, item: number, field: string, reportInPlacement: boolean, providers: PciProvider[], release: ReleaseAssumption): { spec: ParsedSpec; findings: Finding[] } {
   const findings: Finding[] = [];
   const evidence: Evidence[] = [{ source: 'request', ref: field, value: JSON.stringify(object) }];
-  const invalid = (why: string) => findings.push(makeFinding('pci-device-spec-invalid', field, `${field}: ${why}.`, evidence));
+  const invalid = (why: string, exception = 'PciConfigInvalidSpec') => findings.push(makeFinding('pci-device-spec-invalid', field, `${field}: ${why}. ${specRefusal(exception)}`, evidence));
   const hexId = (key: 'vendor_id' | 'product_id'): string | null => {
     const raw = object[key];
     // Nova strips vendor_id (not product_id) and reads both by Python's int(x, 16), up to 0xFFFF; `*` is any (§4.1;
@@ -155,10 +154,10 @@ export function parseSpec(object: Record<string, unknown>, entry: number, item: 
     if (typeof parsed === 'string') invalid(parsed);
     else address = parsed;
   }
-  if (devname && pyTruthy(object['address'])) invalid('address and devname cannot both be given');
+  if (devname && pyTruthy(object['address'])) invalid('address and devname cannot both be given', 'PciDeviceInvalidDeviceName');
   if (devname && reportInPlacement) {
     findings.push(makeFinding('pci-spec-devname-in-placement', field,
-      `${field} matches devname ${JSON.stringify(object['devname'])}: with report_in_placement nova-compute refuses devname specs.`, evidence));
+      `${field} matches devname ${JSON.stringify(object['devname'])}: with report_in_placement nova-compute refuses devname specs. ${placementRefusal('PlacementPciException')}`, evidence));
   }
 
   const kind = deviceKind(vendorId, productId, providers);
@@ -197,7 +196,7 @@ export function parseSpec(object: Record<string, unknown>, entry: number, item: 
     // Host-dependent: Nova finds the netdev's address in sysfs (NOVA `devspec.py` `_address_obj`), and refuses
     // the spec on a host without that netdev (PciDeviceRemoteManagedNotPresent).
     findings.push(makeFinding('pci-spec-remote-managed-devname', field,
-      `${field} is remote_managed and selects devname ${JSON.stringify(object['devname'])}: nova-compute refuses to start on every host that has no netdev of that name (PciDeviceRemoteManagedNotPresent); select the VFs by address or ids instead.`, evidence));
+      `${field} is remote_managed and selects devname ${JSON.stringify(object['devname'])}: nova-compute refuses to start on every host that has no netdev of that name; select the VFs by address or ids instead. ${specRefusal('PciDeviceRemoteManagedNotPresent')}`, evidence));
   }
   if (oneTimeUse && !reportInPlacement) invalid('one_time_use=true requires [pci] report_in_placement=True');
   if (oneTimeUse && kind.deviceType === 'type-VF') invalid('one_time_use applies to type-PCI and type-PF devices only, not VFs');
@@ -254,16 +253,18 @@ export function pairFindings(specs: ParsedSpec[]): Finding[] {
         const unrestricted = a.address === null && b.address === null && !a.devname && !b.devname;
         findings.push(makeFinding(unrestricted ? 'pci-spec-pf-and-vfs' : 'pci-spec-may-match-pf-and-vfs', `${a.field}, ${b.field}`,
           unrestricted
-            ? `${a.field} and ${b.field} select the PFs (${partner.pf}) and the VFs (${partner.vf}) of ${a.vendorId} NICs on every host: nova-compute refuses to start with a PF and its VFs both in device_spec.`
+            ? `${a.field} and ${b.field} select the PFs (${partner.pf}) and the VFs (${partner.vf}) of ${a.vendorId} NICs on every host: nova-compute refuses to start with a PF and its VFs both in device_spec. ${placementRefusal('PlacementPciDependentDeviceException')}`
             : `${a.field} and ${b.field} select PFs (${partner.pf}) and VFs (${partner.vf}) of one NIC model, restricted by address: make sure no host has a PF and one of its VFs both matched.`,
           evidenceOf(a, b)));
       }
       const differ = a.model.deviceType === 'type-VF' && a.productId === b.productId
         && (a.model.resourceClass !== b.model.resourceClass || a.model.traits.join() !== b.model.traits.join());
       const distinctPfs = isExactAddress(a.address) && isExactAddress(b.address);
-      if (differ && !distinctPfs) {
+      // The first matching spec supplies the tags (§4.1): one without address takes every such VF, the later none.
+      const shadowed = a.address === null && !a.devname;
+      if (differ && !distinctPfs && !shadowed) {
         findings.push(makeFinding('pci-spec-vfs-differ', `${a.field}, ${b.field}`,
-          `${a.field} and ${b.field} give VFs ${a.vendorId}:${a.productId} different resource classes or traits (${a.model.resourceClass} [${a.model.traits.join(',')}] vs ${b.model.resourceClass} [${b.model.traits.join(',')}]): VFs of one PF must share them or nova-compute refuses to start.`,
+          `${a.field} and ${b.field} give VFs ${a.vendorId}:${a.productId} different resource classes or traits (${a.model.resourceClass} [${a.model.traits.join(',')}] vs ${b.model.resourceClass} [${b.model.traits.join(',')}]): VFs of one PF must share them or nova-compute refuses to start. ${placementRefusal('PlacementPciMixedResourceClassException / PlacementPciMixedTraitsException')}`,
           evidenceOf(a, b)));
       }
     }

@@ -4,7 +4,7 @@ import { makeFinding } from '../../findings/catalog.ts';
 import { defaultPciResourceClass, looksLikeVfs, parseAliasSpec, parsePciResourceClass, providerFree } from '../devices.ts';
 import { groupFindings, type ParsedAlias } from './alias.ts';
 import { addressMatches, isExactAddress, type ParsedSpec } from './device-spec.ts';
-import { deviceKind, withoutOwner } from './placement.ts';
+import { deviceKind, parentPf, placementRefusal, withoutOwner } from './placement.ts';
 import type { Evidence, Finding, Flavor, NovaRelease, PciAliasModel, PciFlavorAliasUse, PciProvider } from '../../../model/index.ts';
 
 
@@ -19,6 +19,8 @@ function providerAddress(name: string): string | null {
 /** Whether the provider's devices are VFs: the spec says so, or (ids unknown) its inventory or class does (§4.5). */
 function holdsVfs(spec: ParsedSpec, provider: PciProvider): boolean {
   if (spec.model.deviceType !== 'unknown') return spec.model.deviceType === 'type-VF';
+  const ids = parsePciResourceClass(provider.resourceClass);
+  if (ids && deviceKind(ids.vendorId, ids.productId, []).deviceType === 'type-VF') return true;
   return provider.inventory.total > 1 || looksLikeVfs(provider.resourceClass, provider.traits);
 }
 
@@ -41,15 +43,37 @@ function specCoversProvider(spec: ParsedSpec, provider: PciProvider): boolean {
   }
   if (spec.address === null) return true;
   const vfs = holdsVfs(spec, provider);
-  if (vfs && !isExactAddress(spec.address)) return true;
   const address = providerAddress(provider.name);
   return address !== null && (addressMatches(spec.address, address) || (vfs && addressMatches(spec.address, address, ['domain', 'bus'])));
 }
 
-/** Specs are tried in order and the first match supplies the tags (§4.1): each provider goes to its first spec. */
+/** A spec naming one VF's exact address (the lab's `0000:02:00.1`) takes that VF alone of its PF's provider. */
+function takesOneVf(spec: ParsedSpec, provider: PciProvider): boolean {
+  return isExactAddress(spec.address) && holdsVfs(spec, provider) && !addressMatches(spec.address!, providerAddress(provider.name) ?? '');
+}
+
+/**
+ * The specs a provider's devices go to and how many each takes: specs are tried in order per device and the first
+ * match supplies the tags (§4.1), so a spec naming one VF takes one and the next covering spec the rest. Only the
+ * specs that report to Placement are kept (a match with physical_network keeps its devices out, §4.5).
+ */
+export function specsOfProvider(specs: ParsedSpec[], provider: PciProvider): { spec: ParsedSpec; devices: number }[] {
+  const taken: { spec: ParsedSpec; devices: number }[] = [];
+  let left = provider.inventory.total;
+  for (const spec of specs) {
+    if (left === 0) break;
+    if (!specCoversProvider(spec, provider)) continue;
+    const devices = takesOneVf(spec, provider) ? 1 : left;
+    taken.push({ spec, devices });
+    left -= devices;
+  }
+  return taken.filter((t) => t.spec.model.inPlacement);
+}
+
+/** Each provider goes to its first spec. */
 export function attachProviders(specs: ParsedSpec[], providers: PciProvider[]): void {
   for (const provider of providers) {
-    const spec = specs.find((s) => s.model.inPlacement && specCoversProvider(s, provider));
+    const spec = specsOfProvider(specs, provider)[0]?.spec;
     if (!spec) continue;
     const expectedClass = spec.model.resourceClass ?? provider.resourceClass;
     spec.model.existingProviders.push({
@@ -59,8 +83,27 @@ export function attachProviders(specs: ParsedSpec[], providers: PciProvider[]): 
   }
 }
 
-export function providerFindings(specs: ParsedSpec[]): Finding[] {
+/** The class and traits a spec gives a provider's devices. */
+const tagsOf = (spec: ParsedSpec, provider: PciProvider): string => `${spec.model.resourceClass ?? provider.resourceClass} [${spec.model.traits.join(',')}]`;
+
+export function providerFindings(specs: ParsedSpec[], providers: PciProvider[]): Finding[] {
   const findings: Finding[] = [];
+  for (const provider of providers) {
+    // A PF and its VFs both reported (§4.5): the VFs Placement shows go to a spec, and so does their PF (known NICs).
+    const pf = parentPf(provider);
+    const pfSpec = pf && specsOfProvider(specs, provider).length > 0 ? specsOfProvider(specs, pf)[0]?.spec : undefined;
+    if (pfSpec) {
+      findings.push(makeFinding('pci-spec-pf-and-vfs', pfSpec.field,
+        `${pfSpec.field} selects the PF of ${provider.name} while its VFs go to ${specsOfProvider(specs, provider).map((t) => t.spec.field).join(', ')}: a PF and its VFs cannot both be reported. ${placementRefusal('PlacementPciDependentDeviceException')}`,
+        [{ source: 'request', ref: pfSpec.field, value: JSON.stringify(pfSpec.model.spec) }, { source: 'placement', ref: provider.name, value: `${provider.resourceClass} ${provider.inventory.total}` }]));
+    }
+    // The VFs of one PF split between specs that give them different classes or traits (§4.5).
+    const taken = specsOfProvider(specs, provider);
+    if (new Set(taken.map((t) => tagsOf(t.spec, provider))).size < 2) continue;
+    findings.push(makeFinding('pci-spec-vfs-differ', taken.map((t) => t.spec.field).join(', '),
+      `The VFs of ${provider.name} go to ${taken.map((t) => `${t.spec.field} (${t.devices}: ${tagsOf(t.spec, provider)})`).join(' and ')}: VFs of one PF must share class and traits. ${placementRefusal('PlacementPciMixedResourceClassException / PlacementPciMixedTraitsException')}`,
+      taken.map((t) => ({ source: 'request', ref: t.spec.field, value: JSON.stringify(t.spec.model.spec) }))));
+  }
   for (const spec of specs.filter((s) => s.model.inPlacement && !s.devname)) {
     const existing = spec.model.existingProviders;
     if (existing.length === 0) {
@@ -117,7 +160,7 @@ export function matchFlavors(flavorList: readonly Flavor[], byName: ReadonlyMap<
       flavors.push({ flavor: flavor.name, alias: name, count, defined });
       if (!defined) {
         findings.push(makeFinding('pci-flavor-alias-not-defined', `flavor ${flavor.name}`,
-          `Flavor ${flavor.name} asks alias "${name}", which the proposed [pci] alias does not define: server create fails with HTTP 400 (PciRequestAliasNotDefined).`, evidence));
+          `Flavor ${flavor.name} asks alias "${name}", which the proposed [pci] alias does not define: server create fails with HTTP 400 (Nova raises PciRequestAliasNotDefined in nova.pci.request._translate_alias_to_requests).`, evidence));
       }
     }
   }

@@ -1,0 +1,76 @@
+// `serve` with the embedded engine: its worker thread starts before the CLI loads the rest of its modules, so PGlite's
+// start (the longest phase of a first start) runs beside the module loading instead of after it. On a loaded 2-core
+// machine two runnable threads also get twice the share of one. serve() takes the started database (takeEarly); a
+// command that ends without taking it closes it (closeUntaken), or its worker would keep the process alive.
+import { loadSettings } from './config/index.ts';
+import { openDatabase, type Database, type StoreLog } from './store/database.ts';
+
+interface Early {
+  dataDir: string;
+  database: Promise<Database>;
+  log: DeferredLog;
+  taken: boolean;
+}
+
+let early: Early | undefined;
+
+/** Log entries kept until the service's logger exists, then passed to it as they come. */
+class DeferredLog implements StoreLog {
+  private kept: [keyof StoreLog, object, string][] = [];
+  private target: StoreLog | undefined;
+
+  attach(target: StoreLog): void {
+    this.target = target;
+    for (const [level, obj, msg] of this.kept) this.write(level, obj, msg);
+    this.kept = [];
+  }
+
+  private write(level: keyof StoreLog, obj: object, msg: string): void {
+    if (this.target) this.target[level]?.(obj, msg);
+    else this.kept.push([level, obj, msg]);
+  }
+
+  debug(obj: object, msg: string): void {
+    this.write('debug', obj, msg);
+  }
+  info(obj: object, msg: string): void {
+    this.write('info', obj, msg);
+  }
+  warn(obj: object, msg: string): void {
+    this.write('warn', obj, msg);
+  }
+  error(obj: object, msg: string): void {
+    this.write('error', obj, msg);
+  }
+}
+
+/** Starts the embedded database now when the command line is `serve` without DATABASE_URL; else does nothing. */
+export function startEarly(argv: string[], env: NodeJS.ProcessEnv = process.env): void {
+  if (argv[2] !== 'serve' || argv.length > 3) return;
+  let settings;
+  try {
+    settings = loadSettings(env);
+  } catch {
+    return; // serve reports the configuration error itself
+  }
+  if (settings.DATABASE_URL) return;
+  const log = new DeferredLog();
+  const database = openDatabase({ dataDir: settings.DATA_DIR }, log);
+  database.catch(() => undefined); // serve awaits it and reports the failure; until then it is not unhandled
+  early = { dataDir: settings.DATA_DIR, database, log, taken: false };
+}
+
+/** The database startEarly opened for these settings, its log now going to `log`; undefined when there is none. */
+export function takeEarly(dataDir: string, databaseUrl: string | undefined, log: StoreLog): Promise<Database> | undefined {
+  if (!early || early.taken || databaseUrl || early.dataDir !== dataDir) return undefined;
+  early.taken = true;
+  early.log.attach(log);
+  return early.database;
+}
+
+/** Closes a database startEarly opened that serve never took (it failed before): the process can then exit. */
+export async function closeUntaken(): Promise<void> {
+  if (!early || early.taken) return;
+  early.taken = true;
+  await early.database.then((db) => db.close(), () => undefined);
+}

@@ -1,0 +1,100 @@
+// The first five minutes (issue 14): `serve` on a fresh DATA_DIR starts from the embedded database's template and
+// says where the docs are, what answers and whether the API is open; GET / leads to the docs; in a terminal the log is
+// readable, elsewhere JSON lines.
+import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderEntry, type ReadyFacts } from '../../src/server-log.ts';
+import { makeTempDir } from '../helpers/db.ts';
+import { openDemoApp, type DemoApp } from '../helpers/demo-app.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/nova-advisor.js', import.meta.url));
+
+describe('GET /', () => {
+  let demo: DemoApp;
+  beforeAll(async () => {
+    demo = await openDemoApp();
+  });
+  afterAll(() => demo.close());
+
+  it('gives a browser a page linking the API docs, the web page and the OpenAPI document', async () => {
+    const res = await demo.app.inject({ url: '/', headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    for (const href of ['/docs', '/ui/', '/openapi.json']) expect(res.body).toContain(`href="${href}"`);
+    // Every link answers.
+    for (const href of ['/docs', '/ui/', '/openapi.json']) expect((await demo.app.inject({ url: href })).statusCode, href).toBeLessThan(400);
+  });
+
+  it('gives any other client the same links as JSON', async () => {
+    const res = await demo.app.inject({ url: '/' });
+    expect(res.json()).toEqual({
+      service: 'nova-advisor',
+      links: { docs: '/docs', ui: '/ui/', openapi: '/openapi.json', health: '/healthz', readiness: '/readyz', metrics: '/metrics' },
+    });
+  });
+});
+
+describe('serve on a fresh DATA_DIR', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await makeTempDir();
+  });
+  afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+  it('logs JSON lines when not in a terminal, the ready entry saying where the docs are, the mode and auth', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve'], {
+      env: { PATH: process.env['PATH'], DATA_DIR: dataDir, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const ready = await new Promise<ReadyFacts>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const line = out.split('\n').find((l) => l.includes('"msg":"ready"'));
+        if (line) resolve(JSON.parse(line) as ReadyFacts);
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+    }).finally(() => child.kill('SIGTERM'));
+    await new Promise((resolve) => child.once('exit', resolve));
+    // Every line is JSON (a log collector reads them), the start's included.
+    for (const line of out.trim().split('\n')) expect(() => JSON.parse(line), line).not.toThrow();
+    expect(ready.docs).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/docs$/);
+    expect(ready.mode).toBe('demo');
+    expect(ready.clouds).toEqual(['demo']);
+    expect(ready.withoutSnapshot).toEqual([]);
+    expect(ready.auth).toEqual({ mode: 'none' });
+    // npm ci made the template (package.json prepare), so a new folder is copied from it, not made by initdb.
+    expect(ready.database).toEqual({ kind: 'embedded', dataDir, created: 'template' });
+    expect(Object.keys(ready.phases)).toEqual(['modules', 'database', 'prepare', 'migrations', 'demo', 'snapshots', 'app', 'listen']);
+  }, 120_000);
+});
+
+describe('the readable log (a terminal)', () => {
+  const ready: ReadyFacts = {
+    url: 'http://127.0.0.1:8080', docs: 'http://127.0.0.1:8080/docs', ui: 'http://127.0.0.1:8080/ui/', mode: 'clouds',
+    clouds: ['east/RegionOne', 'west'], withoutSnapshot: ['east/RegionTwo'], database: { kind: 'postgres' }, auth: { mode: 'keystone', keystone: 'http://127.0.0.1:5000/v3' },
+    msSinceProcessStart: 3120, cpuMs: 2950, phases: { modules: 700, database: 1500 },
+  };
+
+  it('shows the ready entry as a banner: docs, web page, clouds, database, auth and how to get a token, start phases', () => {
+    const text = renderEntry(JSON.stringify({ level: 30, time: 0, msg: 'ready', ...ready }));
+    expect(text.split('\n')).toEqual([
+      'nova-advisor ready in 3.1 s — API docs: http://127.0.0.1:8080/docs',
+      '  web page  http://127.0.0.1:8080/ui/',
+      '  answers   east/RegionOne, west; no snapshot yet of east/RegionTwo: run nova-advisor sync, or POST /v1/sync',
+      '  database  PostgreSQL (DATABASE_URL)',
+      '  auth      Keystone tokens in X-Auth-Token, checked against http://127.0.0.1:5000/v3 (get one: openstack token issue -f value -c id)',
+      '  start     modules 0.7 s, database 1.5 s (3.0 s of CPU)',
+      '',
+    ]);
+  });
+
+  it('shows any other entry on one line: time, level, message, fields', () => {
+    const time = new Date(2026, 0, 1, 9, 5, 7).getTime();
+    expect(renderEntry(JSON.stringify({ level: 40, time, pid: 1, hostname: 'h', msg: 'retrying', attempt: 2, url: 'GET /v2 x' }))).toBe(
+      '09:05:07 WARN  retrying  attempt=2 url="GET /v2 x"\n',
+    );
+  });
+});
