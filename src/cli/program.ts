@@ -107,6 +107,8 @@ interface InstanceFlags {
   nics?: number;
   disks?: number;
   virtioDrivers?: 'true' | 'false';
+  configDrive?: boolean;
+  bootFromVolume?: boolean;
 }
 
 function instanceOptions(command: Command): Command {
@@ -117,7 +119,9 @@ function instanceOptions(command: Command): Command {
     .option('--vfs <n>', 'SR-IOV VFs per instance', positiveInt)
     .option('--nics <n>', 'NICs per instance', positiveInt)
     .option('--disks <n>', 'disks per instance', positiveInt)
-    .addOption(new Option('--virtio-drivers <bool>', 'the guest has (true) or lacks (false) virtio drivers; overrides os_virtio_drivers').choices(['true', 'false']));
+    .addOption(new Option('--virtio-drivers <bool>', 'the guest has (true) or lacks (false) virtio drivers; overrides os_virtio_drivers').choices(['true', 'false']))
+    .option('--config-drive', 'the server is created with a config drive (the preview lists its disk)')
+    .option('--boot-from-volume', 'the root disk is a volume (the preview\'s disk mapping and SCSI units)');
 }
 
 /** The request fields of those options, as the HTTP body names them. */
@@ -125,6 +129,7 @@ function instanceFields(opts: InstanceFlags) {
   return {
     workload: opts.workload, vnic_type: opts.vnicType, vnic_backend: opts.vnicBackend, vfs: opts.vfs, nics: opts.nics, disks: opts.disks,
     virtio_drivers: opts.virtioDrivers === undefined ? undefined : opts.virtioDrivers === 'true',
+    config_drive: opts.configDrive, boot_from_volume: opts.bootFromVolume,
   };
 }
 

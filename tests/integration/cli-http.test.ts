@@ -92,6 +92,25 @@ describe('the CLI prints the same JSON as the HTTP API answers', () => {
     }
   }, 120_000);
 
+  it('with the disk options (recommend --config-drive --boot-from-volume)', async () => {
+    const flavor = snapshot.flavors[0]!;
+    for (const image of snapshot.images) {
+      const run = await cli('recommend', '--image', image.id, '--flavor', flavor.id, '--config-drive', '--boot-from-volume', '--json');
+      const http = await demo.app.inject({
+        method: 'POST', url: '/v1/recommendations',
+        payload: { image: { id: image.id }, flavor: { id: flavor.id }, config_drive: true, boot_from_volume: true },
+      });
+      expect(http.statusCode).toBe(200);
+      const body = http.json();
+      // Both flags reach the preview: the root is a volume and a config drive is attached (domain.md §2.3).
+      const disks: { name: string; role: string }[] = body.preview.storage.disks;
+      expect(disks.map((d) => d.role), image.name ?? image.id).toContain('config-drive');
+      // A boot volume is mapped by its device path, not as the image disk `disk`.
+      expect(disks.find((d) => d.role === 'root')?.name, image.name ?? image.id).toMatch(/^\/dev\//);
+      expect(comparable(JSON.parse(run.stdout)), image.name ?? image.id).toEqual(comparable(body));
+    }
+  }, 120_000);
+
   it('for every image’s properties with the instance options a recommendation takes (validate)', async () => {
     const instance = { workload: 'legacy-guest', vnic_type: 'virtio-forwarder', vnic_backend: 'ovs-dpdk', nics: 2, disks: 6, vfs: 1, virtio_drivers: false } as const;
     const flags = ['--workload', instance.workload, '--vnic-type', instance.vnic_type, '--vnic-backend', instance.vnic_backend,
