@@ -15,6 +15,8 @@ declare module 'autocannon' {
     /** Seconds. */
     duration?: number;
     pipelining?: number;
+    /** Requests per second across all connections (each paced at its share); absent: as fast as answered. */
+    overallRate?: number;
     /** Seconds before a request counts as timed out. */
     timeout?: number;
     /** Cycled through in order, per connection. */

@@ -3,8 +3,9 @@
 // and a description of the machine. Benchmarks measure and print; they never assert timings.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -105,6 +106,107 @@ export function sampleRss(pid: number | 'self', intervalMs = 100): { stop(): { p
       return { peak, last };
     },
   };
+}
+
+// ---------------------------------------------------------------- ranges over runs
+
+/** Smallest, median (the mean of the middle two for an even count) and largest of some runs' values. */
+export function summarise(values: readonly number[]): { min: number; median: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  const median = sorted.length % 2 === 1 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { min: sorted[0] ?? NaN, median, max: sorted.at(-1) ?? NaN };
+}
+
+/** `min–max (median m)` over the runs; a single run is printed as its value. */
+export function formatRange(values: readonly number[], format: (n: number) => string = formatCount): string {
+  if (values.length === 1) return format(values[0]!);
+  const { min, median, max } = summarise(values);
+  return `${format(min)}–${format(max)} (median ${format(median)})`;
+}
+
+// ---------------------------------------------------------------- CPU time and the machine's load
+
+/** USER_HZ, the unit of /proc/<pid>/stat's utime/stime and of /proc/stat: 100 on Linux (`getconf CLK_TCK`). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time of a process, all its threads (GC and libuv workers included), in ms: the sum of its threads'
+ * /proc/<pid>/task/<tid>/schedstat run time (ns; user + system, as the scheduler accounts it), else its
+ * /proc/<pid>/stat utime + stime (10 ms ticks: too coarse for a few hundred requests of a millisecond). A thread
+ * that ends takes its time with it; the service's threads (V8 platform, libuv pool) live as long as it does.
+ */
+export function processCpuMs(pid: number | 'self' = 'self'): number {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 1)[0]);
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+    return ns / 1e6;
+  } catch {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // proc(5): the command name (field 2) may hold spaces; from field 3 on, utime is field 14 and stime field 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  }
+}
+
+/** The machine's busy CPU time (user, nice, system, irq, softirq) and steal time, in ms, from /proc/stat. */
+function machineCpuMs(): { busy: number; steal: number } {
+  const [user, nice, system, _idle, _iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!
+    .trim().split(/\s+/).slice(1).map(Number) as number[];
+  const ms = (ticks: number | undefined): number => ((ticks ?? 0) * 1000) / TICKS_PER_SECOND;
+  return { busy: ms(user) + ms(nice) + ms(system) + ms(irq) + ms(softirq), steal: ms(steal) };
+}
+
+/** The 1, 5 and 15-minute load averages, as uptime prints them. */
+export function formatLoadavg(): string {
+  return loadavg().map((l) => l.toFixed(2)).join(' / ');
+}
+
+/** What a measured phase cost the service, and what else the machine was doing meanwhile. */
+export interface CpuWindow {
+  wallMs: number;
+  /** CPU time of the measured process. */
+  serviceMs: number;
+  /** CPU time of this process (the load generator). */
+  selfMs: number;
+  /** CPU time of everything else: other processes (other benchmarks, tests, PostgreSQL) and the kernel's own. */
+  othersMs: number;
+  /** Time the hypervisor ran something else while this machine wanted its CPUs. */
+  stealMs: number;
+  /** 1-minute load average at the start and at the end. */
+  loadBefore: number;
+  loadAfter: number;
+}
+
+/** Starts measuring the CPU time of `pid`, of this process and of the rest of the machine until stop(). */
+export function measureCpu(pid: number): { stop(): CpuWindow } {
+  const start = { wall: performance.now(), service: processCpuMs(pid), self: processCpuMs(), machine: machineCpuMs(), load: loadavg()[0]! };
+  return {
+    stop() {
+      const service = processCpuMs(pid) - start.service;
+      const self = processCpuMs() - start.self;
+      const machine = machineCpuMs();
+      return {
+        wallMs: performance.now() - start.wall, serviceMs: service, selfMs: self,
+        othersMs: Math.max(0, machine.busy - start.machine.busy - service - self),
+        stealMs: machine.steal - start.machine.steal,
+        loadBefore: start.load, loadAfter: loadavg()[0]!,
+      };
+    },
+  };
+}
+
+/** The machine's load over some measured windows: load average, and the cores used by the rest of the machine. */
+export function formatMachineLoad(windows: readonly CpuWindow[]): string {
+  const cores = (pick: (w: CpuWindow) => number) => formatRange(windows.map((w) => pick(w) / w.wallMs), (n) => n.toFixed(2));
+  const load = windows.map((w) => `${w.loadBefore.toFixed(1)}→${w.loadAfter.toFixed(1)}`).join(', ');
+  return `loadavg(1 min) ${load}; other processes ${cores((w) => w.othersMs)} cores, steal ${cores((w) => w.stealMs)}, load generator ${cores((w) => w.selfMs)}`;
 }
 
 // ---------------------------------------------------------------- scratch databases

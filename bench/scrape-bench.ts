@@ -2,15 +2,16 @@
 // synthetic snapshot, the capacity summary computed once when the snapshot became current.
 //   npx tsx bench/scrape-bench.ts [--hosts 15000] [--flavors 2000] [--images 1000] [--seed 1] [--scrapes 50]
 //       [--admin-url postgres://postgres@127.0.0.1:5432/test] [--json FILE]
-// Reports the capacity summary's compute time (once per snapshot, in steps while requests are answered), then the
-// scrape time (min / median / p95 / max over --scrapes scrapes, the first one after the summary apart: it renders
-// the capacity text that later scrapes reuse) and the body size, for the view without host names (what a scrape
+// Reports the capacity summary's compute time (once per snapshot, in steps while requests are answered), its CPU
+// and the longest the event loop was held meanwhile (host index included), then the scrape time (min / median / p95
+// / max over --scrapes scrapes, the first one after the summary apart: it renders the capacity text that later
+// scrapes reuse) and the body size, for the view without host names (what a scrape
 // without a host-detail token gets) and the view with them (AUTH_MODE=none; per-host families behind the
 // cardinality guard, METRICS_MAX_FAMILY_SERIES). With `NODE_OPTIONS=--expose-gc`, also the heap the host index and
 // the summary hold.
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -31,6 +32,11 @@ const TARGET_MS = 100;
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** The longest and p99 delay of a 1 ms timer: how long the event loop was held at a time. */
+function holdFigure(name: string, delays: IntervalHistogram): { name: string; value: string } {
+  return { name, value: `longest ${formatMs(delays.max / 1e6)}, p99 ${formatMs(delays.percentile(99) / 1e6)} (delay of a 1 ms timer)` };
 }
 
 /** Times `scrapes` scrapes after a first one; `once` makes one scrape and returns its body's bytes. */
@@ -91,13 +97,26 @@ export async function scrapeBench(argv: string[]): Promise<BenchReport> {
       globalThis.gc?.();
       const heapBefore = process.memoryUsage().heapUsed;
       const started = performance.now();
+      const cpuBefore = process.cpuUsage();
+      // How long the index and the summary hold the event loop at a time: what a request arriving meanwhile waits.
+      const holds = monitorEventLoopDelay({ resolution: 1 });
+      holds.enable();
       registry.put(snapshot);
+      // The summary's own holds: from when the snapshot is current (its index built) to when the summary is ready.
+      const summaryHolds = monitorEventLoopDelay({ resolution: 1 });
+      while (registry.current(snapshot.cloud) !== snapshot) await new Promise((r) => setTimeout(r, 1));
+      summaryHolds.enable();
       // The registry computes it in the background, a step at a time; wait for it as a scrape would find it.
       let summary = readySummary(snapshot, ruleContext);
       for (; !summary; summary = readySummary(snapshot, ruleContext)) await new Promise((r) => setTimeout(r, 20));
+      holds.disable();
+      summaryHolds.disable();
+      const cpu = process.cpuUsage(cpuBefore);
       report.figures.push(
         { name: 'cloud', value: `${formatCount(size.hosts)} hosts, ${formatCount(snapshot.hosts.reduce((n, h) => n + h.pciProviders.length, 0))} PCI providers, ${formatCount(snapshot.flavors.length)} flavors` },
-        { name: 'capacity summary (once per snapshot)', value: `${formatMs(summary.seconds * 1000)} computing, ${formatMs(performance.now() - started)} from put to ready (index included)` },
+        { name: 'capacity summary (once per snapshot)', value: `${formatMs(summary.seconds * 1000)} computing, ${formatMs(performance.now() - started)} from put to ready (index included), ${formatMs((cpu.user + cpu.system) / 1000)} CPU` },
+        holdFigure('event loop held, put to ready', holds),
+        holdFigure('event loop held, current to ready (summary only)', summaryHolds),
       );
       globalThis.gc?.();
       if (globalThis.gc) report.figures.push({ name: 'heap held by index + summary', value: formatMiB(process.memoryUsage().heapUsed - heapBefore) });

@@ -2,22 +2,33 @@
 // and on how many hosts, without naming a host or a provider. Nova's os-hypervisors and Placement answer such a
 // caller 403, so nothing it reads here may name what those would hide. Structural fields (the lists of hosts) are
 // emptied; host and provider names left in messages and evidence are replaced by a placeholder.
-import { WeakMemo } from '../lib/memo.ts';
+import { SteppedMemo } from '../lib/memo.ts';
 import type { Advice, CloudSnapshot, Host, NovaPreview, Validation } from '../model/index.ts';
 import type { PciCapacity } from '../schemas/host.ts';
 
 const HOST = '<host>';
 const PROVIDER = '<provider>';
 
-/** Every name and uuid a message may carry, per host list (built once per snapshot). */
-const namesOf = new WeakMemo<readonly Host[], Map<string, string>>((hosts) => {
+/** Hosts per step of the name map's build: ~10 ms at 15,000 hosts / 163,000 providers on this machine. */
+const NAME_STEP_HOSTS = 2_000;
+
+/**
+ * Every name and uuid a message may carry, per host list: built once per snapshot, before it becomes current
+ * (`aggregateNameSteps`, registry.ts), so the first answer to a caller without host access does not build it.
+ */
+const namesOf = new SteppedMemo<readonly Host[], Map<string, string>>(function* (hosts) {
   const names = new Map<string, string>();
-  for (const h of hosts) {
+  for (let i = 0; i < hosts.length; i++) {
+    const h = hosts[i]!;
     names.set(h.name, HOST).set(h.uuid, HOST);
     for (const p of h.pciProviders) names.set(p.name, PROVIDER).set(p.uuid, PROVIDER);
+    if (i % NAME_STEP_HOSTS === NAME_STEP_HOSTS - 1) yield;
   }
   return names;
 });
+
+/** The name map's build as steps, for the registry to run before the snapshot answers. */
+export const aggregateNameSteps = (snapshot: CloudSnapshot): Iterator<void, unknown> => namesOf.steps(snapshot.hosts);
 
 // Words are split at white space and list punctuation; a name may end a sentence or a label ("host-1: …").
 const SEPARATORS = /([\s,;()'"=[\]{}]+)/;

@@ -4,7 +4,7 @@
 // resource class, root and nested PCI / VF providers alike, the units there are, used and free.
 import { flavorCapacity, inventoryCapacity, providerFree, type RuleContext } from '../rules/index.ts';
 import { KeyedWeakMemo, WeakMemo } from '../lib/memo.ts';
-import type { CloudSnapshot, Flavor } from '../model/index.ts';
+import type { CloudSnapshot, Flavor, Host } from '../model/index.ts';
 
 export interface Units {
   capacity: number;
@@ -64,8 +64,23 @@ function addUnits(into: Record<string, Units>, rc: string, capacity: number, use
   units.free += free;
 }
 
-function summaryHosts(snapshot: CloudSnapshot): SummaryHost[] {
-  return snapshot.hosts.map((host) => {
+/** The order hosts are listed in (by name); a collator compares as localeCompare does, several times faster. */
+const byName = new Intl.Collator().compare;
+
+/** Hosts summed up per step: a few milliseconds of work at a time (src/lib/turns.ts). */
+const HOSTS_PER_STEP = 1_000;
+
+/**
+ * The hosts by name, each summed up over its provider tree, with the cloud-wide units and the nested providers'
+ * classes: a step per HOSTS_PER_STEP hosts.
+ */
+function* summaryHostSteps(snapshot: CloudSnapshot): Generator<void, Pick<CapacitySummary, 'hosts' | 'units' | 'pciClasses'>> {
+  const sorted = [...snapshot.hosts].sort((a, b) => byName(a.name, b.name));
+  const hosts: SummaryHost[] = [];
+  const cloudUnits: Record<string, Units> = {};
+  const pciClasses = new Set<string>();
+  for (const host of sorted) {
+    if (hosts.length % HOSTS_PER_STEP === 0) yield;
     const units: Record<string, Units> = {};
     for (const [rc, inventory] of Object.entries(host.inventories)) {
       const capacity = inventoryCapacity(inventory);
@@ -73,9 +88,14 @@ function summaryHosts(snapshot: CloudSnapshot): SummaryHost[] {
       // Placement's free: capacity less usage, never below 0 (§4.7), as the capacity rules count it.
       addUnits(units, rc, capacity, used, Math.max(0, capacity - used));
     }
-    for (const p of host.pciProviders) addUnits(units, p.resourceClass, inventoryCapacity(p.inventory), p.used, providerFree(p));
-    return { at: 0, name: host.name, uuid: host.uuid, aggregates: host.aggregates, pci: host.pciProviders.length > 0, units };
-  }).sort((a, b) => a.name.localeCompare(b.name)).map((host, at) => ({ ...host, at }));
+    for (const p of host.pciProviders) {
+      addUnits(units, p.resourceClass, inventoryCapacity(p.inventory), p.used, providerFree(p));
+      pciClasses.add(p.resourceClass);
+    }
+    for (const [rc, u] of Object.entries(units)) addUnits(cloudUnits, rc, u.capacity, u.used, u.free);
+    hosts.push({ at: hosts.length, name: host.name, uuid: host.uuid, aggregates: host.aggregates, pci: host.pciProviders.length > 0, units });
+  }
+  return { hosts, units: cloudUnits, pciClasses: [...pciClasses].sort() };
 }
 
 /** Hosts named with a flavor: the few that take the most, enough to see where it fits. */
@@ -83,26 +103,41 @@ export const TOP_HOSTS = 5;
 
 /**
  * Per flavor only sums are kept (a few numbers per aggregate): instances per host for every flavor would be 4 bytes
- * a host and flavor, 120 MB at 15,000 hosts and 2,000 flavors. hostInstances works them out again when asked.
+ * a host and flavor, 120 MB at 15,000 hosts and 2,000 flavors. hostInstances reads them again from the scan when asked.
  */
 function flavorFit(summary: Omit<CapacitySummary, 'flavors' | 'seconds'>, hostAggregates: readonly number[][], flavor: Flavor): FlavorFit {
-  // Every host that fits is listed, so per aggregate sums are complete.
-  const capacity = flavorCapacity(summary.snapshot, flavor, summary.ruleContext, summary.hosts.length);
+  const { capacity, perHost } = flavorCapacity(summary.snapshot, flavor, summary.ruleContext, TOP_HOSTS);
   const aggregateInstances = new Float64Array(summary.aggregates.length);
   const aggregateHosts = new Int32Array(summary.aggregates.length);
-  const position = positions.get(summary.hosts);
-  for (const fit of capacity.hosts) {
-    for (const a of hostAggregates[position.get(fit.host)!]!) {
-      aggregateInstances[a]! += fit.instances;
-      aggregateHosts[a]! += 1;
+  // Every host's instances, so per aggregate sums are complete.
+  for (const { hosts, instances } of perHost) {
+    const at = summaryPositions(summary.hosts, hosts);
+    for (let i = 0; i < instances.length; i++) {
+      const n = instances[i]!;
+      if (n === 0) continue;
+      for (const a of hostAggregates[at[i]!]!) {
+        aggregateInstances[a]! += n;
+        aggregateHosts[a]! += 1;
+      }
     }
   }
   // Capacity lists hosts most instances first, then by name.
-  const topHosts = capacity.hosts.slice(0, TOP_HOSTS).map((h) => ({ host: h.host, instances: h.instances }));
+  const topHosts = capacity.hosts.map((h) => ({ host: h.host, instances: h.instances }));
   return { id: flavor.id, flavor, instances: capacity.totalInstances, hostsThatFit: capacity.hostsThatFit, aggregateInstances, aggregateHosts, topHosts, blocked: capacity.blocked };
 }
 
-const positions = new WeakMemo((hosts: readonly SummaryHost[]) => new Map(hosts.map((h) => [h.name, h.at])));
+/**
+ * Per host list a scan counts by (the snapshot's, or its PCPU / non-PCPU parts with the fallback), each host's
+ * position in the summary's hosts: a handful of lists per snapshot.
+ */
+const positionsMemo = new KeyedWeakMemo<readonly SummaryHost[], readonly Host[], Int32Array>();
+
+function summaryPositions(summaryHosts: readonly SummaryHost[], hosts: readonly Host[]): Int32Array {
+  return positionsMemo.get(summaryHosts, hosts, () => {
+    const position = new Map(summaryHosts.map((h) => [h.uuid, h.at]));
+    return Int32Array.from(hosts, (h) => position.get(h.uuid)!);
+  });
+}
 
 /** Instances per host worked out again for one flavor, kept for the few flavors last asked. */
 const instancesMemo = new KeyedWeakMemo<CapacitySummary, string, Int32Array>({ max: 64 });
@@ -111,8 +146,12 @@ const instancesMemo = new KeyedWeakMemo<CapacitySummary, string, Int32Array>({ m
 export function hostInstances(summary: CapacitySummary, fit: FlavorFit): Int32Array {
   return instancesMemo.get(summary, fit.id, () => {
     const instances = new Int32Array(summary.hosts.length);
-    const position = positions.get(summary.hosts);
-    for (const h of flavorCapacity(summary.snapshot, fit.flavor, summary.ruleContext, summary.hosts.length).hosts) instances[position.get(h.host)!] = h.instances;
+    for (const part of flavorCapacity(summary.snapshot, fit.flavor, summary.ruleContext, TOP_HOSTS).perHost) {
+      const at = summaryPositions(summary.hosts, part.hosts);
+      part.instances.forEach((n, i) => {
+        instances[at[i]!] = n;
+      });
+    }
     return instances;
   });
 }
@@ -120,10 +159,8 @@ export function hostInstances(summary: CapacitySummary, fit: FlavorFit): Int32Ar
 /** The summary a step at a time (one flavor per step), so the registry can let requests run in between. */
 function* summarySteps(snapshot: CloudSnapshot, ctx: RuleContext): Generator<void, CapacitySummary> {
   const started = performance.now();
-  const hosts = summaryHosts(snapshot);
-  const units: Record<string, Units> = {};
-  for (const host of hosts) for (const [rc, u] of Object.entries(host.units)) addUnits(units, rc, u.capacity, u.used, u.free);
-  const pciClasses = [...new Set(snapshot.hosts.flatMap((h) => h.pciProviders.map((p) => p.resourceClass)))].sort();
+  const { hosts, units, pciClasses } = yield* summaryHostSteps(snapshot);
+  yield;
   const aggregates = [...new Set(hosts.flatMap((h) => h.aggregates))].sort();
   const aggregateAt = new Map(aggregates.map((a, i) => [a, i]));
   const hostAggregates = hosts.map((h) => h.aggregates.map((a) => aggregateAt.get(a)!));

@@ -13,6 +13,21 @@ function getOrCreate<K, V>(store: { get(key: K): V | undefined; set(key: K, valu
   return value;
 }
 
+const buildWatchers = new Set<(key: object) => void>();
+
+/**
+ * Calls `watcher` with the key of each value a WeakMemo or SteppedMemo computes from now on, until the returned
+ * function is called: how a test sees that answers after a snapshot is prepared build nothing per snapshot.
+ */
+export function watchMemoBuilds(watcher: (key: object) => void): () => void {
+  buildWatchers.add(watcher);
+  return () => buildWatchers.delete(watcher);
+}
+
+function built(key: object): void {
+  for (const watcher of buildWatchers) watcher(key);
+}
+
 /** One value per object, made by `create` on first use. */
 export class WeakMemo<K extends object, V> {
   private readonly values = new WeakMap<K, V>();
@@ -20,7 +35,11 @@ export class WeakMemo<K extends object, V> {
   constructor(private readonly create: (key: K) => V) {}
 
   get(key: K): V {
-    return getOrCreate(this.values, key, this.create);
+    return getOrCreate(this.values, key, (k) => {
+      const value = this.create(k);
+      built(k);
+      return value;
+    });
   }
 
   /** Forgets the value, so the next `get` makes a new one (e.g. after a build that failed). */
@@ -30,19 +49,63 @@ export class WeakMemo<K extends object, V> {
 }
 
 /**
+ * One value per object, made by a generator that yields between small pieces of work, so a caller can build it a
+ * step at a time with other work running in between (`steps`, see lib/turns.ts), or at once (`get`). Whoever asks
+ * while a build is under way finishes that build rather than starting another.
+ */
+export class SteppedMemo<K extends object, V> {
+  private readonly values = new WeakMap<K, V>();
+  private readonly building = new WeakMap<K, Iterator<void, V>>();
+
+  constructor(private readonly build: (key: K) => Generator<void, V>) {}
+
+  /**
+   * The build of the value as steps; done at once when it is built. Each step goes to the build under way, so
+   * callers holding steps of the same key share one build, and a build that threw starts afresh at the next step.
+   */
+  steps(key: K): Iterator<void, V> {
+    return {
+      next: () => (this.values.has(key)
+        ? { done: true, value: this.values.get(key)! }
+        : getOrCreate(this.building, key, (k) => this.run(k)).next()),
+    };
+  }
+
+  get(key: K): V {
+    const steps = this.steps(key);
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  }
+
+  private *run(key: K): Generator<void, V> {
+    try {
+      const value = yield* this.build(key);
+      this.values.set(key, value);
+      built(key);
+      return value;
+    } finally {
+      // Done or failed, the next one who asks reads the value or starts afresh, never a spent build.
+      this.building.delete(key);
+    }
+  }
+}
+
+/**
  * Values per object and inner key, each computed on first use. With `max`, each object keeps at most that many,
  * least recently used out first (an inner key comes from a request, so its space is open); without, all of them
  * (for inner keys from a closed set).
  */
 export class KeyedWeakMemo<K extends object, IK extends NonNullable<unknown>, V extends NonNullable<unknown>> {
-  private readonly perObject: WeakMemo<K, Map<IK, V> | LRUCache<IK, V>>;
+  // A plain WeakMap, not a WeakMemo: the per-object container is no computed value (watchMemoBuilds).
+  private readonly perObject = new WeakMap<K, Map<IK, V> | LRUCache<IK, V>>();
 
-  constructor(options: { max?: number } = {}) {
-    const { max } = options;
-    this.perObject = new WeakMemo(() => (max === undefined ? new Map<IK, V>() : new LRUCache<IK, V>({ max })));
-  }
+  constructor(private readonly options: { max?: number } = {}) {}
 
   get(object: K, key: IK, compute: () => V): V {
-    return getOrCreate<IK, V>(this.perObject.get(object), key, compute);
+    const { max } = this.options;
+    const values = getOrCreate(this.perObject, object, () => (max === undefined ? new Map<IK, V>() : new LRUCache<IK, V>({ max })));
+    return getOrCreate<IK, V>(values, key, compute);
   }
 }

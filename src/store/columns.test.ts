@@ -28,6 +28,10 @@ describe('a column map', () => {
     );
   });
 
+  it('selects text[] columns as JSON arrays under their own names, the others as they are', () => {
+    expect(PCI_PROVIDERS.select).toBe(PCI_PROVIDERS.columns.replace('traits', 'array_to_json(traits) AS traits'));
+  });
+
   it('encodes a model into one flat record after the keys given, and decodes it back in field order', () => {
     const record = PCI_PROVIDERS.encode(row, { ord: 3 });
     expect(Object.keys(record)).toEqual(['ord', ...PCI_PROVIDERS.columns.split(', ')]);

@@ -1,7 +1,7 @@
 // Column maps: one declaration per table says which column holds which model field, and drives both the
 // write (the JSON records jsonb_to_record(set) turns into rows) and the read (SELECT list, row → model).
-// Values pass through unchanged both ways: pg reads back integer, double precision, boolean, text[] and
-// jsonb as the same JS values JSON.stringify wrote (node-postgres docs, "Data Types").
+// Values pass through unchanged both ways: pg reads back integer, double precision, boolean, jsonb and text[]
+// (selected as json: `select`) as the same JS values JSON.stringify wrote (node-postgres docs, "Data Types").
 
 /**
  * The column types that read back as a model value of type V (null is a NULL of any of them);
@@ -39,6 +39,12 @@ export interface Table<M> {
   readonly name: string;
   /** The mapped columns in map order, comma-separated: for INSERT, SELECT and RETURNING lists. */
   readonly columns: string;
+  /**
+   * The SELECT list of `columns`, each under its own name, text[] columns as JSON (`array_to_json`): pg parses json
+   * with JSON.parse, where its text-array parser (postgres-array, a JS loop per character) cost a 15,000-host
+   * snapshot's load 0.6–1.9 s of CPU on PostgreSQL (issue 16; src/store/README.md).
+   */
+  readonly select: string;
   /** `column type, …`: the record type jsonb_to_record(set) reads each JSON object as. */
   readonly recordType: string;
   /** Adds the model's values to `row` under their columns and returns it (one JSON record to write). */
@@ -56,6 +62,8 @@ export function defineTable<M>(name: string, map: ColumnMap<M>): Table<M> {
   return {
     name,
     columns: columns.map((c) => c.column).join(', '),
+    // Column<unknown> types sqlType as jsonb only; the compiled columns hold every kind.
+    select: columns.map((c) => ((c.sqlType as string) === 'text[]' ? `array_to_json(${c.column}) AS ${c.column}` : c.column)).join(', '),
     recordType: columns.map((c) => `${c.column} ${c.sqlType}`).join(', '),
     encode: (model, row) => encode(fields, model as Row, row),
     decode: compileDecoder(fields) as (row: Row) => M,

@@ -38,19 +38,70 @@ describe('PlacementReader.readProviderTree', () => {
     expect(fake.count((r) => r.path.startsWith('/allocation_candidates'))).toBe(0);
   });
 
-  it('walks a tree absent from the candidates (a host with no free memory) and still agrees', async () => {
+  /** The recorded bulk answer with compute 2's tree in it, or only it: what a host with no free memory changes. */
+  const candidates = (keep: (root: string) => boolean) => {
+    const recorded = fake.recorded(null, 'placement', 'GET', '/allocation_candidates?resources=MEMORY_MB:1');
+    const body = structuredClone(recorded.body) as {
+      allocation_requests: { allocations: Record<string, unknown> }[];
+      provider_summaries: Record<string, { root_provider_uuid: string }>;
+    };
+    for (const [uuid, summary] of Object.entries(body.provider_summaries)) {
+      if (!keep(summary.root_provider_uuid)) delete body.provider_summaries[uuid];
+    }
+    body.allocation_requests = body.allocation_requests.filter((r) => Object.keys(r.allocations).some((uuid) => uuid in body.provider_summaries));
+    return { ...recorded, body };
+  };
+  const isBulkQuery = (path: string) => decodeURIComponent(path) === '/allocation_candidates?resources=MEMORY_MB:1';
+  const inTreeQuery = `/allocation_candidates?resources=VCPU:1&in_tree=${LAB_COMPUTE_2}`;
+
+  it('reads a tree absent from the candidates (a host with no free memory) from its root and one in_tree query, and still agrees', async () => {
     const exact = await readHosts(fakeClient(fake, captureLog().log), pLimit(16), 'per-provider');
     fake.reset();
-    const recorded = fake.recorded(null, 'placement', 'GET', '/allocation_candidates?resources=MEMORY_MB:1');
-    const body = structuredClone(recorded.body) as { provider_summaries: Record<string, { root_provider_uuid: string }> };
-    for (const [uuid, summary] of Object.entries(body.provider_summaries)) {
-      if (summary.root_provider_uuid === LAB_COMPUTE_2) delete body.provider_summaries[uuid];
-    }
-    fake.script((r) => (r.path.startsWith('/allocation_candidates') ? { ...recorded, body } : undefined));
+    const withoutIt = candidates((root) => root !== LAB_COMPUTE_2);
+    // Placement answers an in_tree query with that tree's summaries only, its nested providers included: seen on
+    // the lab (Zed, 1.39, 2026-12-06) for `resources=VCPU:1&in_tree=<lab-compute-2>`: the root and its 3 PCI providers.
+    const onlyIt = candidates((root) => root === LAB_COMPUTE_2);
+    fake.script((r) => (isBulkQuery(r.path) ? withoutIt : decodeURIComponent(r.path) === inTreeQuery ? onlyIt : undefined));
+    const bulk = await readHosts(fakeClient(fake, captureLog().log), pLimit(16), 'bulk');
+    expect(bulk.read).toEqual({ path: 'bulk', walked: 1 });
+    // listing + bulk query + compute 1 (2) + compute 2's root (4: it has VCPU free, the first class of its
+    // inventory) + its in_tree query (1); its 3 PCI providers need no call (3 × 3 before).
+    expect(placementCalls()).toBe(1 + 1 + 2 + 4 + 1);
+    expect(fake.count((r) => decodeURIComponent(r.path) === inTreeQuery)).toBe(1);
+    expect(bulk.hosts).toEqual(exact.hosts);
+  });
+
+  it('walks what the in_tree query does not give (the unit went meanwhile) and still agrees', async () => {
+    const exact = await readHosts(fakeClient(fake, captureLog().log), pLimit(16), 'per-provider');
+    fake.reset();
+    const withoutIt = candidates((root) => root !== LAB_COMPUTE_2);
+    fake.script((r) => (r.path.startsWith('/allocation_candidates') ? withoutIt : undefined));
     const bulk = await readHosts(fakeClient(fake, captureLog().log), pLimit(16), 'bulk');
     expect(bulk.read).toEqual({ path: 'bulk', walked: 4 });
     expect(fake.count((r) => r.path.endsWith('/usages'))).toBe(4);
+    // listing + bulk query + compute 1 (2) + compute 2's root (4) + its in_tree query (1) + 3 PCI providers × 3.
+    expect(placementCalls()).toBe(1 + 1 + 2 + 4 + 1 + 3 * 3);
+    expect(bulk.hosts).toEqual(exact.hosts);
+  });
+
+  it('walks the tree on a Placement older than 1.31 (no in_tree on allocation candidates)', async () => {
+    const exact = await readHosts(fakeClient(fake, captureLog().log), pLimit(16), 'per-provider');
+    fake.reset();
+    const withoutIt = candidates((root) => root !== LAB_COMPUTE_2);
+    fake.script((r) => (isBulkQuery(r.path) ? withoutIt : undefined));
+    const versions = fake.recorded(null, 'placement', 'GET', '/');
+    fake.script((r) => (r.service === 'placement' && r.path === '/' ? { ...versions, body: olderPlacement(versions.body) } : undefined));
+    const bulk = await readHosts(fakeClient(fake, captureLog().log), pLimit(16), 'bulk');
+    expect(bulk.read).toEqual({ path: 'bulk', walked: 4 });
+    expect(fake.count((r) => r.path.includes('in_tree'))).toBe(0);
     expect(placementCalls()).toBe(1 + 1 + 2 + 4 + 3 * 3);
     expect(bulk.hosts).toEqual(exact.hosts);
   });
 });
+
+/** Placement's version document with max_version 1.30, one before in_tree on allocation candidates. */
+function olderPlacement(body: unknown): unknown {
+  const doc = structuredClone(body) as { versions: { max_version: string }[] };
+  doc.versions[0]!.max_version = '1.30';
+  return doc;
+}

@@ -27,6 +27,11 @@ const groupsMemo = new WeakMemo<readonly Host[], TraitSetGroup[]>((hosts) => {
   return groups;
 });
 
+/** Groups the hosts by trait set ahead of the first answer (the registry does, when a snapshot becomes current). */
+export function prepareHostSupport(hosts: readonly Host[]): void {
+  groupsMemo.get(hosts);
+}
+
 function reportsFamily(group: TraitSetGroup, prefix: string): boolean {
   let reports = group.families.get(prefix);
   if (reports === undefined) {

@@ -1,6 +1,6 @@
 // PCI / SR-IOV devices as Placement shows them (nested providers, domain.md §4.5, §4.7) and the
 // `[pci] alias` entries that request them (§4.2, §4.3).
-import { WeakMemo } from '../../lib/memo.ts';
+import { SteppedMemo } from '../../lib/memo.ts';
 import { makeFinding } from '../findings/catalog.ts';
 import { hostFactEvidence } from '../vocabulary/nova.ts';
 import { KNOWN_PCI_DEVICES, knownPciDevice, type KnownPciDevice } from './known-devices.ts';
@@ -59,34 +59,48 @@ function classify(resourceClass: string, traits: string[], device: KnownPciDevic
   return { deviceType: 'type-PCI', kind };
 }
 
-/** Per host list: the classes depend on the snapshot only, and every PCI answer needs them. */
-const deviceClasses = new WeakMemo<readonly Host[], readonly PciDeviceClass[]>(computeDeviceClasses);
+/**
+ * Per host list: the classes depend on the snapshot only, and every PCI answer needs them. A walk of every PCI
+ * provider (150,000 in a 15,000-host cloud), so the registry builds it in steps when the snapshot becomes current
+ * (`pciDeviceClassSteps`), before any answer needs it.
+ */
+const deviceClasses = new SteppedMemo<readonly Host[], readonly PciDeviceClass[]>(computeDeviceClasses);
 
 export function pciDeviceClasses(hosts: readonly Host[]): readonly PciDeviceClass[] {
   return deviceClasses.get(hosts);
 }
 
-function computeDeviceClasses(hosts: readonly Host[]): PciDeviceClass[] {
-  const byClass = new Map<string, PciProvider[]>();
-  for (const host of hosts) {
+export function pciDeviceClassSteps(hosts: readonly Host[]): Iterator<void, unknown> {
+  return deviceClasses.steps(hosts);
+}
+
+/** Hosts walked between two steps of the build: about a millisecond of work at 10 PCI providers a host. */
+const HOSTS_PER_STEP = 1_000;
+
+function* computeDeviceClasses(hosts: readonly Host[]): Generator<void, PciDeviceClass[]> {
+  // Per class, as the providers are walked: the traits all of them have so far (none kept per provider).
+  const byClass = new Map<string, { traits: Set<string>; providers: number; free: number }>();
+  for (const [at, host] of hosts.entries()) {
     for (const provider of host.pciProviders) {
-      const same = byClass.get(provider.resourceClass);
-      if (same) same.push(provider);
-      else byClass.set(provider.resourceClass, [provider]);
+      const known = byClass.get(provider.resourceClass);
+      if (!known) {
+        byClass.set(provider.resourceClass, { traits: new Set(provider.traits.filter((t) => !NOVA_PCI_TRAITS.has(t))), providers: 1, free: providerFree(provider) });
+        continue;
+      }
+      for (const trait of known.traits) if (!provider.traits.includes(trait)) known.traits.delete(trait);
+      known.providers += 1;
+      known.free += providerFree(provider);
     }
+    if ((at + 1) % HOSTS_PER_STEP === 0) yield;
   }
   return [...byClass.entries()]
-    .map(([resourceClass, providers]): PciDeviceClass => {
+    .map(([resourceClass, { traits: common, providers, free }]): PciDeviceClass => {
       const ids = parsePciResourceClass(resourceClass);
       const device = ids ? (knownPciDevice(ids.vendorId, ids.productId) ?? null) : null;
-      const traits = providers
-        .map((p) => p.traits.filter((t) => !NOVA_PCI_TRAITS.has(t)))
-        .reduce((common, next) => common.filter((t) => next.includes(t)))
-        .sort();
+      const traits = [...common].sort();
       return {
         resourceClass, vendorId: ids?.vendorId ?? null, productId: ids?.productId ?? null, device,
-        ...classify(resourceClass, traits, device), traits,
-        providers: providers.length, free: providers.reduce((sum, p) => sum + providerFree(p), 0),
+        ...classify(resourceClass, traits, device), traits, providers, free,
       };
     })
     .sort((a, b) => a.resourceClass.localeCompare(b.resourceClass));

@@ -1,6 +1,6 @@
 // Where a flavor (+ PCI devices) fits and how many instances, per host and in total, for exactly the request
 // query.ts translates (domain.md §4.6, §4.7): the hosts that fit are the hosts Placement returns.
-import { KeyedWeakMemo } from '../../lib/memo.ts';
+import { KeyedWeakMemo, WeakMemo } from '../../lib/memo.ts';
 import { makeFinding } from '../findings/catalog.ts';
 import { hostIndex, type HostIndex, type IndexedHost, type IndexedProvider, type RootColumn } from './host-index.ts';
 import { allocationOn } from './allocation.ts';
@@ -43,7 +43,7 @@ export function isolatedFit(free: number[], perInstance: number): number {
  * How many times a provider can serve the ask (Placement's fit rule per class, §4.7); 0 when it cannot. `free` is
  * the provider's free units, or what they would be without `reserved` (askFinding names reserved as the blocker then).
  */
-function groupUnits(provider: IndexedProvider, ask: Ask, free: (rc: string, inventory: Inventory) => number = (rc) => provider.free[rc] ?? 0): number {
+function groupUnits(provider: IndexedProvider, ask: Pick<Ask, 'group' | 'resources'>, free: (rc: string, inventory: Inventory) => number = (rc) => provider.free[rc] ?? 0): number {
   for (const t of ask.group.required) if (!provider.traits.has(t)) return 0;
   for (const t of ask.group.forbidden) if (provider.traits.has(t)) return 0;
   let units = Infinity;
@@ -65,9 +65,9 @@ function sameAsk(group: PlacementRequestGroup): string {
   return JSON.stringify([group.resources, group.required, group.forbidden, group.checkedBy]);
 }
 
-/** The request, taken apart once so that checking a host is a loop over numbers and set lookups. */
+/** The request, taken apart once so that checking a host is a loop over numbers. */
 interface Plan {
-  resources: { rc: string; amount: number; column: RootColumn | undefined }[];
+  resources: { rc: string; amount: number; column: RootColumn | undefined; field: number }[];
   required: string[];
   forbidden: string[];
   deviceTraits: CapacityRequest['deviceTraits'];
@@ -79,8 +79,9 @@ interface Plan {
    * Placement does not show them, so they are left out of the count and the answer is unknown (§4.5).
    */
   unseen: string[];
-  /** The trait blockers of each distinct root trait set (IndexedHost.traitSet), filled as hosts are checked. */
-  traitBlockers: TraitBlocker[][];
+  /** Every reason a host can be kept out for (resource class, `trait:X`, property), numbered: counts are by number. */
+  fields: string[];
+  fieldIds: Map<string, number>;
 }
 
 /** A root trait that keeps hosts out: a required or device-model trait missing, or a forbidden one present. */
@@ -90,8 +91,6 @@ interface TraitBlocker {
   /** A device-model trait (CapacityRequest.deviceTraits) rather than one of the query's. */
   device: boolean;
   trait: string;
-  /** After the host name. */
-  message: string;
 }
 
 /** Numbered groups asking the same thing, counted together. */
@@ -99,12 +98,13 @@ interface Ask {
   group: PlacementRequestGroup;
   /** The reason it gives when it keeps a host out: its resource classes. */
   field: string;
+  fieldId: number;
   resources: [string, number][];
   classes: string[];
   count: number;
   isolate: boolean;
-  /** group_policy none: units per host (Σ over its eligible providers), by position in byName. */
-  totals: Float64Array | null;
+  /** Instances per host the ask alone allows, by position in byName. */
+  fits: Float64Array;
 }
 
 const NO_PROVIDERS: readonly IndexedProvider[] = [];
@@ -116,22 +116,29 @@ function eligibleProviders(ih: IndexedHost, classes: readonly string[]): readonl
 }
 
 /**
- * Asks' per-host totals kept per host list, least recently used out: flavors share a handful of PCI asks, and each
- * costs 8 bytes a host.
+ * Asks' per-host instances kept per host list, least recently used out: flavors share a handful of PCI asks, and
+ * each costs 8 bytes a host.
  */
-const ASK_TOTALS_CACHE_SIZE = 512;
-const askTotalsCache = new KeyedWeakMemo<HostIndex, string, Float64Array>({ max: ASK_TOTALS_CACHE_SIZE });
+const ASK_FITS_CACHE_SIZE = 512;
+const askFitsCache = new KeyedWeakMemo<HostIndex, string, Float64Array>({ max: ASK_FITS_CACHE_SIZE });
 
-/** How many times each host's providers can serve the ask, summed (group_policy none), computed once per ask. */
-function askTotals(index: HostIndex, key: string, ask: Ask): Float64Array {
-  return askTotalsCache.get(index, key, () => {
-    const totals = new Float64Array(index.byName.length);
+/**
+ * How many instances each host's providers give the ask, computed once per ask and host list (the scans then read
+ * one number per host). group_policy none: Σ units ÷ count; isolate: distinct providers (isolatedFit), so the count
+ * is part of the key.
+ */
+function askFits(index: HostIndex, key: string, ask: Omit<Ask, 'fits'>): Float64Array {
+  return askFitsCache.get(index, JSON.stringify([key, ask.count, ask.isolate]), () => {
+    const fits = new Float64Array(index.byName.length);
+    // Units per eligible provider of one host, reused from host to host.
+    let units = new Float64Array(16);
     index.byName.forEach((ih, at) => {
-      let total = 0;
-      for (const p of eligibleProviders(ih, ask.classes)) total += groupUnits(p, ask);
-      totals[at] = total;
+      const eligible = eligibleProviders(ih, ask.classes);
+      if (eligible.length > units.length) units = new Float64Array(eligible.length * 2);
+      for (let i = 0; i < eligible.length; i++) units[i] = groupUnits(eligible[i]!, ask);
+      fits[at] = askFit(ask, units.subarray(0, eligible.length));
     });
-    return totals;
+    return fits;
   });
 }
 
@@ -145,83 +152,112 @@ function planOf(index: HostIndex, request: CapacityRequest): Plan {
     if (group.checkedBy === 'pci-passthrough-filter' && missing.length > 0) missing.forEach((rc) => unseen.add(rc));
     else grouped.set(sameAsk(group), [...(grouped.get(sameAsk(group)) ?? []), group]);
   }
-  const asks = [...grouped].map(([key, groups]) => {
-    const ask: Ask = {
+  const fieldIds = new Map<string, number>();
+  const fieldId = (field: string): number => {
+    let id = fieldIds.get(field);
+    if (id === undefined) {
+      id = fieldIds.size;
+      fieldIds.set(field, id);
+    }
+    return id;
+  };
+  const required = [...new Set([...(unsuffixed?.required ?? []), ...query.rootRequired])].sort();
+  // Includes compute_status_filter's COMPUTE_STATUS_DISABLED (§2.5).
+  const forbidden = [...new Set([...(unsuffixed?.forbidden ?? []), ...query.rootForbidden])].sort();
+  for (const trait of [...required, ...forbidden]) fieldId(`trait:${trait}`);
+  for (const { property } of request.deviceTraits) fieldId(property);
+  const asks = [...grouped].map(([key, groups]): Ask => {
+    const ask = {
       group: groups[0]!,
       field: Object.keys(groups[0]!.resources).join(','),
+      fieldId: fieldId(Object.keys(groups[0]!.resources).join(',')),
       resources: Object.entries(groups[0]!.resources),
       count: groups.length,
       classes: Object.keys(groups[0]!.resources),
       isolate: query.groupPolicy === 'isolate' && groups[0]!.checkedBy === 'placement',
-      totals: null,
     };
-    if (!ask.isolate) ask.totals = askTotals(index, key, ask);
-    return ask;
+    return { ...ask, fits: askFits(index, key, ask) };
   });
+  const resources = Object.entries(unsuffixed?.resources ?? {}).sort(([a], [b]) => a.localeCompare(b))
+    .map(([rc, amount]) => ({ rc, amount, column: index.rootColumns.get(rc), field: fieldId(rc) }));
   return {
-    resources: Object.entries(unsuffixed?.resources ?? {}).sort(([a], [b]) => a.localeCompare(b))
-      .map(([rc, amount]) => ({ rc, amount, column: index.rootColumns.get(rc) })),
+    resources,
     // Unsuffixed traits and root_required both land on the root here: the unsuffixed resources all live there.
-    required: [...new Set([...(unsuffixed?.required ?? []), ...query.rootRequired])].sort(),
-    // Includes compute_status_filter's COMPUTE_STATUS_DISABLED (§2.5).
-    forbidden: [...new Set([...(unsuffixed?.forbidden ?? []), ...query.rootForbidden])].sort(),
+    required,
+    forbidden,
     deviceTraits: request.deviceTraits,
     asks,
     pciAsks: asks.filter((a) => a.classes.length > 0 && a.classes.every((rc) => !index.rootColumns.has(rc))),
     unseen: [...unseen].sort(),
-    traitBlockers: [],
+    fields: [...fieldIds.keys()],
+    fieldIds,
   };
 }
 
-/** Depends on the root traits only, so it is worked out once per distinct trait set of the cloud. */
-function traitBlockersOf(ih: IndexedHost, plan: Plan): TraitBlocker[] {
-  const known = plan.traitBlockers[ih.traitSet];
-  if (known) return known;
+/**
+ * The trait blockers of a root trait set, in the order findings list them (§2.6 for device-model traits: only
+ * hosts that report the trait family are held to it). The family is read from the set's traits, which are the
+ * host's plus COMPUTE_STATUS_DISABLED for a down service: no device family starts like that trait.
+ */
+function traitBlockersOf(traits: ReadonlySet<string>, plan: Plan): TraitBlocker[] {
   const blockers: TraitBlocker[] = [];
   for (const trait of plan.required) {
-    if (!ih.traits.has(trait)) blockers.push({ id: 'host-trait-missing', field: `trait:${trait}`, device: false, trait, message: `lacks required trait ${trait}.` });
+    if (!traits.has(trait)) blockers.push({ id: 'host-trait-missing', field: `trait:${trait}`, device: false, trait });
   }
   for (const trait of plan.forbidden) {
-    if (ih.traits.has(trait)) blockers.push({ id: 'host-trait-forbidden', field: `trait:${trait}`, device: false, trait, message: `has forbidden trait ${trait}.` });
+    if (traits.has(trait)) blockers.push({ id: 'host-trait-forbidden', field: `trait:${trait}`, device: false, trait });
   }
   for (const { trait, familyPrefix, property } of plan.deviceTraits) {
-    if (ih.traits.has(trait) || !ih.reportsFamily(familyPrefix)) continue;
-    blockers.push({ id: 'host-trait-missing', field: property, device: true, trait, message: `does not report ${trait}, needed by ${property}.` });
+    if (traits.has(trait) || !reportsFamily(traits, familyPrefix)) continue;
+    blockers.push({ id: 'host-trait-missing', field: property, device: true, trait });
   }
-  plan.traitBlockers[ih.traitSet] = blockers;
   return blockers;
 }
 
+function reportsFamily(traits: ReadonlySet<string>, prefix: string): boolean {
+  for (const t of traits) if (t.startsWith(prefix)) return true;
+  return false;
+}
+
+const NO_FIELDS: readonly number[] = [];
+
 /**
- * Where blocked hosts' reasons go: per reason (resource class, `trait:X`, property) the number of hosts it keeps
- * out, each host counted once per reason, and for the hosts an answer shows, the full findings with evidence.
- * One instance serves a whole request, host after host, without allocating per host.
+ * Per trait set, the distinct numbers of the fields its blockers name (the same empty list for the many sets
+ * without any), worked out for every set before the scan: a few thousand set lookups, no strings.
  */
-class Blockers {
-  readonly counts = new Map<string, number>();
-  /** The host each reason was last counted for: a host counts once per reason. */
-  private readonly countedFor = new Map<string, number>();
-  private host = -1;
-  private findings: Finding[] | null = null;
-
-  /** Starts the next host; with `detail` its findings are built (`block` hands out the list to add to). */
-  startHost(detail: boolean): void {
-    this.host++;
-    this.findings = detail ? [] : null;
-  }
-
-  /** Notes that `field` keeps this host out; returns where its finding goes, or null when none is wanted. */
-  block(field: string): Finding[] | null {
-    if (this.countedFor.get(field) !== this.host) {
-      this.countedFor.set(field, this.host);
-      this.counts.set(field, (this.counts.get(field) ?? 0) + 1);
+function traitFieldsBySet(index: HostIndex, plan: Plan, deviceOnly: boolean): (readonly number[])[] {
+  const { traitBits, traitWords, traitIds } = index;
+  const id = (field: string) => plan.fieldIds.get(field)!;
+  // A trait no root reports is missing from every set and present in none.
+  const bit = (trait: string) => traitIds.get(trait) ?? -1;
+  const has = (set: number, trait: number) => trait >= 0 && (traitBits[set * traitWords + (trait >>> 5)]! & (1 << (trait & 31))) !== 0;
+  const required = deviceOnly ? [] : plan.required.map((trait) => ({ trait: bit(trait), field: id(`trait:${trait}`) }));
+  const forbidden = deviceOnly ? [] : plan.forbidden.map((trait) => ({ trait: bit(trait), field: id(`trait:${trait}`) }));
+  const device = plan.deviceTraits.map(({ trait, familyPrefix, property }) => ({ trait: bit(trait), family: familyOf(index, familyPrefix), field: id(property) }));
+  return index.traitSets.map((_, set) => {
+    // A trait is either missing or present, so required and forbidden never name a field twice; two device-model
+    // traits may share a property.
+    let fields: number[] | null = null;
+    for (const { trait, field } of required) if (!has(set, trait)) (fields ??= []).push(field);
+    for (const { trait, field } of forbidden) if (has(set, trait)) (fields ??= []).push(field);
+    for (const { trait, family, field } of device) {
+      if (has(set, trait) || family[set] === 0 || fields?.includes(field)) continue;
+      (fields ??= []).push(field);
     }
-    return this.findings;
-  }
+    return fields ?? NO_FIELDS;
+  });
+}
 
-  get hostFindings(): Finding[] | null {
-    return this.findings;
-  }
+/** Per trait set, 1 when it has a trait of the family (§2.6): kept per host list and family (a handful). */
+const families = new KeyedWeakMemo<HostIndex, string, Uint8Array>();
+
+function familyOf(index: HostIndex, prefix: string): Uint8Array {
+  return families.get(index, prefix, () => Uint8Array.from(index.traitSets, (traits) => (reportsFamily(traits, prefix) ? 1 : 0)));
+}
+
+function traitMessage({ id, field, device, trait }: TraitBlocker): string {
+  if (device) return `does not report ${trait}, needed by ${field}.`;
+  return id === 'host-trait-missing' ? `lacks required trait ${trait}.` : `has forbidden trait ${trait}.`;
 }
 
 function resourceFinding(ih: IndexedHost, rc: string, amount: number, fit: number): Finding {
@@ -245,8 +281,11 @@ function resourceFinding(ih: IndexedHost, rc: string, amount: number, fit: numbe
 }
 
 /** Instances the ask gets from these providers' units: Σ for group_policy none, distinct providers for isolate (§4.6). */
-function askFit(ask: Ask, units: readonly number[]): number {
-  return ask.isolate ? isolatedFit([...units], ask.count) : Math.floor(units.reduce((a, b) => a + b, 0) / ask.count);
+function askFit(ask: Pick<Ask, 'isolate' | 'count'>, units: ArrayLike<number>): number {
+  if (ask.isolate) return isolatedFit(Array.from(units), ask.count);
+  let sum = 0;
+  for (let i = 0; i < units.length; i++) sum += units[i]!;
+  return Math.floor(sum / ask.count);
 }
 
 function askFinding(ih: IndexedHost, ask: Ask, eligible: readonly IndexedProvider[], units: readonly number[]): Finding {
@@ -270,58 +309,38 @@ function askFinding(ih: IndexedHost, ask: Ask, eligible: readonly IndexedProvide
 }
 
 /**
- * Instances of the request this host takes (0 = it does not fit). Without blockers it stops at the first one
- * (candidateHosts); with them it goes on and notes every blocker, as Placement's answer would leave the host out
- * for each. The loop every request runs over every host: numbers, set lookups, no allocation unless findings
- * are wanted.
+ * Instances the root class allows on the host at `at`: −1 when it has no inventory (NaN) or the amount is outside
+ * min_unit / max_unit / step_size. step_size is 1 almost everywhere: the floating-point remainder, the costliest
+ * step of the scan's loop, is skipped then.
  */
-function hostInstances(ih: IndexedHost, at: number, plan: Plan, sink: Blockers | null): number {
-  let instances = Infinity;
-  const traitBlockers = traitBlockersOf(ih, plan);
-  if (traitBlockers.length > 0) {
-    if (!sink) return 0;
-    for (const { id, field, trait, message } of traitBlockers) {
-      sink.block(field)?.push(makeFinding(id, field, `${ih.host.name} ${message}`, [{ source: 'host-trait', ref: trait, value: ih.traits.has(trait) }]));
-    }
-    instances = 0;
+function rootFit({ free, minUnit, maxUnit, stepSize }: RootColumn, at: number, amount: number): number {
+  const step = stepSize[at]!;
+  return !(amount >= minUnit[at]!) || amount > maxUnit[at]! || (step !== 1 && amount % step !== 0) ? -1 : Math.floor(free[at]! / amount);
+}
+
+/**
+ * Every reason a host that does not fit is kept out, with evidence, as Placement's answer would leave it out for
+ * each: built for the few hosts an answer shows only (the scan counts reasons by number).
+ */
+function hostFindings(index: HostIndex, at: number, plan: Plan): Finding[] {
+  const ih = index.byName[at]!;
+  const findings: Finding[] = [];
+  for (const blocker of traitBlockersOf(ih.traits, plan)) {
+    findings.push(makeFinding(blocker.id, blocker.field, `${ih.host.name} ${traitMessage(blocker)}`,
+      [{ source: 'host-trait', ref: blocker.trait, value: ih.traits.has(blocker.trait) }]));
   }
   for (const { rc, amount, column } of plan.resources) {
-    // No inventory (NaN, or no host has the class) or outside min_unit / max_unit / step_size: -1.
-    const fit = !column || !(amount >= column.minUnit[at]!) || amount > column.maxUnit[at]! || amount % column.stepSize[at]! !== 0
-      ? -1
-      : Math.floor(column.free[at]! / amount);
-    if (fit <= 0) {
-      if (!sink) return 0;
-      sink.block(rc)?.push(resourceFinding(ih, rc, amount, fit));
-      instances = 0;
-    } else {
-      instances = Math.min(instances, fit);
-    }
+    const fit = column ? rootFit(column, at, amount) : -1;
+    if (fit <= 0) findings.push(resourceFinding(ih, rc, amount, fit));
   }
-
   // Numbered groups (one per PCI device, §4.6): each on one provider of this tree. none ⇒ groups may share a
   // provider (Σ units); isolate ⇒ pairwise different providers. PciPassthroughFilter-only devices have no policy.
   for (const ask of plan.asks) {
-    const { count, totals } = ask;
-    const detail = sink?.hostFindings;
-    let fit: number;
-    let eligible = NO_PROVIDERS;
-    let units: number[] = [];
-    if (totals && !detail) {
-      fit = Math.floor(totals[at]! / count);
-    } else {
-      // Units per provider: isolate needs them, and a finding shows them.
-      eligible = eligibleProviders(ih, ask.classes);
-      units = eligible.map((p) => groupUnits(p, ask));
-      fit = askFit(ask, units);
-    }
-    if (fit === 0) {
-      if (!sink) return 0;
-      sink.block(ask.field)?.push(askFinding(ih, ask, eligible, units));
-    }
-    instances = Math.min(instances, fit);
+    const eligible = eligibleProviders(ih, ask.classes);
+    const units = eligible.map((p) => groupUnits(p, ask));
+    if (askFit(ask, units) === 0) findings.push(askFinding(ih, ask, eligible, units));
   }
-  return instances === Infinity ? 0 : instances;
+  return findings;
 }
 
 function hostFit(ih: IndexedHost, instances: number, blockers: Finding[]): HostFit {
@@ -333,8 +352,10 @@ interface HostScan {
   index: HostIndex;
   /** Instances per host, by position in `index.byName` (0 = it does not fit). */
   instances: Int32Array;
-  /** Positions of the hosts that fit, most instances first, then by name. */
-  ranked: Int32Array;
+  /** How many hosts fit. */
+  hostsThatFit: number;
+  /** Positions of the first hosts that fit, most instances first, then by name (`topHosts`); grows when more are asked. */
+  top: Int32Array;
   totalInstances: number;
   free: Record<string, number>;
   blocked: Record<string, number>;
@@ -348,103 +369,224 @@ interface HostScan {
 export const BLOCKED_EXAMPLES = 3;
 export const DEFAULT_CAPACITY_HOSTS = 20;
 
+/**
+ * Every host checked against one request, a column at a time: the trait verdict of each host's set (worked out once
+ * per distinct set), then per reason (a root resource class, an ask's classes) one tight loop over numbers that
+ * lowers each host's instances and counts the hosts it keeps out. No allocation per host.
+ */
 function scanHosts(index: HostIndex, request: CapacityRequest): HostScan {
   const plan = planOf(index, request);
-  const instances = new Int32Array(index.byName.length);
-  const blockedExamples: HostFit[] = [];
-  const blockers = new Blockers();
-  index.byName.forEach((ih, at) => {
-    blockers.startHost(blockedExamples.length < BLOCKED_EXAMPLES);
-    instances[at] = hostInstances(ih, at, plan, blockers);
-    if (instances[at] === 0 && blockers.hostFindings) blockedExamples.push(hostFit(ih, 0, blockers.hostFindings));
+  const hostCount = index.byName.length;
+  // Instances so far per host; Infinity until some resource or ask bounds it.
+  const fit = scratch(0, hostCount);
+  const counts = new Int32Array(plan.fields.length);
+  const traitFields = traitFieldsBySet(index, plan, false);
+  const blockedSet = Uint8Array.from(traitFields, (fields) => (fields.length > 0 ? 1 : 0));
+  const hostsPerSet = new Int32Array(traitFields.length);
+  const { traitSetOf } = index;
+  for (let at = 0; at < hostCount; at++) {
+    const set = traitSetOf[at]!;
+    hostsPerSet[set]!++;
+    fit[at] = blockedSet[set] === 1 ? 0 : Infinity;
+  }
+  traitFields.forEach((fields, set) => {
+    for (const field of fields) counts[field]! += hostsPerSet[set]!;
   });
-  return finishScan(index, plan, instances, blockers.counts, blockedExamples, pciOnlyOf(index, plan));
+  for (const { field, sources } of reasonsOf(plan)) {
+    counts[field]! += lowerBy(fit, sources.length === 1 ? unitsOf(sources[0]!, hostCount) : minUnitsOf(sources, hostCount));
+  }
+  const instances = new Int32Array(hostCount);
+  for (let at = 0; at < hostCount; at++) instances[at] = fit[at] === Infinity ? 0 : fit[at]!;
+  return finishScan(index, plan, instances, countsOf(plan, counts), pciOnlyOf(index, plan));
+}
+
+/**
+ * Working columns of a scan, reused from scan to scan (a scan runs start to end without yielding): at 15,000 hosts
+ * a new array per column and scan is megabytes a second of memory outside the heap, and each few megabytes of that
+ * start a full collection of a heap of hundreds of megabytes.
+ */
+const scratchColumns: Float64Array[] = [];
+
+function scratch(slot: number, hostCount: number): Float64Array {
+  let column = scratchColumns[slot];
+  if (!column || column.length < hostCount) {
+    column = new Float64Array(hostCount);
+    scratchColumns[slot] = column;
+  }
+  return column.subarray(0, hostCount);
+}
+
+/** A root resource class or an ask: what gives each host a number of instances (≤ 0: it keeps the host out). */
+type Source = { column: RootColumn | undefined; amount: number } | { fits: Float64Array };
+
+/**
+ * The sources per reason: a host counts once per reason, and asks with the same classes but other traits share
+ * one (a class may even be asked by the root and a numbered group), so those are merged first.
+ */
+function reasonsOf(plan: Plan): { field: number; sources: Source[] }[] {
+  const byField = new Map<number, Source[]>();
+  const add = (field: number, source: Source) => byField.set(field, [...(byField.get(field) ?? []), source]);
+  for (const { field, column, amount } of plan.resources) add(field, { column, amount });
+  for (const { fieldId, fits } of plan.asks) add(fieldId, { fits });
+  return [...byField].map(([field, sources]) => ({ field, sources }));
+}
+
+/** Lowers each host's instances to what `units` allows; returns how many hosts it keeps out (units ≤ 0). */
+function lowerBy(fit: Float64Array, units: Float64Array): number {
+  let blocked = 0;
+  for (let at = 0; at < fit.length; at++) {
+    const u = units[at]!;
+    if (u <= 0) {
+      blocked++;
+      fit[at] = 0;
+    } else if (u < fit[at]!) {
+      fit[at] = u;
+    }
+  }
+  return blocked;
+}
+
+/** Instances per host the source allows: an ask's are kept per host list, a root class's read from its column. */
+function unitsOf(source: Source, hostCount: number): Float64Array {
+  if ('fits' in source) return source.fits;
+  const units = scratch(1, hostCount);
+  const { column, amount } = source;
+  if (!column) return units.fill(-1);
+  for (let at = 0; at < hostCount; at++) units[at] = rootFit(column, at, amount);
+  return units;
+}
+
+function minUnitsOf(sources: readonly Source[], hostCount: number): Float64Array {
+  const units = scratch(2, hostCount).fill(Infinity);
+  for (const source of sources) {
+    const more = unitsOf(source, hostCount);
+    for (let at = 0; at < hostCount; at++) if (more[at]! < units[at]!) units[at] = more[at]!;
+  }
+  return units;
+}
+
+function countsOf(plan: Plan, counts: Int32Array): Map<string, number> {
+  const byField = new Map<string, number>();
+  counts.forEach((n, field) => {
+    if (n > 0) byField.set(plan.fields[field]!, n);
+  });
+  return byField;
 }
 
 /**
  * What the PCI asks alone allow over every host, whatever else blocks (a non-PCI blocker such as missing PCPU must not
- * hide it): one pass over numbers per ask with group_policy none, the providers' units per host with isolate.
+ * hide it): one number per host and ask.
  */
 function pciOnlyOf(index: HostIndex, plan: Plan): Capacity['pciOnly'] {
   if (plan.pciAsks.length === 0) return null;
   let hostsThatFit = 0;
   let totalInstances = 0;
-  index.byName.forEach((ih, at) => {
+  for (let at = 0; at < index.byName.length; at++) {
     let instances = Infinity;
-    for (const ask of plan.pciAsks) {
-      instances = Math.min(instances, ask.totals
-        ? Math.floor(ask.totals[at]! / ask.count)
-        : askFit(ask, eligibleProviders(ih, ask.classes).map((p) => groupUnits(p, ask))));
-      if (instances === 0) return;
-    }
+    for (const ask of plan.pciAsks) instances = Math.min(instances, ask.fits[at]!);
+    if (instances === 0) continue;
     hostsThatFit++;
     totalInstances += instances;
-  });
+  }
   return { hostsThatFit, totalInstances };
 }
 
 /**
  * The request with device-model traits is the request without them plus, on hosts whose root traits lack one, one
  * more blocker (§2.6): so it is derived from the scan without them (the preview of the same answer made it), a
- * pass over trait sets instead of a second check of every host's resources and devices.
+ * pass over numbers per host with the verdict worked out once per trait set.
  */
 function withDeviceTraits(index: HostIndex, base: HostScan, request: CapacityRequest): HostScan {
   const plan = planOf(index, request);
   const instances = base.instances.slice();
-  const counts = new Map(Object.entries(base.blocked));
-  // Per distinct trait set: its device blockers' fields (most sets have none).
-  const deviceFields: string[][] = [];
-  index.byName.forEach((ih, at) => {
-    let fields = deviceFields[ih.traitSet];
-    if (!fields) {
-      fields = traitBlockersOf(ih, plan).filter((b) => b.device).map((b) => b.field);
-      deviceFields[ih.traitSet] = fields;
-    }
-    for (const field of fields) {
-      counts.set(field, (counts.get(field) ?? 0) + 1);
-      instances[at] = 0;
-    }
-  });
-  const blockedExamples: HostFit[] = [];
-  const blockers = new Blockers();
-  for (let at = 0; at < instances.length && blockedExamples.length < BLOCKED_EXAMPLES; at++) {
-    if (instances[at]! > 0) continue;
-    const ih = index.byName[at]!;
-    blockers.startHost(true);
-    hostInstances(ih, at, plan, blockers);
-    blockedExamples.push(hostFit(ih, 0, blockers.hostFindings!));
+  const counts = new Int32Array(plan.fields.length);
+  const deviceFields = traitFieldsBySet(index, plan, true);
+  const { traitSetOf } = index;
+  for (let at = 0; at < instances.length; at++) {
+    const fields = deviceFields[traitSetOf[at]!]!;
+    if (fields.length === 0) continue;
+    for (const field of fields) counts[field]!++;
+    instances[at] = 0;
   }
+  const merged = new Map(Object.entries(base.blocked));
+  for (const [field, n] of countsOf(plan, counts)) merged.set(field, (merged.get(field) ?? 0) + n);
   // Device-model traits are root traits: what the PCI devices alone allow does not change.
-  return finishScan(index, plan, instances, counts, blockedExamples, base.pciOnly);
+  return finishScan(index, plan, instances, merged, base.pciOnly);
 }
 
-/** Totals, free units and the ranking of the hosts that fit, from the instances each host takes. */
-function finishScan(index: HostIndex, plan: Plan, instances: Int32Array, counts: ReadonlyMap<string, number>, blockedExamples: HostFit[], pciOnly: Capacity['pciOnly']): HostScan {
+/** Totals, free units, the blocked examples and the first hosts that fit, from the instances each host takes. */
+function finishScan(index: HostIndex, plan: Plan, instances: Int32Array, counts: ReadonlyMap<string, number>, pciOnly: Capacity['pciOnly']): HostScan {
   const hostCount = instances.length;
   const asked = [...plan.resources.map(({ rc }) => rc), ...plan.asks.flatMap((a) => a.classes)].sort((a, b) => a.localeCompare(b));
   let totalInstances = 0;
-  // Most instances first, then name order, as one numeric sort: key = −instances·n + position.
-  const keys: number[] = [];
+  let hostsThatFit = 0;
   for (let at = 0; at < hostCount; at++) {
     const fit = instances[at]!;
     if (fit === 0) continue;
     totalInstances += fit;
-    keys.push(-fit * hostCount + at);
+    hostsThatFit++;
   }
   const free: Record<string, number> = {};
   for (const rc of asked) {
     const column = index.freeColumns.get(rc);
     let sum = 0;
-    if (column) for (let at = 0; at < hostCount; at++) if (instances[at]! > 0) sum += column[at]!;
+    if (column && hostsThatFit > 0) for (let at = 0; at < hostCount; at++) if (instances[at]! > 0) sum += column[at]!;
     free[rc] = sum;
   }
-  const sorted = Float64Array.from(keys).sort();
-  const ranked = new Int32Array(sorted.length);
-  for (let i = 0; i < sorted.length; i++) ranked[i] = ((sorted[i]! % hostCount) + hostCount) % hostCount;
+  const blockedExamples: HostFit[] = [];
+  for (let at = 0; at < hostCount && blockedExamples.length < BLOCKED_EXAMPLES; at++) {
+    if (instances[at] === 0) blockedExamples.push(hostFit(index.byName[at]!, 0, hostFindings(index, at, plan)));
+  }
   return {
-    index, instances, ranked, totalInstances, free, blockedExamples, pciOnly, unseen: plan.unseen,
+    index, instances, hostsThatFit, top: topHosts(instances, DEFAULT_CAPACITY_HOSTS), totalInstances, free, blockedExamples, pciOnly, unseen: plan.unseen,
     blocked: Object.fromEntries([...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b))),
   };
+}
+
+/**
+ * Positions of the first `n` hosts that fit, most instances first, then name order (position in byName): a
+ * selection of the best `n` in one pass, since answers list a few hosts of thousands that fit.
+ */
+function topHosts(instances: Int32Array, n: number): Int32Array {
+  const hostCount = instances.length;
+  if (n > FULL_SORT_FROM) return allHostsRanked(instances).subarray(0, n);
+  // One number per host: key = −instances·hosts + position, smaller is better, and distinct.
+  const keys = new Float64Array(Math.max(0, Math.min(n, hostCount)));
+  let kept = 0;
+  for (let at = 0; at < hostCount && keys.length > 0; at++) {
+    const fit = instances[at]!;
+    if (fit === 0) continue;
+    const key = -fit * hostCount + at;
+    if (kept === keys.length && key >= keys[kept - 1]!) continue;
+    // Insertion into the sorted kept keys, the worst one dropped when full.
+    let i = kept < keys.length ? kept++ : kept - 1;
+    while (i > 0 && keys[i - 1]! > key) {
+      keys[i] = keys[i - 1]!;
+      i--;
+    }
+    keys[i] = key;
+  }
+  const top = new Int32Array(kept);
+  for (let i = 0; i < kept; i++) top[i] = ((keys[i]! % hostCount) + hostCount) % hostCount;
+  return top;
+}
+
+/** Past this many hosts listed, insertion into the kept ones costs more than sorting every host that fits. */
+const FULL_SORT_FROM = 64;
+
+function allHostsRanked(instances: Int32Array): Int32Array {
+  const hostCount = instances.length;
+  const keys: number[] = [];
+  for (let at = 0; at < hostCount; at++) if (instances[at]! > 0) keys.push(-instances[at]! * hostCount + at);
+  const sorted = Float64Array.from(keys).sort();
+  return Int32Array.from(sorted, (key) => ((key % hostCount) + hostCount) % hostCount);
+}
+
+/** The first `n` hosts that fit, from the scan's kept ones or, when more are asked, a new selection kept for next time. */
+function firstHosts(scan: HostScan, n: number): Int32Array {
+  if (scan.top.length >= n || scan.top.length === scan.hostsThatFit) return scan.top.subarray(0, n);
+  scan.top = topHosts(scan.instances, n);
+  return scan.top;
 }
 
 /** Scans kept per host list; each holds two numbers per host, so a few hundred stay small at 15,000 hosts. */
@@ -463,14 +605,27 @@ function hostScan(hosts: readonly Host[], request: CapacityRequest): HostScan {
     : withDeviceTraits(index, hostScan(hosts, { ...request, deviceTraits: [] }), request)));
 }
 
+/** Per host list, its hosts in the scan's order (by name): what hostInstancesOf's counts are by position in. */
+const hostsByName = new WeakMemo((index: HostIndex): readonly Host[] => index.byName.map((ih) => ih.host));
+
+/**
+ * Instances of the request each host takes, by position in `hosts` (by name; 0: it does not fit), read from the
+ * request's scan: for callers that need every host (the capacity summary's per-aggregate sums) without a HostFit
+ * each. The counts are the scan's own, kept for later answers: read them, never write them.
+ */
+export function hostInstancesOf(hosts: readonly Host[], request: CapacityRequest): { hosts: readonly Host[]; instances: Int32Array } {
+  const { index, instances } = hostScan(hosts, request);
+  return { hosts: hostsByName.get(index), instances };
+}
+
 /** How many hosts fit the request (those Placement would return) and the first `limit` of them by name. */
 export function candidateHosts(hosts: readonly Host[], request: CapacityRequest, limit: number): { count: number; names: string[] } {
-  const { index, instances, ranked } = hostScan(hosts, request);
+  const { index, instances, hostsThatFit } = hostScan(hosts, request);
   const names: string[] = [];
   for (let at = 0; at < instances.length && names.length < limit; at++) {
     if (instances[at]! > 0) names.push(index.byName[at]!.host.name);
   }
-  return { count: ranked.length, names };
+  return { count: hostsThatFit, names };
 }
 
 /**
@@ -499,7 +654,7 @@ export function instanceAllocation(hosts: readonly Host[], request: CapacityRequ
 }
 
 function allocationIn(scan: HostScan, query: PlacementQuery, host?: string): InstanceAllocation | null {
-  const at = host === undefined ? scan.ranked[0] : scan.index.byName.findIndex((ih) => ih.host.name === host);
+  const at = host === undefined ? scan.top[0] : scan.index.byName.findIndex((ih) => ih.host.name === host);
   if (at === undefined || at < 0 || scan.instances[at] === 0) return null;
   return allocationOn(scan.index.byName[at]!, query, new Set(scan.unseen));
 }
@@ -510,13 +665,13 @@ export function computeCapacity(hosts: readonly Host[], request: CapacityRequest
   const unknown = unknownOf(scan.unseen, request);
   return {
     hostsChecked: hosts.length,
-    hostsThatFit: scan.ranked.length,
+    hostsThatFit: scan.hostsThatFit,
     totalInstances: scan.totalInstances,
     free: { ...scan.free },
-    hosts: [...scan.ranked.subarray(0, listed)].map((at) => hostFit(scan.index.byName[at]!, scan.instances[at]!, [])),
+    hosts: [...firstHosts(scan, listed)].map((at) => hostFit(scan.index.byName[at]!, scan.instances[at]!, [])),
     blocked: { ...scan.blocked },
     blockedExamples: scan.blockedExamples,
-    fits: scan.ranked.length === 0 ? 'no' : unknown.length > 0 ? 'unknown' : 'yes',
+    fits: scan.hostsThatFit === 0 ? 'no' : unknown.length > 0 ? 'unknown' : 'yes',
     unknown,
     pciOnly: scan.pciOnly && { ...scan.pciOnly },
     allocation: allocationIn(scan, request.query),

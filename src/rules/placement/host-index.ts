@@ -31,10 +31,10 @@ export interface IndexedHost {
   providersByClass: ReadonlyMap<string, readonly IndexedProvider[]>;
   /** Free units per resource class over the whole tree. */
   free: Readonly<Record<string, number>>;
-  freePci: Readonly<Record<string, number>>;
-  pciProviders: readonly PciProviderFree[];
-  /** Whether the host reports any trait with this prefix (a trait family, §2.6); filled on first ask. */
-  reportsFamily(prefix: string): boolean;
+  /** Free units per PCI class (worked out when an answer first lists the host). */
+  readonly freePci: Readonly<Record<string, number>>;
+  /** Each PCI provider's capacity, used and free units (worked out when an answer first lists the host). */
+  readonly pciProviders: readonly PciProviderFree[];
 }
 
 /**
@@ -59,18 +59,45 @@ export interface HostIndex {
   freeColumns: ReadonlyMap<string, Float64Array>;
   /** Every trait some root provider reports. */
   traits: ReadonlySet<string>;
+  /** Each host's trait set (IndexedHost.traitSet), by position in `byName`: what the capacity scan reads per host. */
+  traitSetOf: Int32Array;
+  /** The root traits of each trait set, by its number. */
+  traitSets: readonly ReadonlySet<string>[];
+  /**
+   * The same as bits: trait number (`traitIds`) t of set s is bit t % 32 of word s·traitWords + ⌊t / 32⌋, so a
+   * request's verdict on every set is a few thousand bit tests rather than string lookups.
+   */
+  traitBits: Uint32Array;
+  traitWords: number;
+  /** Every root trait's number in `traitBits`. */
+  traitIds: ReadonlyMap<string, number>;
 }
 
-function indexProvider(name: string, uuid: string, traits: string[], inventories: Record<string, Inventory>, usages: Record<string, number>): IndexedProvider {
+/**
+ * One Set per distinct list of traits, shared by every provider with that list: a cloud's 150,000 PCI providers
+ * have a few dozen, and a Set each was most of the index's heap (issue 16).
+ */
+type TraitSets = Map<string, ReadonlySet<string>>;
+
+function sharedTraits(traitSets: TraitSets, traits: readonly string[]): ReadonlySet<string> {
+  const signature = traits.join(' ');
+  let set = traitSets.get(signature);
+  if (!set) {
+    set = new Set(traits);
+    traitSets.set(signature, set);
+  }
+  return set;
+}
+
+function indexProvider(name: string, uuid: string, traits: ReadonlySet<string>, inventories: Record<string, Inventory>, usages: Record<string, number>): IndexedProvider {
   const free: Record<string, number> = {};
   for (const [rc, inventory] of Object.entries(inventories)) free[rc] = Math.max(0, inventoryCapacity(inventory) - (usages[rc] ?? 0));
-  return { name, uuid, traits: new Set(traits), inventories, free, used: usages };
+  return { name, uuid, traits, inventories, free, used: usages };
 }
 
-function indexHost(host: Host, traitSet: number): IndexedHost {
-  // A disabled / forced-down service counts as COMPUTE_STATUS_DISABLED (compute-service.ts).
-  const root = indexProvider(host.name, host.uuid, schedulingTraits(host), host.inventories, host.usages);
-  const pci = host.pciProviders.map((p) => indexProvider(p.name, p.uuid, p.traits, { [p.resourceClass]: p.inventory }, { [p.resourceClass]: p.used }));
+function indexHost(host: Host, traitSet: number, traits: ReadonlySet<string>, providerTraits: TraitSets): IndexedHost {
+  const root = indexProvider(host.name, host.uuid, traits, host.inventories, host.usages);
+  const pci = host.pciProviders.map((p) => indexProvider(p.name, p.uuid, sharedTraits(providerTraits, p.traits), { [p.resourceClass]: p.inventory }, { [p.resourceClass]: p.used }));
   const providers = [root, ...pci];
   const providersByClass = new Map<string, IndexedProvider[]>();
   const free: Record<string, number> = {};
@@ -80,23 +107,40 @@ function indexHost(host: Host, traitSet: number): IndexedHost {
       free[rc] = (free[rc] ?? 0) + units;
     }
   }
-  const pciProviders: PciProviderFree[] = host.pciProviders.map((p) => ({
-    provider: p.name, resourceClass: p.resourceClass, capacity: inventoryCapacity(p.inventory), used: p.used, free: providerFree(p),
-  }));
-  const freePci: Record<string, number> = {};
-  for (const p of pciProviders) freePci[p.resourceClass] = (freePci[p.resourceClass] ?? 0) + p.free;
-  const families = new Map<string, boolean>();
-  return {
-    host, traits: root.traits, traitSet, root, providers, providersByClass, free, freePci, pciProviders,
-    reportsFamily(prefix) {
-      let reports = families.get(prefix);
-      if (reports === undefined) {
-        reports = host.traits.some((t) => t.startsWith(prefix));
-        families.set(prefix, reports);
-      }
-      return reports;
-    },
-  };
+  return new IndexedHostEntry(host, traitSet, root, providers, providersByClass, free);
+}
+
+/**
+ * A host's PCI providers as answers list them, built the first time an answer lists the host rather than for the
+ * 150,000 providers of a large cloud when the index is built (most hosts are never listed but by the metrics).
+ */
+class IndexedHostEntry implements IndexedHost {
+  readonly traits: ReadonlySet<string>;
+  private listed: { pciProviders: readonly PciProviderFree[]; freePci: Readonly<Record<string, number>> } | null = null;
+
+  constructor(readonly host: Host, readonly traitSet: number, readonly root: IndexedProvider, readonly providers: readonly IndexedProvider[],
+    readonly providersByClass: ReadonlyMap<string, readonly IndexedProvider[]>, readonly free: Readonly<Record<string, number>>) {
+    this.traits = root.traits;
+  }
+
+  get pciProviders(): readonly PciProviderFree[] {
+    return this.listedForm().pciProviders;
+  }
+
+  get freePci(): Readonly<Record<string, number>> {
+    return this.listedForm().freePci;
+  }
+
+  private listedForm(): NonNullable<IndexedHostEntry['listed']> {
+    if (this.listed) return this.listed;
+    const pciProviders = this.host.pciProviders.map((p): PciProviderFree => ({
+      provider: p.name, resourceClass: p.resourceClass, capacity: inventoryCapacity(p.inventory), used: p.used, free: providerFree(p),
+    }));
+    const freePci: Record<string, number> = {};
+    for (const p of pciProviders) freePci[p.resourceClass] = (freePci[p.resourceClass] ?? 0) + p.free;
+    this.listed = { pciProviders, freePci };
+    return this.listed;
+  }
 }
 
 function rootColumnsOf(hosts: readonly IndexedHost[]): Map<string, RootColumn> {
@@ -138,6 +182,19 @@ function freeColumnsOf(hosts: readonly IndexedHost[]): Map<string, Float64Array>
   return columns;
 }
 
+function traitBitsOf(traits: ReadonlySet<string>, traitSets: readonly ReadonlySet<string>[]): Pick<HostIndex, 'traitBits' | 'traitWords' | 'traitIds'> {
+  const traitIds = new Map([...traits].map((trait, id) => [trait, id]));
+  const traitWords = Math.ceil(traitIds.size / 32);
+  const traitBits = new Uint32Array(traitSets.length * traitWords);
+  traitSets.forEach((set, at) => {
+    for (const trait of set) {
+      const id = traitIds.get(trait)!;
+      traitBits[at * traitWords + (id >>> 5)]! |= 1 << (id & 31);
+    }
+  });
+  return { traitBits, traitWords, traitIds };
+}
+
 const indexes = new WeakMap<readonly Host[], HostIndex>();
 /** Builds under way, so that whoever needs the index first finishes the one build rather than starting another. */
 const building = new WeakMemo<readonly Host[], Iterator<void, HostIndex>>(buildIndex);
@@ -147,23 +204,32 @@ const HOSTS_PER_STEP = 1_000;
 
 function* buildIndex(hosts: readonly Host[]): Generator<void, HostIndex> {
   try {
-    const traitSets = new Map<string, number>();
+    // Root trait sets by sorted signature, numbered in order of first appearance.
+    const rootSets = new Map<string, { id: number; traits: ReadonlySet<string> }>();
+    const providerTraits: TraitSets = new Map();
     const indexed: IndexedHost[] = [];
     for (const host of hosts) {
-      const signature = [...new Set(schedulingTraits(host))].sort().join(' ');
-      let traitSet = traitSets.get(signature);
-      if (traitSet === undefined) {
-        traitSet = traitSets.size;
-        traitSets.set(signature, traitSet);
+      // A disabled / forced-down service counts as COMPUTE_STATUS_DISABLED (compute-service.ts).
+      const traits = schedulingTraits(host);
+      const signature = [...new Set(traits)].sort().join(' ');
+      let rootSet = rootSets.get(signature);
+      if (rootSet === undefined) {
+        rootSet = { id: rootSets.size, traits: new Set(traits) };
+        rootSets.set(signature, rootSet);
       }
-      indexed.push(indexHost(host, traitSet));
+      indexed.push(indexHost(host, rootSet.id, rootSet.traits, providerTraits));
       if (indexed.length % HOSTS_PER_STEP === 0) yield;
     }
     const byName = [...indexed].sort((a, b) => a.host.name.localeCompare(b.host.name));
     yield;
     const rootColumns = rootColumnsOf(byName);
     yield;
-    const index: HostIndex = { hosts: indexed, byName, rootColumns, freeColumns: freeColumnsOf(byName), traits: new Set(hosts.flatMap(schedulingTraits)) };
+    const traits = new Set(hosts.flatMap(schedulingTraits));
+    const traitSets = [...rootSets.values()].map((set) => set.traits);
+    const index: HostIndex = {
+      hosts: indexed, byName, rootColumns, freeColumns: freeColumnsOf(byName), traits,
+      traitSetOf: Int32Array.from(byName, (ih) => ih.traitSet), traitSets, ...traitBitsOf(traits, traitSets),
+    };
     indexes.set(hosts, index);
     return index;
   } finally {

@@ -10,8 +10,11 @@ import { BLOCKED_EXAMPLES, DEFAULT_CAPACITY_HOSTS, candidateHosts, computeCapaci
 import { placementQuery, type PlacementQueryContext } from './query.ts';
 import type { Capacity, Flavor, Host, NovaRelease, PlacementQuery } from '../../model/index.ts';
 
-/** Per host list: those reporting PCPU and the rest (a snapshot never changes). */
-const byPcpu = new WeakMemo<readonly Host[], { pcpu: Host[]; legacy: Host[] }>((hosts) => ({
+/**
+ * Per host list: those reporting PCPU and the rest (a snapshot never changes). Shared with flavor-capacity.ts, which
+ * scans the two lists as capacityWithFallback does: the same arrays, so the same host indexes.
+ */
+export const byPcpu = new WeakMemo<readonly Host[], { pcpu: Host[]; legacy: Host[] }>((hosts) => ({
   pcpu: hosts.filter((h) => h.inventories['PCPU'] !== undefined),
   legacy: hosts.filter((h) => h.inventories['PCPU'] === undefined),
 }));
