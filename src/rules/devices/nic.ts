@@ -8,7 +8,7 @@ import {
 } from '../vocabulary/nova.ts';
 import type { AdviceScope, RuleScope } from '../scope.ts';
 import { parseVersion, reaches } from '../vocabulary/version.ts';
-import type { Evidence, Finding, Recommendation } from '../../model/index.ts';
+import type { Evidence, Finding, HostFacts, Recommendation, VnicBackend } from '../../model/index.ts';
 import type { GuestAnalysis } from '../guest/identify.ts';
 
 const VIF_TRAIT_PREFIX = 'COMPUTE_NET_VIF_MODEL_';
@@ -51,13 +51,18 @@ function igbTooOld(scope: RuleScope): { what: string; evidence: Evidence }[] {
 /** NIC models QEMU emulates in full; a guest with virtio-net gains nothing from them (domain.md §2.1, §8). */
 const EMULATED_VIF_MODELS: ReadonlySet<string> = new Set(['e1000', 'e1000e', 'rtl8139', 'ne2k_pci', 'pcnet', 'igb']);
 
+/** The backend of normal ports when the request names none: OVS-DPDK where the hosts are declared so, else OVS (§2.2). */
+export function defaultVnicBackend(facts: Pick<HostFacts, 'ovsDpdk'>): VnicBackend {
+  return facts.ovsDpdk ? 'ovs-dpdk' : 'ovs';
+}
+
 /**
  * Whether the instance's ports are vhost-user: virtio-forwarder ports always (§1.6), normal ports when their backend
  * is OVS-DPDK (vif_type vhostuser, §2.2) — the request's vnic_backend, else the declared host fact.
  */
 export function vhostUserPorts(scope: AdviceScope): boolean {
   if (scope.vnicType === 'virtio-forwarder') return true;
-  return scope.vnicType === 'normal' && (scope.vnicBackend ?? (scope.facts.ovsDpdk ? 'ovs-dpdk' : 'ovs')) === 'ovs-dpdk';
+  return scope.vnicType === 'normal' && (scope.vnicBackend ?? defaultVnicBackend(scope.facts)) === 'ovs-dpdk';
 }
 
 /** Why the ports are vhost-user, for messages and reasons, with its evidence. */

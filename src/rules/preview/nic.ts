@@ -4,17 +4,12 @@
 // `config.py` LibvirtConfigGuestInterface.format_dom and `network/os_vif_util.py`; tests/oracle/vif_oracle.py
 // compares with that code.
 import { expectedQueues } from '../multiqueue/multiqueue.ts';
-import { givesHugePages } from '../devices/nic.ts';
+import { defaultVnicBackend, givesHugePages } from '../devices/nic.ts';
 import { FIRST_RELEASE, releaseHas } from '../release/release.ts';
 import { PASSTHROUGH_VNIC_TYPES, VIF_MODELS, VIF_MODELS_BY_VIRT_TYPE, flavorEvidence, hostFactEvidence, imageEvidence, normaliseVifModel } from '../vocabulary/nova.ts';
 import type { RuleScope } from '../scope.ts';
 import type { Evidence, HostFacts, NovaPreview, PreviewInterface, PreviewNicSetting, PreviewNote, PreviewValue, VnicBackend, VnicType } from '../../model/index.ts';
 import { boolPair, enumProperty, value, type Outcome } from './outcome.ts';
-
-/** The backend of normal ports when the request names none: OVS-DPDK where the hosts are declared so, else OVS (§2.2). */
-export function defaultVnicBackend(facts: Pick<HostFacts, 'ovsDpdk'>): VnicBackend {
-  return facts.ovsDpdk ? 'ovs-dpdk' : 'ovs';
-}
 
 type Binding = Omit<PreviewInterface, 'backend' | 'backendFrom' | 'evidence'>;
 
