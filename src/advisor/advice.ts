@@ -33,7 +33,7 @@ function answerKey(body: object, image: Image | null, flavor: Flavor | null, cal
   return { ...rest, image: ref(image, givenImage), flavor: ref(flavor, givenFlavor), hostDetail: caller.hostDetail };
 }
 
-const adviceCache = new AnswerCache<AdviceBody>();
+const adviceCache = new AnswerCache(AdviceBody, () => undefined);
 
 /** What a recommendation or a validation says about the instance (the same request fields), as the rules take it. */
 function instanceOf(body: Omit<RecommendationRequest, 'image' | 'capacity_hosts'>): Omit<AdviceRequest, 'image' | 'flavor' | 'capacityHosts'> {
@@ -66,10 +66,11 @@ export function recommend(deps: AdvisorDeps, caller: Caller, body: Recommendatio
     const advice = advise(snapshot, { image, flavor, ...instanceOf(body), capacityHosts: body.capacity_hosts }, deps.ruleContext);
     return caller.hostDetail ? advice : adviceAggregate(snapshot, advice);
   });
-  return answerOf(snapshot, computed, AdviceBody);
+  return answerOf<AdviceBody>(snapshot, computed.json);
 }
 
-const validationCache = new AnswerCache<ValidationBody>();
+/** A validation's cached answer keeps what its audit row records, for the requests that reuse it. */
+const validationCache = new AnswerCache(ValidationBody, (body) => ({ verdict: body.verdict, findingIds: body.findings.map((f) => f.id) }));
 
 /** Validates proposed image properties and records the verdict for audit (every request, cached answer or not). */
 export function validateImage(deps: AdvisorDeps, caller: Caller, body: ValidationRequest): Answer<ValidationBody> {
@@ -88,10 +89,9 @@ export function validateImage(deps: AdvisorDeps, caller: Caller, body: Validatio
     snapshotId: snapshot.id,
     imageRef: body.name ?? null,
     flavorRef: flavor ? (flavor.id === PROPOSED_ID ? flavor.name : flavor.id) : null,
-    verdict: computed.body.verdict,
-    findingIds: computed.body.findings.map((f) => f.id),
+    ...computed.kept,
   }).catch(() => undefined);
-  return answerOf(snapshot, computed, ValidationBody);
+  return answerOf<ValidationBody>(snapshot, computed.json);
 }
 
 /**

@@ -1,9 +1,10 @@
 // An answer as both edges give it: the CLI prints the encoded object, HTTP sends the same encoding as JSON, so
 // `nova-advisor recommend --json` and POST /v1/recommendations cannot differ (tests/integration/cli-http.test.ts).
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { CloudSnapshot, SnapshotRef } from '../model/index.ts';
 import { KeyedWeakMemo, WeakMemo } from '../lib/memo.ts';
 import type { RuleContext } from '../rules/index.ts';
+import { encodedAs } from '../schemas/encoded.ts';
 
 export function snapshotRef(snapshot: CloudSnapshot, now: Date = new Date()): SnapshotRef {
   return {
@@ -25,10 +26,20 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** An answer without its snapshot reference, and its encoding once an edge needed it. */
-export interface Computed<T> {
-  body: T;
-  json: string | null;
+/** JSON of a body encoded through its response schema (the encoding both edges give). */
+function encode<T>(schema: z.ZodType<T>, body: T): string {
+  return JSON.stringify(encodedAs(schema, body));
+}
+
+/**
+ * An answer without its snapshot reference: its encoding, and what the caller still reads of the body (`kept`).
+ * The body itself is not kept (issue 16): a cached answer lives in the cache long enough to be moved to V8's old
+ * generation, and its object graph (hundreds of objects for a recommendation) kept beside its JSON was copied and
+ * promoted with it on every uncached answer.
+ */
+export interface Computed<K> {
+  json: string;
+  kept: K;
 }
 
 /** Answers kept per snapshot and kind; enough for the requests a cloud's tooling repeats, bounded in memory (~1–50 KB each). */
@@ -36,16 +47,25 @@ const ANSWER_CACHE_SIZE = 500;
 
 /**
  * Answers are a pure function of (rule context, snapshot, request) and a snapshot never changes (a sync makes a
- * new one), so they are memoized per rule context and snapshot object, least recently used out first. The
- * snapshot reference (its age changes every second) is added per answer.
+ * new one), so they are memoized per rule context and snapshot object, least recently used out first, encoded
+ * through `schema` when computed (both edges encode every answer). The snapshot reference (its age changes every
+ * second) is added per answer.
  */
-export class AnswerCache<T> {
-  private readonly perContext = new WeakMemo<RuleContext, KeyedWeakMemo<CloudSnapshot, string, Computed<T>>>(
+export class AnswerCache<T, K = undefined> {
+  private readonly perContext = new WeakMemo<RuleContext, KeyedWeakMemo<CloudSnapshot, string, Computed<K>>>(
     () => new KeyedWeakMemo({ max: ANSWER_CACHE_SIZE }),
   );
 
-  get(ctx: RuleContext, snapshot: CloudSnapshot, request: unknown, compute: () => T): Computed<T> {
-    return this.perContext.get(ctx).get(snapshot, canonicalJson(request), () => ({ body: compute(), json: null }));
+  constructor(
+    private readonly schema: z.ZodType<T>,
+    private readonly keep: (body: T) => K,
+  ) {}
+
+  get(ctx: RuleContext, snapshot: CloudSnapshot, request: unknown, compute: () => T): Computed<K> {
+    return this.perContext.get(ctx).get(snapshot, canonicalJson(request), () => {
+      const body = compute();
+      return { json: encode(this.schema, body), kept: this.keep(body) };
+    });
   }
 }
 
@@ -53,14 +73,14 @@ export class AnswerCache<T> {
 export interface Answer<T> {
   /** The encoded body as an object (what the CLI prints and formats). */
   object(): T & { snapshot: SnapshotRef };
-  /** The same as JSON (what HTTP sends), encoded once per cached answer, the snapshot reference spliced in. */
+  /** The same as JSON (what HTTP sends), the snapshot reference spliced into the answer's encoding. */
   json(): string;
 }
 
-export function answerOf<T extends object>(snapshot: CloudSnapshot, computed: Computed<T>, schema: z.ZodType<T>): Answer<T> {
+/** The answer whose encoding (without the snapshot reference) is `encoded`. */
+export function answerOf<T extends object>(snapshot: CloudSnapshot, encoded: string): Answer<T> {
   const json = (): string => {
-    computed.json ??= JSON.stringify(z.encode(schema, computed.body));
-    const rest = computed.json.slice(1);
+    const rest = encoded.slice(1);
     return `{"snapshot":${JSON.stringify(snapshotRef(snapshot))}${rest === '}' ? '' : ','}${rest}`;
   };
   // Parsed back from the JSON rather than built beside it, so both edges show the very same encoding.
@@ -69,5 +89,5 @@ export function answerOf<T extends object>(snapshot: CloudSnapshot, computed: Co
 
 /** An answer not worth caching (computed once per request). */
 export function freshAnswer<T extends object>(snapshot: CloudSnapshot, body: T, schema: z.ZodType<T>): Answer<T> {
-  return answerOf(snapshot, { body, json: null }, schema);
+  return answerOf(snapshot, encode(schema, body));
 }

@@ -35,6 +35,8 @@ export class SnapshotRegistry {
   private readonly askedAgain = new Set<string>();
   /** Further work to do once a snapshot is current, in the background (the metrics' capacity summary). */
   private readonly preparers = new Set<(snapshot: CloudSnapshot) => Iterator<void, unknown>>();
+  /** Work each snapshot gets once prepared and before it becomes current (the apps' warm-up, advisor/warm-up.ts). */
+  private readonly warmers = new Set<(snapshot: CloudSnapshot) => Iterator<void, unknown>>();
 
   constructor(private readonly store: SnapshotStore) {}
 
@@ -130,6 +132,8 @@ export class SnapshotRegistry {
       await runWithTurns(prepareSnapshot(snapshot));
       await runWithTurns(lookupSteps(snapshot));
       await runWithTurns(aggregateNameSteps(snapshot));
+      // A snapshot a newer one replaced meanwhile never answers: no need to warm it.
+      for (const steps of this.warmers) if (this.newest.get(snapshot.cloud) === snapshot) await runWithTurns(steps(snapshot));
     } finally {
       // Should a build throw (a bug), the snapshot still becomes current: answers build what they need themselves.
       if (this.newest.get(snapshot.cloud) === snapshot) this.byCloud.set(snapshot.cloud, snapshot);
@@ -145,6 +149,16 @@ export class SnapshotRegistry {
   alsoPrepare(steps: (snapshot: CloudSnapshot) => Iterator<void, unknown>): () => void {
     this.preparers.add(steps);
     return () => this.preparers.delete(steps);
+  }
+
+  /**
+   * Adds work to do, a step at a time, to each snapshot once prepared and before it becomes current (from now on; the
+   * caller handles those already current): what the first answers would otherwise do, such as compiling schemas and
+   * getting the rules optimised (advisor/warm-up.ts). The steps must not throw. Returns the function that removes it.
+   */
+  warmWith(steps: (snapshot: CloudSnapshot) => Iterator<void, unknown>): () => void {
+    this.warmers.add(steps);
+    return () => this.warmers.delete(steps);
   }
 
   /** The snapshot of the named cloud, or of the default (first configured) cloud. */

@@ -19,7 +19,9 @@ import {
 import type { Settings } from '../config/index.ts';
 import { Policy, type Caller } from '../advisor/policy.ts';
 import type { SnapshotRegistry } from '../advisor/registry.ts';
+import { runWithTurns } from '../lib/turns.ts';
 import type { SyncService } from '../advisor/sync-service.ts';
+import type { CloudSnapshot } from '../model/index.ts';
 import type { RuleContext } from '../rules/index.ts';
 import type { SnapshotStore } from '../store/types.ts';
 import { problems } from '../schemas/common.ts';
@@ -36,6 +38,8 @@ import { snapshotRoutes } from './routes/snapshots.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { capacityRoutes } from './routes/capacity.ts';
 import { webRoutes } from './routes/web.ts';
+// After the routes: the schemas' ids register in import order, which orders the OpenAPI document's components.
+import { warmUpSteps } from '../advisor/warm-up.ts';
 
 export interface AppDeps {
   settings: Settings;
@@ -129,6 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const limits = await installRateLimits(app, deps.settings);
   const policy = new Policy(deps.settings.policyRoles);
+  await installWarmUp(app, deps);
   installMetrics(app, deps, { validator, policy });
   await app.register(healthRoutes, deps);
   await app.register(landingRoutes, deps);
@@ -149,6 +154,31 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/v1' },
   );
   return app;
+}
+
+/**
+ * Answers made-up requests of each kind on every snapshot before it becomes current, and on those already current
+ * now, before the server listens (advisor/warm-up.ts): so /readyz says 200 only once the first answers cost what later
+ * ones do (issue 16). Nothing of it reaches the routes, the metrics or the audit log.
+ */
+async function installWarmUp(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const warm = (snapshot: CloudSnapshot): Iterator<void, unknown> => {
+    const steps = warmUpSteps(snapshot, deps.ruleContext);
+    return {
+      next: () => {
+        try {
+          return steps.next();
+        } catch (err) {
+          // A bug an answer would meet too; the snapshot still becomes current and answers build what they need.
+          app.log.warn({ err, cloud: snapshot.cloud, snapshotId: snapshot.id }, 'warm-up answers failed; the first answers do that work');
+          return { done: true, value: undefined };
+        }
+      },
+    };
+  };
+  const removeWarmer = deps.registry.warmWith(warm);
+  app.addHook('onClose', async () => removeWarmer());
+  for (const cloud of deps.registry.clouds()) await runWithTurns(warm(deps.registry.current(cloud)!));
 }
 
 /**

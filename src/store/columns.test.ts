@@ -1,7 +1,8 @@
 // The column-map machinery on its most nested map, without a database; tests/integration/store.test.ts
 // round-trips every table through both engines.
 import { describe, expect, it } from 'vitest';
-import { PCI_PROVIDERS, type PciRow } from './tables.ts';
+import { Sharing } from '../lib/sharing.ts';
+import { HOSTS, PCI_PROVIDERS, type PciRow } from './tables.ts';
 
 const row: PciRow = {
   hostUuid: 'host-1',
@@ -28,8 +29,29 @@ describe('a column map', () => {
     );
   });
 
-  it('selects text[] columns as JSON arrays under their own names, the others as they are', () => {
-    expect(PCI_PROVIDERS.select).toBe(PCI_PROVIDERS.columns.replace('traits', 'array_to_json(traits) AS traits'));
+  it('selects text[] columns as JSON, shared ones as text and a shared record as one JSON array, in map order', () => {
+    expect(PCI_PROVIDERS.select).toBe(
+      'host_uuid, uuid, name, parent_uuid, root_uuid, resource_class, array_to_json(traits)::text AS traits, ' +
+        'json_build_array(total, reserved, min_unit, max_unit, step_size, allocation_ratio)::text AS inventory, used',
+    );
+    expect(HOSTS.select).toContain('array_to_json(traits)::text AS traits, array_to_json(aggregates)::text AS aggregates, inventories::text AS inventories, usages, ');
+  });
+
+  it('loads rows that repeat a value with one shared string, list and record, equal to what was written', () => {
+    const { provider } = row;
+    // As PostgreSQL gives the row for `select`: shared values as their text, the record as its columns' JSON array.
+    const selected = (uuid: string) => ({
+      host_uuid: 'host-1', uuid, name: provider.name, parent_uuid: 'host-1', root_uuid: 'host-1', resource_class: provider.resourceClass,
+      traits: JSON.stringify(provider.traits), inventory: '[16, 1, 1, 16, 1, 1.5]', used: 2,
+    });
+    const sharing = new Sharing();
+    const first = PCI_PROVIDERS.load(selected('pci-1'), sharing);
+    const second = PCI_PROVIDERS.load(selected('pci-2'), sharing);
+    expect(first).toStrictEqual(row);
+    expect(Object.keys(first.provider)).toEqual(Object.keys(provider));
+    expect(second.provider.traits).toBe(first.provider.traits);
+    expect(second.provider.inventory).toBe(first.provider.inventory);
+    expect(second.provider.uuid).toBe('pci-2');
   });
 
   it('encodes a model into one flat record after the keys given, and decodes it back in field order', () => {

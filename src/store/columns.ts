@@ -2,6 +2,8 @@
 // write (the JSON records jsonb_to_record(set) turns into rows) and the read (SELECT list, row → model).
 // Values pass through unchanged both ways: pg reads back integer, double precision, boolean, jsonb and text[]
 // (selected as json: `select`) as the same JS values JSON.stringify wrote (node-postgres docs, "Data Types").
+// Values that repeat across rows (`shared`) are read as text and made once per distinct text (src/lib/sharing.ts).
+import { AS_PARSED, type JsonKind, type Sharing } from '../lib/sharing.ts';
 
 /**
  * The column types that read back as a model value of type V (null is a NULL of any of them);
@@ -20,6 +22,19 @@ type SqlTypeFor<V> = [V] extends [boolean]
 export interface Column<V> {
   readonly column: string;
   readonly sqlType: SqlTypeFor<NonNullable<V>>;
+  /**
+   * Rows repeat the value (a trait list, a resource class, a project id): a load gives every row with the same value
+   * one shared string, list or object (`Table.load`) rather than a copy each. A text, text[] or jsonb column.
+   */
+  readonly shared?: true;
+}
+
+/**
+ * A nested object whose fields have columns of their own and which rows repeat as a whole (a PCI provider's
+ * inventory): a load reads its columns as one JSON array and gives every row with the same values one shared object.
+ */
+export interface SharedRecord<M> {
+  readonly sharedRecord: ColumnMap<M>;
 }
 
 /**
@@ -29,7 +44,7 @@ export interface Column<V> {
 export type ColumnMap<M> = {
   readonly [K in keyof M]-?:
     | Column<M[K]>
-    | (M[K] extends readonly unknown[] ? never : M[K] extends object ? ColumnMap<M[K]> : never);
+    | (M[K] extends readonly unknown[] ? never : M[K] extends object ? ColumnMap<M[K]> | SharedRecord<M[K]> : never);
 };
 
 /** A row as pg gives it, or as written for jsonb_to_record(set): values by column name. */
@@ -40,9 +55,10 @@ export interface Table<M> {
   /** The mapped columns in map order, comma-separated: for INSERT, SELECT and RETURNING lists. */
   readonly columns: string;
   /**
-   * The SELECT list of `columns`, each under its own name, text[] columns as JSON (`array_to_json`): pg parses json
-   * with JSON.parse, where its text-array parser (postgres-array, a JS loop per character) cost a 15,000-host
-   * snapshot's load 0.6–1.9 s of CPU on PostgreSQL (issue 16; src/store/README.md).
+   * The SELECT list a load reads rows with (`load`), in map order: text[] columns as JSON (`array_to_json`), since pg
+   * parses json with JSON.parse, where its text-array parser (postgres-array, a JS loop per character) cost a
+   * 15,000-host snapshot's load 0.6–1.9 s of CPU on PostgreSQL (issue 16; src/store/README.md); shared columns as
+   * text (`::text`), a shared record as the text of one JSON array of its columns (`json_build_array`).
    */
   readonly select: string;
   /** `column type, …`: the record type jsonb_to_record(set) reads each JSON object as. */
@@ -51,39 +67,80 @@ export interface Table<M> {
   encode(model: M, row: Row): Row;
   /** The model a row read with `columns` holds, its fields in map order. */
   decode(row: Row): M;
+  /**
+   * The model a row read with `select` holds, its fields in map order; shared values come from `sharing`, so rows
+   * with the same text hold the same string, list or object.
+   */
+  load(row: Row, sharing: Sharing): M;
 }
 
 /** The map compiled once into a tree: no closures or key lists are made per row. */
-type Field = { key: string; column: string } | { key: string; fields: Field[] };
+type Field = { key: string; column: Column<unknown> } | { key: string; fields: Field[]; shared: boolean };
 
 export function defineTable<M>(name: string, map: ColumnMap<M>): Table<M> {
   const columns: Column<unknown>[] = [];
-  const fields = compile(map, columns);
+  const fields = compile(map, columns, false);
+  const aliases = fields.flatMap(sharedRecordAliases);
+  const clash = aliases.find((alias) => columns.some((c) => c.column === alias));
+  if (clash !== undefined) throw new Error(`${name}: the shared record ${clash} is read under a name a column has`);
   return {
     name,
     columns: columns.map((c) => c.column).join(', '),
-    // Column<unknown> types sqlType as jsonb only; the compiled columns hold every kind.
-    select: columns.map((c) => ((c.sqlType as string) === 'text[]' ? `array_to_json(${c.column}) AS ${c.column}` : c.column)).join(', '),
+    select: fields.flatMap(selected).join(', '),
     recordType: columns.map((c) => `${c.column} ${c.sqlType}`).join(', '),
     encode: (model, row) => encode(fields, model as Row, row),
     decode: compileDecoder(fields) as (row: Row) => M,
+    load: compileLoader(fields) as (row: Row, sharing: Sharing) => M,
   };
 }
 
-function compile(map: object, columns: Column<unknown>[]): Field[] {
-  return Object.entries(map).map(([key, spec]: [string, Column<unknown> | object]): Field => {
+/** Column types a shared column may have: those read as text (strings) or as JSON text (lists, objects). */
+const SHAREABLE: readonly string[] = ['text', 'text[]', 'jsonb'];
+
+function compile(map: object, columns: Column<unknown>[], inSharedRecord: boolean): Field[] {
+  return Object.entries(map).map(([key, spec]: [string, Column<unknown> | SharedRecord<object> | object]): Field => {
     // A leaf's `column` is a string; a nested map's (were a model field called so) would be a map.
     if ('column' in spec && typeof spec.column === 'string') {
-      columns.push(spec as Column<unknown>);
-      return { key, column: spec.column };
+      const column = spec as Column<unknown>;
+      // Column<unknown> types sqlType as jsonb only; the compiled columns hold every kind.
+      if (column.shared && (inSharedRecord || !SHAREABLE.includes(column.sqlType as string))) {
+        throw new Error(`column ${column.column}: only a text, text[] or jsonb column outside a shared record can be shared`);
+      }
+      columns.push(column);
+      return { key, column };
     }
-    return { key, fields: compile(spec, columns) };
+    if ('sharedRecord' in spec && typeof spec.sharedRecord === 'object') {
+      if (inSharedRecord) throw new Error(`${key}: a shared record inside a shared record is shared already`);
+      return { key, fields: compile(spec.sharedRecord, columns, true), shared: true };
+    }
+    return { key, fields: compile(spec, columns, inSharedRecord), shared: false };
   });
+}
+
+function sharedRecordAliases(f: Field): string[] {
+  if ('column' in f) return [];
+  return f.shared ? [f.key] : f.fields.flatMap(sharedRecordAliases);
+}
+
+function leaves(f: Field): Column<unknown>[] {
+  return 'column' in f ? [f.column] : f.fields.flatMap(leaves);
+}
+
+/** The SELECT expressions of a field for `load`. */
+function selected(f: Field): string[] {
+  if (!('column' in f)) {
+    if (!f.shared) return f.fields.flatMap(selected);
+    return [`json_build_array(${f.fields.flatMap(leaves).map((c) => c.column).join(', ')})::text AS ${f.key}`];
+  }
+  const { column, sqlType, shared } = f.column;
+  const text = shared ? '::text' : '';
+  if ((sqlType as string) === 'text[]') return [`array_to_json(${column})${text} AS ${column}`];
+  return [shared && (sqlType as string) === 'jsonb' ? `${column}::text AS ${column}` : column];
 }
 
 function encode(fields: Field[], model: Row, row: Row): Row {
   for (const f of fields) {
-    if ('column' in f) row[f.column] = model[f.key];
+    if ('column' in f) row[f.column.column] = model[f.key];
     else encode(f.fields, model[f.key] as Row, row);
   }
   return row;
@@ -96,9 +153,35 @@ function encode(fields: Field[], model: Row, row: Row): Row {
  * every load of a large snapshot. The source is built from the maps in tables.ts only, every key and
  * column quoted by JSON.stringify.
  */
+function literal(level: Field[], value: (f: Field) => string): string {
+  return `{ ${level.map((f) => `${JSON.stringify(f.key)}: ${value(f)}`).join(', ')} }`;
+}
+
 function compileDecoder(fields: Field[]): (row: Row) => unknown {
-  const value = (f: Field): string => ('column' in f ? `row[${JSON.stringify(f.column)}]` : literal(f.fields));
-  const literal = (level: Field[]): string =>
-    `{ ${level.map((f) => `${JSON.stringify(f.key)}: ${value(f)}`).join(', ')} }`;
-  return new Function('row', `return ${literal(fields)};`) as (row: Row) => unknown;
+  const value = (f: Field): string => ('column' in f ? `row[${JSON.stringify(f.column.column)}]` : literal(f.fields, value));
+  return new Function('row', `return ${literal(fields, value)};`) as (row: Row) => unknown;
+}
+
+/**
+ * The loader, `(row, sharing) => ({ "id": row["id"], "traits": sharing.json(row["traits"], parsed), … })`, the same
+ * literal with shared values read through `sharing`. A shared record's kind makes the nested object from the parsed
+ * array, `(a) => ({ "total": a[0], … })`, its values in the order `selected` lists its columns.
+ */
+function compileLoader(fields: Field[]): (row: Row, sharing: Sharing) => unknown {
+  const kinds: JsonKind<unknown>[] = [];
+  const value = (f: Field): string => {
+    if ('column' in f) {
+      const { column, sqlType, shared } = f.column;
+      const read = `row[${JSON.stringify(column)}]`;
+      if (!shared) return read;
+      return (sqlType as string) === 'text' ? `sharing.string(${read})` : `sharing.json(${read}, parsed)`;
+    }
+    if (!f.shared) return literal(f.fields, value);
+    let at = 0;
+    const element = (inner: Field): string => ('column' in inner ? `a[${at++}]` : literal(inner.fields, element));
+    kinds.push(new Function('a', `return ${literal(f.fields, element)};`) as JsonKind<unknown>);
+    return `sharing.json(row[${JSON.stringify(f.key)}], kinds[${kinds.length - 1}])`;
+  };
+  const body = literal(fields, value);
+  return new Function('parsed', 'kinds', `return (row, sharing) => (${body});`)(AS_PARSED, kinds) as (row: Row, sharing: Sharing) => unknown;
 }

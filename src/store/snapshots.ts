@@ -1,10 +1,11 @@
 // Snapshots: written once in one transaction, read back whole; their head rows are the sync history.
 // Columns come from the maps in tables.ts; this file adds what they do not say (snapshot_id, ord, taken_at).
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
-import type { CloudApis, CloudSnapshot, Host, SnapshotSummary } from '../model/index.ts';
-import type { Table } from './columns.ts';
-import { firstRow, transaction } from './connection.ts';
+import pg from 'pg';
+import { Sharing } from '../lib/sharing.ts';
+import type { CloudApis, CloudSnapshot, Flavor, Host, Image, SnapshotSummary } from '../model/index.ts';
+import type { Row, Table } from './columns.ts';
+import { firstRow, transaction, withClient } from './connection.ts';
 import { notifySnapshot } from './notify.ts';
 import { FLAVORS, HOSTS, IMAGES, PCI_PROVIDERS, SNAPSHOTS, type PciRow, type SnapshotHead } from './tables.ts';
 import type { SyncMeta } from './types.ts';
@@ -143,36 +144,49 @@ async function bulkInsert<M>(client: pg.PoolClient, table: Table<M>, snapshotId:
 }
 
 async function loadSnapshot(pool: pg.Pool, { summary: head, apis }: SnapshotHead): Promise<CloudSnapshot> {
-  const select = <M>(table: Table<M>) =>
-    pool.query(`SELECT ${table.select} FROM ${table.name} WHERE snapshot_id = $1 ORDER BY ord`, [head.id]);
+  // One per load: the hosts' uuids and trait lists are those their PCI providers share.
+  const sharing = new Sharing();
+  const read = <M>(table: Table<M>, onModel: (model: M) => void) =>
+    eachRow(pool, `SELECT ${table.select} FROM ${table.name} WHERE snapshot_id = $1 ORDER BY ord`, [head.id], (row) => onModel(table.load(row, sharing)));
   // Rows of a committed snapshot never change, so four independent reads see one consistent snapshot. One after
   // another: the embedded pool has one connection, and the fourth read of a 15,000-host snapshot, queued behind
   // the other three, outwaited the pool's 5 s checkout timeout on a loaded machine (measured, issue 16); on
   // PostgreSQL the parsing, which is most of the time, is on this one thread either way.
-  const flavors = await select(FLAVORS);
-  const images = await select(IMAGES);
-  const hosts = await select(HOSTS);
-  const pci = await select(PCI_PROVIDERS);
+  const flavors: Flavor[] = [];
+  await read(FLAVORS, (flavor) => flavors.push(flavor));
+  const images: Image[] = [];
+  await read(IMAGES, (image) => images.push(image));
+  const hosts: Host[] = [];
   const byUuid = new Map<string, Host>();
-  const hostList = hosts.rows.map((row): Host => {
-    const host: Host = { ...HOSTS.decode(row), pciProviders: [] };
+  await read(HOSTS, (row) => {
+    const host: Host = { ...row, pciProviders: [] };
     byUuid.set(host.uuid, host);
-    return host;
+    hosts.push(host);
   });
-  for (const row of pci.rows) {
-    const { hostUuid, provider } = PCI_PROVIDERS.decode(row);
-    // The foreign key to hosts guarantees the host exists.
-    byUuid.get(hostUuid)?.pciProviders.push(provider);
-  }
-  return {
-    id: head.id,
-    cloud: head.cloud,
-    region: head.region,
-    takenAt: head.takenAt,
-    source: head.source,
-    apis,
-    flavors: flavors.rows.map(FLAVORS.decode),
-    images: images.rows.map(IMAGES.decode),
-    hosts: hostList,
-  };
+  // The foreign key to hosts guarantees the host exists.
+  await read(PCI_PROVIDERS, ({ hostUuid, provider }) => byUuid.get(hostUuid)?.pciProviders.push(provider));
+  return { id: head.id, cloud: head.cloud, region: head.region, takenAt: head.takenAt, source: head.source, apis, flavors, images, hosts };
+}
+
+/**
+ * Hands each row to `onRow` as it arrives rather than collecting the result: a table's rows then die young, where
+ * a 15,000-host snapshot's collected rows (~50 MiB) outlived the minor collections and stayed in the old generation
+ * as garbage until a full one (issue 16). A failing `onRow` fails the read once the rows have come.
+ */
+function eachRow(pool: pg.Pool, text: string, values: unknown[], onRow: (row: Row) => void): Promise<void> {
+  return withClient(pool, (client) => new Promise<void>((resolve, reject) => {
+    let failure: { error: unknown } | null = null;
+    // A Query given no callback and listened to for rows keeps none (pg/lib/query.js, `_accumulateRows`).
+    client.query(new pg.Query(text, values))
+      .on('row', (row: Row) => {
+        if (failure) return;
+        try {
+          onRow(row);
+        } catch (error) {
+          failure = { error };
+        }
+      })
+      .on('error', reject)
+      .on('end', () => (failure ? reject(failure.error) : resolve()));
+  }));
 }

@@ -7,7 +7,7 @@ import { allocationOn } from './allocation.ts';
 import { inventoryCapacity } from '../pci/devices.ts';
 import { NEUTRON_SRIOV_VNIC_TYPES, hostFactEvidence } from '../vocabulary/nova.ts';
 import type {
-  Capacity, CapacityUnknown, Evidence, Finding, Host, HostFit, InstanceAllocation, Inventory, PlacementQuery, PlacementRequestGroup, VnicType,
+  Capacity, CapacityUnknown, Evidence, Finding, Host, HostFit, InstanceAllocation, Inventory, PciProviderFree, PlacementQuery, PlacementRequestGroup, VnicType,
 } from '../../model/index.ts';
 
 export interface PciDemand {
@@ -31,12 +31,30 @@ export interface CapacityRequest {
   ports?: { vnicType: VnicType; count: number };
 }
 
-/** Instances whose N devices must come from N different providers: largest k with Σ min(free_i, k) ≥ k·N. */
-export function isolatedFit(free: number[], perInstance: number): number {
-  for (let k = Math.floor(free.reduce((a, b) => a + b, 0) / perInstance); k > 0; k--) {
-    if (free.reduce((sum, f) => sum + Math.min(f, k), 0) >= k * perInstance) return k;
+/**
+ * Instances whose N devices must come from N different providers: largest k with Σ min(free_i, k) ≥ k·N. Found by
+ * bisection: g(k) = Σ min(free_i, k) − k·N is 0 at k = 0 and grows by (providers with free_i > k) − N from k to
+ * k + 1, which never increases, so g is concave and g(k) ≥ 0 holds for every k from 0 up to the answer and none
+ * beyond: a few sums over the providers rather than one per possible k (hundreds of VFs a host). The first
+ * `providers` entries of `free` are counted.
+ */
+export function isolatedFit(free: ArrayLike<number>, perInstance: number, providers = free.length): number {
+  const holds = (k: number): boolean => {
+    let sum = 0;
+    for (let i = 0; i < providers; i++) sum += Math.min(free[i]!, k);
+    return sum >= k * perInstance;
+  };
+  let total = 0;
+  for (let i = 0; i < providers; i++) total += free[i]!;
+  // Invariant: holds(low), and every k above high fails.
+  let low = 0;
+  let high = Math.floor(total / perInstance);
+  while (low < high) {
+    const k = Math.ceil((low + high) / 2);
+    if (holds(k)) low = k;
+    else high = k - 1;
   }
-  return 0;
+  return low;
 }
 
 /**
@@ -82,6 +100,8 @@ interface Plan {
   /** Every reason a host can be kept out for (resource class, `trait:X`, property), numbered: counts are by number. */
   fields: string[];
   fieldIds: Map<string, number>;
+  /** How many hosts that fit the scan ranks at first: the answer's list (CapacityRequest.capacityHosts), at least the default. */
+  listed: number;
 }
 
 /** A root trait that keeps hosts out: a required or device-model trait missing, or a forbidden one present. */
@@ -132,12 +152,14 @@ function askFits(index: HostIndex, key: string, ask: Omit<Ask, 'fits'>): Float64
     const fits = new Float64Array(index.byName.length);
     // Units per eligible provider of one host, reused from host to host.
     let units = new Float64Array(16);
-    index.byName.forEach((ih, at) => {
-      const eligible = eligibleProviders(ih, ask.classes);
+    const { byName } = index;
+    for (let at = 0; at < byName.length; at++) {
+      const eligible = eligibleProviders(byName[at]!, ask.classes);
       if (eligible.length > units.length) units = new Float64Array(eligible.length * 2);
       for (let i = 0; i < eligible.length; i++) units[i] = groupUnits(eligible[i]!, ask);
-      fits[at] = askFit(ask, units.subarray(0, eligible.length));
-    });
+      // The first eligible.length units are this host's: counted in place, no view per host.
+      fits[at] = askFit(ask, units, eligible.length);
+    }
     return fits;
   });
 }
@@ -191,6 +213,7 @@ function planOf(index: HostIndex, request: CapacityRequest): Plan {
     unseen: [...unseen].sort(),
     fields: [...fieldIds.keys()],
     fieldIds,
+    listed: Math.max(DEFAULT_CAPACITY_HOSTS, request.capacityHosts ?? 0),
   };
 }
 
@@ -281,10 +304,10 @@ function resourceFinding(ih: IndexedHost, rc: string, amount: number, fit: numbe
 }
 
 /** Instances the ask gets from these providers' units: Σ for group_policy none, distinct providers for isolate (§4.6). */
-function askFit(ask: Pick<Ask, 'isolate' | 'count'>, units: ArrayLike<number>): number {
-  if (ask.isolate) return isolatedFit(Array.from(units), ask.count);
+function askFit(ask: Pick<Ask, 'isolate' | 'count'>, units: ArrayLike<number>, providers = units.length): number {
+  if (ask.isolate) return isolatedFit(units, ask.count, providers);
   let sum = 0;
-  for (let i = 0; i < units.length; i++) sum += units[i]!;
+  for (let i = 0; i < providers; i++) sum += units[i]!;
   return Math.floor(sum / ask.count);
 }
 
@@ -343,8 +366,13 @@ function hostFindings(index: HostIndex, at: number, plan: Plan): Finding[] {
   return findings;
 }
 
+/**
+ * A host as answers list it. Its PCI figures are the index's own (IndexedHost, built once per host and snapshot),
+ * shared rather than copied per answer: answers are only read once built (encoded, printed), as the scan's
+ * blockedExamples, shared by every answer of one scan, already are.
+ */
 function hostFit(ih: IndexedHost, instances: number, blockers: Finding[]): HostFit {
-  return { host: ih.host.name, uuid: ih.host.uuid, instances, freePci: { ...ih.freePci }, pciProviders: [...ih.pciProviders], blockers };
+  return { host: ih.host.name, uuid: ih.host.uuid, instances, freePci: ih.freePci, pciProviders: ih.pciProviders as PciProviderFree[], blockers };
 }
 
 /** Every host checked against one request: what both capacity answers and candidate lists are read from. */
@@ -538,7 +566,7 @@ function finishScan(index: HostIndex, plan: Plan, instances: Int32Array, counts:
     if (instances[at] === 0) blockedExamples.push(hostFit(index.byName[at]!, 0, hostFindings(index, at, plan)));
   }
   return {
-    index, instances, hostsThatFit, top: topHosts(instances, DEFAULT_CAPACITY_HOSTS), totalInstances, free, blockedExamples, pciOnly, unseen: plan.unseen,
+    index, instances, hostsThatFit, top: topHosts(instances, plan.listed), totalInstances, free, blockedExamples, pciOnly, unseen: plan.unseen,
     blocked: Object.fromEntries([...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b))),
   };
 }
@@ -576,10 +604,15 @@ const FULL_SORT_FROM = 64;
 
 function allHostsRanked(instances: Int32Array): Int32Array {
   const hostCount = instances.length;
-  const keys: number[] = [];
-  for (let at = 0; at < hostCount; at++) if (instances[at]! > 0) keys.push(-instances[at]! * hostCount + at);
-  const sorted = Float64Array.from(keys).sort();
-  return Int32Array.from(sorted, (key) => ((key % hostCount) + hostCount) % hostCount);
+  let fitting = 0;
+  for (let at = 0; at < hostCount; at++) if (instances[at]! > 0) fitting++;
+  const keys = new Float64Array(fitting);
+  let kept = 0;
+  for (let at = 0; at < hostCount; at++) if (instances[at]! > 0) keys[kept++] = -instances[at]! * hostCount + at;
+  keys.sort();
+  const ranked = new Int32Array(fitting);
+  for (let i = 0; i < fitting; i++) ranked[i] = ((keys[i]! % hostCount) + hostCount) % hostCount;
+  return ranked;
 }
 
 /** The first `n` hosts that fit, from the scan's kept ones or, when more are asked, a new selection kept for next time. */

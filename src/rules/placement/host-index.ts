@@ -4,7 +4,7 @@
 import { WeakMemo } from '../../lib/memo.ts';
 import { inventoryCapacity, providerFree } from '../pci/devices.ts';
 import { schedulingTraits } from './compute-service.ts';
-import type { Host, Inventory, PciProviderFree } from '../../model/index.ts';
+import type { Host, Inventory, PciProvider, PciProviderFree } from '../../model/index.ts';
 
 /** A provider a request group can land on: the root or a nested PCI provider (§4.5). */
 export interface IndexedProvider {
@@ -89,24 +89,72 @@ function sharedTraits(traitSets: TraitSets, traits: readonly string[]): Readonly
   return set;
 }
 
-function indexProvider(name: string, uuid: string, traits: ReadonlySet<string>, inventories: Record<string, Inventory>, usages: Record<string, number>): IndexedProvider {
-  const free: Record<string, number> = {};
-  for (const [rc, inventory] of Object.entries(inventories)) free[rc] = Math.max(0, inventoryCapacity(inventory) - (usages[rc] ?? 0));
-  return { name, uuid, traits, inventories, free, used: usages };
+/**
+ * One `{ [resource class]: value }` record per class and value, shared by every provider with both: a PCI provider
+ * holds one class, and a cloud's 150,000 of them have a few dozen inventories (one object each when the store shared
+ * them, src/store/tables.ts) and a few hundred free and used counts, where a record each was a third of the index's
+ * heap (issue 16). Records are read, never written (capacity.ts, allocation.ts copy what they change).
+ */
+class ClassRecords<V> {
+  private readonly byClass = new Map<string, Map<V, Readonly<Record<string, V>>>>();
+
+  of(rc: string, value: V): Readonly<Record<string, V>> {
+    let byValue = this.byClass.get(rc);
+    if (!byValue) {
+      byValue = new Map();
+      this.byClass.set(rc, byValue);
+    }
+    let record = byValue.get(value);
+    if (!record) {
+      record = { [rc]: value };
+      byValue.set(value, record);
+    }
+    return record;
+  }
 }
 
-function indexHost(host: Host, traitSet: number, traits: ReadonlySet<string>, providerTraits: TraitSets): IndexedHost {
-  const root = indexProvider(host.name, host.uuid, traits, host.inventories, host.usages);
-  const pci = host.pciProviders.map((p) => indexProvider(p.name, p.uuid, sharedTraits(providerTraits, p.traits), { [p.resourceClass]: p.inventory }, { [p.resourceClass]: p.used }));
-  const providers = [root, ...pci];
+/** What the PCI providers of one build share: trait sets and class records. */
+interface PciSharing {
+  traits: TraitSets;
+  inventories: ClassRecords<Inventory>;
+  counts: ClassRecords<number>;
+}
+
+function newPciSharing(): PciSharing {
+  return { traits: new Map(), inventories: new ClassRecords(), counts: new ClassRecords() };
+}
+
+function freeUnits(inventories: Readonly<Record<string, Inventory>>, usages: Readonly<Record<string, number>>): Record<string, number> {
+  const free: Record<string, number> = {};
+  for (const [rc, inventory] of Object.entries(inventories)) free[rc] = Math.max(0, inventoryCapacity(inventory) - (usages[rc] ?? 0));
+  return free;
+}
+
+function pciProvider(p: PciProvider, shared: PciSharing): IndexedProvider {
+  const rc = p.resourceClass;
+  return {
+    name: p.name, uuid: p.uuid, traits: sharedTraits(shared.traits, p.traits), inventories: shared.inventories.of(rc, p.inventory),
+    free: shared.counts.of(rc, providerFree(p)), used: shared.counts.of(rc, p.used),
+  };
+}
+
+function indexHost(host: Host, traitSet: number, traits: ReadonlySet<string>, shared: PciSharing): IndexedHost {
+  const root: IndexedProvider = {
+    name: host.name, uuid: host.uuid, traits, inventories: host.inventories, free: freeUnits(host.inventories, host.usages), used: host.usages,
+  };
+  const providers = [root].concat(host.pciProviders.map((p) => pciProvider(p, shared)));
   const providersByClass = new Map<string, IndexedProvider[]>();
   const free: Record<string, number> = {};
   for (const provider of providers) {
     for (const [rc, units] of Object.entries(provider.free)) {
-      providersByClass.set(rc, [...(providersByClass.get(rc) ?? []), provider]);
+      const holding = providersByClass.get(rc);
+      if (holding) holding.push(provider);
+      else providersByClass.set(rc, [provider]);
       free[rc] = (free[rc] ?? 0) + units;
     }
   }
+  // A list grown by push keeps room for 17 or more (V8); copies hold just their providers, 100+ bytes less a list.
+  for (const [rc, holding] of providersByClass) if (holding.length > 1) providersByClass.set(rc, holding.slice());
   return new IndexedHostEntry(host, traitSet, root, providers, providersByClass, free);
 }
 
@@ -206,7 +254,7 @@ function* buildIndex(hosts: readonly Host[]): Generator<void, HostIndex> {
   try {
     // Root trait sets by sorted signature, numbered in order of first appearance.
     const rootSets = new Map<string, { id: number; traits: ReadonlySet<string> }>();
-    const providerTraits: TraitSets = new Map();
+    const pciSharing = newPciSharing();
     const indexed: IndexedHost[] = [];
     for (const host of hosts) {
       // A disabled / forced-down service counts as COMPUTE_STATUS_DISABLED (compute-service.ts).
@@ -217,7 +265,7 @@ function* buildIndex(hosts: readonly Host[]): Generator<void, HostIndex> {
         rootSet = { id: rootSets.size, traits: new Set(traits) };
         rootSets.set(signature, rootSet);
       }
-      indexed.push(indexHost(host, rootSet.id, rootSet.traits, providerTraits));
+      indexed.push(indexHost(host, rootSet.id, rootSet.traits, pciSharing));
       if (indexed.length % HOSTS_PER_STEP === 0) yield;
     }
     const byName = [...indexed].sort((a, b) => a.host.name.localeCompare(b.host.name));

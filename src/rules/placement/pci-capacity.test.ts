@@ -40,6 +40,10 @@ describe('Placement capacity formula', () => {
     { free: [4, 1], n: 2, fit: 1 },
     { free: [3, 3], n: 2, fit: 3 },
     { free: [5, 0, 0], n: 1, fit: 5 },
+    { free: [10, 10, 1], n: 3, fit: 1 },
+    { free: [7, 5, 3, 0], n: 3, fit: 3 },
+    { free: [64, 64, 64, 64], n: 2, fit: 128 },
+    { free: [], n: 2, fit: 0 },
   ])('§4.6 group_policy=isolate: free $free, $n per instance → $fit', ({ free, n, fit }) => {
     expect(isolatedFit(free, n)).toBe(fit);
   });
