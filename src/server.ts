@@ -3,10 +3,8 @@
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import closeWithGrace from 'close-with-grace';
-import { capacitySummarySteps } from './advisor/capacity-summary.ts';
 import { openAppContext } from './app-context.ts';
 import type { Settings } from './config/index.ts';
-import { runWithTurns } from './lib/turns.ts';
 import { takeEarly } from './server-early.ts';
 import { serviceLogger, type ReadyFacts } from './server-log.ts';
 
@@ -63,13 +61,6 @@ export async function serve(settings: Settings): Promise<void> {
     ...(keystone && { tokenValidator: new KeystoneTokenValidator(keystone.authUrl, { tls: keystone.tls, log, validTtlMs: settings.TOKEN_CACHE_SECONDS * 1000 }), authRealm: keystone.authUrl }),
   });
   const appMs = lap();
-  // The start-up snapshots' capacity summary (metrics.ts starts it in steps) is finished before the service listens:
-  // per-snapshot work that would otherwise share the CPU with the first answers after /readyz (issue 16). A failure
-  // is metrics.ts's to log: the summary is one build whoever takes its steps, and is tried again when asked.
-  for (const cloud of ctx.registry.clouds()) {
-    await runWithTurns(capacitySummarySteps(ctx.registry.current(cloud)!, ctx.ruleContext)).catch(() => undefined);
-  }
-  const summaryMs = lap();
   ctx.sync?.startScheduler();
 
   // Graceful shutdown (close-with-grace, https://github.com/mcollina/close-with-grace) on SIGTERM / SIGINT or a crash:
@@ -118,7 +109,7 @@ export async function serve(settings: Settings): Promise<void> {
     // Since process start: modules, the database, the snapshot load and the app included.
     msSinceProcessStart: Math.round(performance.now()),
     cpuMs: cpuMs(),
-    phases: { modules, ...ctx.startup.phases, app: appMs, summary: summaryMs, listen: listenMs },
+    phases: { modules, ...ctx.startup.phases, app: appMs, listen: listenMs },
   };
   log.info(ready, 'ready');
 }

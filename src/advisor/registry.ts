@@ -2,7 +2,7 @@
 // sync, and, while following the store, after another process (a replica, `nova-advisor sync`) saved one, so
 // requests never wait on the database or on OpenStack. A snapshot becomes current only once what answers read about
 // it is built (`prepareSnapshot`, the lookups): the old one answers meanwhile, so no answer waits for that either.
-import { runWithTurns } from '../lib/turns.ts';
+import { runInBackground, runWithTurns } from '../lib/turns.ts';
 import { prepareSnapshot } from '../rules/index.ts';
 import type { CloudSnapshot } from '../model/index.ts';
 import type { SnapshotNews, SnapshotStore } from '../store/types.ts';
@@ -139,7 +139,7 @@ export class SnapshotRegistry {
       if (this.newest.get(snapshot.cloud) === snapshot) this.byCloud.set(snapshot.cloud, snapshot);
     }
     if (this.byCloud.get(snapshot.cloud) !== snapshot) return;
-    for (const steps of this.preparers) await runWithTurns(steps(snapshot));
+    for (const steps of this.preparers) await runInBackground(steps(snapshot));
   }
 
   /**

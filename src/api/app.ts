@@ -19,7 +19,7 @@ import {
 import type { Settings } from '../config/index.ts';
 import { Policy, type Caller } from '../advisor/policy.ts';
 import type { SnapshotRegistry } from '../advisor/registry.ts';
-import { runWithTurns } from '../lib/turns.ts';
+import { foreground, runWithTurns } from '../lib/turns.ts';
 import type { SyncService } from '../advisor/sync-service.ts';
 import type { CloudSnapshot } from '../model/index.ts';
 import type { RuleContext } from '../rules/index.ts';
@@ -101,9 +101,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateRequest('principal', null);
   // Fastify refuses an object as a decorator's initial value (shared by every request); the /v1 auth hook sets it.
   app.decorateRequest('caller', null as unknown as Caller);
+  // Requests being answered: background work (the metrics' capacity summary) steps aside meanwhile (lib/turns.ts).
+  const answering = new WeakSet<object>();
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    answering.add(request);
+    foreground.begin();
   });
+  const answered = async (request: object): Promise<void> => {
+    if (answering.delete(request)) foreground.end();
+  };
+  app.addHook('onResponse', answered);
+  app.addHook('onRequestAbort', answered);
 
   await app.register(cors, {
     origin: deps.settings.CORS_ORIGINS.length > 0 ? deps.settings.CORS_ORIGINS : false,

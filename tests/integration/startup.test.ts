@@ -67,7 +67,7 @@ describe('serve on a fresh DATA_DIR', () => {
     expect(ready.auth).toEqual({ mode: 'none' });
     // npm ci made the template (package.json prepare), so a new folder is copied from it, not made by initdb.
     expect(ready.database).toEqual({ kind: 'embedded', dataDir, created: 'template' });
-    expect(Object.keys(ready.phases)).toEqual(['modules', 'database', 'prepare', 'migrations', 'demo', 'snapshots', 'app', 'summary', 'listen']);
+    expect(Object.keys(ready.phases)).toEqual(['modules', 'database', 'prepare', 'migrations', 'demo', 'snapshots', 'app', 'listen']);
   }, 120_000);
 });
 
