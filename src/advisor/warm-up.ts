@@ -17,9 +17,10 @@ import { resolveFlavor, resolveImage } from './resolve.ts';
 
 /**
  * Rounds of made-up requests: V8 optimises a function only after it has run a while, and a capacity scan is kept per
- * request, so each round asks something new and the scan runs again.
+ * request, so each round asks something new and the scan runs again. 8 rather than 24: the first answer after ready
+ * measured the same (10-13 ms at 15,000 hosts), the start 0.25 s shorter.
  */
-const ROUNDS = 24;
+const ROUNDS = 8;
 /** Flavors and images looked at for distinct extra specs and properties: the warm-up stays a few milliseconds. */
 const SAMPLED = 500;
 
