@@ -36,7 +36,7 @@ function answerKey(body: object, image: Image | null, flavor: Flavor | null, cal
 const adviceCache = new AnswerCache(AdviceBody, () => undefined);
 
 /** What a recommendation or a validation says about the instance (the same request fields), as the rules take it. */
-function instanceOf(body: Omit<RecommendationRequest, 'image' | 'capacity_hosts'>): Omit<AdviceRequest, 'image' | 'flavor' | 'capacityHosts'> {
+export function instanceOf(body: Omit<RecommendationRequest, 'image' | 'capacity_hosts'>): Omit<AdviceRequest, 'image' | 'flavor' | 'capacityHosts'> {
   return {
     workload: body.workload,
     vnicType: body.vnic_type,

@@ -11,6 +11,7 @@ import { advise, validate, type RuleContext } from '../rules/index.ts';
 import { AdviceBody, RecommendationRequest, WORKLOADS } from '../schemas/recommendation.ts';
 import { ValidationBody, ValidationRequest } from '../schemas/validation.ts';
 import { adviceAggregate, validationAggregate } from './aggregate.ts';
+import { instanceOf } from './advice.ts';
 import { freshAnswer } from './answers.ts';
 import { UNSCOPED } from './policy.ts';
 import { resolveFlavor, resolveImage } from './resolve.ts';
@@ -81,9 +82,9 @@ export function* warmUpSteps(snapshot: CloudSnapshot, ctx: RuleContext): Generat
     const { data } = request;
     const image = resolveImage(snapshot, data.image, UNSCOPED);
     const flavor = resolveFlavor(snapshot, data.flavor, UNSCOPED);
-    const advice = advise(snapshot, { image, flavor, workload: data.workload, vnicType: data.vnic_type, vfs: data.vfs, capacityHosts: data.capacity_hosts }, ctx);
+    const advice = advise(snapshot, { image, flavor, ...instanceOf(data), capacityHosts: data.capacity_hosts }, ctx);
     for (const answer of [advice, adviceAggregate(snapshot, advice)]) freshAnswer(snapshot, answer, AdviceBody).json();
-    const validation = validate(snapshot, { properties: asked.data.properties, flavor: resolveFlavor(snapshot, asked.data.flavor, UNSCOPED), workload: asked.data.workload, vnicType: asked.data.vnic_type, vfs: asked.data.vfs }, ctx);
+    const validation = validate(snapshot, { properties: asked.data.properties, flavor: resolveFlavor(snapshot, asked.data.flavor, UNSCOPED), ...instanceOf(asked.data) }, ctx);
     for (const answer of [validation, validationAggregate(snapshot, validation)]) freshAnswer(snapshot, answer, ValidationBody).json();
   }
 }

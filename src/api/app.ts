@@ -19,7 +19,7 @@ import {
 import type { Settings } from '../config/index.ts';
 import { Policy, type Caller } from '../advisor/policy.ts';
 import type { SnapshotRegistry } from '../advisor/registry.ts';
-import { foreground, runWithTurns } from '../lib/turns.ts';
+import { endingOnError, foreground, runWithTurns } from '../lib/turns.ts';
 import type { SyncService } from '../advisor/sync-service.ts';
 import type { CloudSnapshot } from '../model/index.ts';
 import type { RuleContext } from '../rules/index.ts';
@@ -171,20 +171,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
  * ones do (issue 16). Nothing of it reaches the routes, the metrics or the audit log.
  */
 async function installWarmUp(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  const warm = (snapshot: CloudSnapshot): Iterator<void, unknown> => {
-    const steps = warmUpSteps(snapshot, deps.ruleContext);
-    return {
-      next: () => {
-        try {
-          return steps.next();
-        } catch (err) {
-          // A bug an answer would meet too; the snapshot still becomes current and answers build what they need.
-          app.log.warn({ err, cloud: snapshot.cloud, snapshotId: snapshot.id }, 'warm-up answers failed; the first answers do that work');
-          return { done: true, value: undefined };
-        }
-      },
-    };
-  };
+  // A failure is a bug an answer would meet too; the snapshot still becomes current and answers build what they need.
+  const warm = (snapshot: CloudSnapshot): Iterator<void, unknown> => endingOnError(warmUpSteps(snapshot, deps.ruleContext), (err) =>
+    app.log.warn({ err, cloud: snapshot.cloud, snapshotId: snapshot.id }, 'warm-up answers failed; the first answers do that work'));
   const removeWarmer = deps.registry.warmWith(warm);
   app.addHook('onClose', async () => removeWarmer());
   for (const cloud of deps.registry.clouds()) await runWithTurns(warm(deps.registry.current(cloud)!));

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { capacitySummarySteps, hostInstances, readySummary, type CapacitySummary } from '../advisor/capacity-summary.ts';
 import type { Policy } from '../advisor/policy.ts';
-import { runInBackground } from '../lib/turns.ts';
+import { endingOnError, runInBackground } from '../lib/turns.ts';
 import type { CloudSnapshot } from '../model/index.ts';
 import type { AppDeps } from './app.ts';
 import type { TokenValidator } from './auth.ts';
@@ -225,11 +225,8 @@ export function installMetrics(app: FastifyInstance, deps: AppDeps, access: Metr
   // The capacity summary of every snapshot that becomes current is computed then, in steps that give way to answers
   // (lib/turns.ts runInBackground); those current already now.
   const log = (err: unknown) => app.log.warn({ err }, 'could not compute the capacity summary; it is tried again when asked');
-  const prepare = (snapshot: CloudSnapshot): Iterator<void, unknown> => {
-    // A failure is logged here, not thrown into the registry, which does not wait for its preparers.
-    const steps = capacitySummarySteps(snapshot, ruleContext);
-    return { next: () => { try { return steps.next(); } catch (err) { log(err); return { done: true, value: undefined }; } } };
-  };
+  // A failure is logged here, not thrown into the registry, which does not wait for its preparers.
+  const prepare = (snapshot: CloudSnapshot): Iterator<void, unknown> => endingOnError(capacitySummarySteps(snapshot, ruleContext), log);
   const removePreparer = snapshots.alsoPrepare(prepare);
   app.addHook('onClose', async () => removePreparer());
   for (const cloud of snapshots.clouds()) void runInBackground(prepare(snapshots.current(cloud)!));

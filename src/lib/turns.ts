@@ -31,12 +31,36 @@ export class EventLoopTurns {
  * Runs work written as steps (a generator that yields between small pieces) to its end, giving the event loop a
  * turn whenever one is due.
  */
-export async function runWithTurns<T>(steps: Iterator<void, T>): Promise<T> {
-  const turns = new EventLoopTurns();
+export function runWithTurns<T>(steps: Iterator<void, T>): Promise<T> {
+  return drive(steps, new EventLoopTurns());
+}
+
+/** Takes the steps to their end; before each turn of the event loop, waits for `beforeTurn` where given. */
+async function drive<T>(steps: Iterator<void, T>, turns: EventLoopTurns, beforeTurn?: () => Promise<void>): Promise<T> {
   for (let step = steps.next(); ; step = steps.next()) {
     if (step.done) return step.value;
-    if (turns.due()) await turns.next();
+    if (turns.due()) {
+      if (beforeTurn) await beforeTurn();
+      await turns.next();
+    }
   }
+}
+
+/**
+ * The steps, ending instead of throwing when one throws, the error handed to `onError`: for work run by something
+ * that does not wait for its outcome (the registry's preparers and warmers, a background summary).
+ */
+export function endingOnError<T>(steps: Iterator<void, T>, onError: (err: unknown) => void): Iterator<void, T | undefined> {
+  return {
+    next: () => {
+      try {
+        return steps.next();
+      } catch (err) {
+        onError(err);
+        return { done: true, value: undefined };
+      }
+    },
+  };
 }
 
 /**
@@ -60,7 +84,7 @@ export const foreground = {
     answering++;
   },
   end(): void {
-    answering = Math.max(0, answering - 1);
+    answering--;
     lastAnsweredAt = performance.now();
   },
 };
@@ -79,12 +103,5 @@ async function quiet(): Promise<void> {
 /** runWithTurns for work no answer waits for: shorter turns, each once the service is quiet. */
 export async function runInBackground<T>(steps: Iterator<void, T>): Promise<T> {
   await quiet();
-  const turns = new EventLoopTurns(BACKGROUND_TURN_AFTER_MS);
-  for (let step = steps.next(); ; step = steps.next()) {
-    if (step.done) return step.value;
-    if (turns.due()) {
-      await quiet();
-      await turns.next();
-    }
-  }
+  return drive(steps, new EventLoopTurns(BACKGROUND_TURN_AFTER_MS), quiet);
 }

@@ -7,6 +7,7 @@
 // it is. Schemas with anything that changes a value (transforms, codecs, defaults, pipes) are refused when
 // compiled, so no encoding is skipped silently; encoded.test.ts compares with z.encode.
 import type { z } from 'zod';
+import { WeakMemo } from '../lib/memo.ts';
 
 type Encode = (value: unknown) => unknown;
 
@@ -121,14 +122,9 @@ function compile(schema: z.core.$ZodType): Encode {
   throw new Error(`no encoding without validation for a zod ${def.type} schema (src/schemas/encoded.ts)`);
 }
 
-const compiled = new WeakMap<z.core.$ZodType, Encode>();
+const compiled = new WeakMemo<z.core.$ZodType, Encode>(compile);
 
 /** What `z.encode(schema, value)` gives for a value that passes the schema, without validating it. */
 export function encodedAs<T>(schema: z.ZodType<T>, value: T): unknown {
-  let encode = compiled.get(schema);
-  if (encode === undefined) {
-    encode = compile(schema);
-    compiled.set(schema, encode);
-  }
-  return encode(value);
+  return compiled.get(schema)(value);
 }
