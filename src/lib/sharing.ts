@@ -40,8 +40,11 @@ export class Sharing {
     return value;
   }
 
-  /** The parsed value with each string replaced by its shared one, in place (JSON.parse made it, nobody else holds it). */
-  private shareStrings(value: unknown): unknown {
+  /**
+   * The value with each string in it replaced by its shared one, in place: only for a value nobody else holds yet
+   * (JSON.parse made it, or a snapshot pack was just read: src/store/snapshots.ts).
+   */
+  shareStrings(value: unknown): unknown {
     if (typeof value === 'string') return this.string(value);
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) value[i] = this.shareStrings(value[i]);

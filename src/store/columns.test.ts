@@ -2,6 +2,7 @@
 // round-trips every table through both engines.
 import { describe, expect, it } from 'vitest';
 import { Sharing } from '../lib/sharing.ts';
+import { PackWriter } from './columns.ts';
 import { HOSTS, PCI_PROVIDERS, type PciRow } from './tables.ts';
 
 const row: PciRow = {
@@ -61,5 +62,31 @@ describe('a column map', () => {
     const decoded = PCI_PROVIDERS.decode(record);
     expect(decoded).toStrictEqual(row);
     expect(Object.keys(decoded.provider)).toEqual(Object.keys(row.provider));
+  });
+
+  it('packs models in columns, shared values as indexes, and unpacks them equal, the shared ones still shared', () => {
+    expect(PCI_PROVIDERS.layout).toBe(
+      'hostUuid:string,provider.uuid:raw,provider.name:raw,provider.parentUuid:string,provider.rootUuid:string,' +
+        'provider.resourceClass:string,provider.traits:value,provider.inventory:value,provider.used:raw',
+    );
+    // As a load gives them: a second provider of the host sharing its traits and inventory.
+    const second: PciRow = { hostUuid: row.hostUuid, provider: { ...row.provider, uuid: 'pci-2', used: 0 } };
+    const pack = new PackWriter();
+    const packer = PCI_PROVIDERS.packer(pack);
+    packer.add(row);
+    packer.add(second);
+    const columns = packer.flush();
+    const contents = pack.take();
+    expect(contents.strings).toEqual([null, 'host-1', 'CUSTOM_PCI_8086_154C']);
+    expect(contents.values).toEqual([null, row.provider.traits, row.provider.inventory]);
+    const [first, again] = PCI_PROVIDERS.unpack(columns, contents);
+    expect([first, again]).toStrictEqual([row, second]);
+    expect(Object.keys(first!.provider)).toEqual(Object.keys(row.provider));
+    expect(again!.provider.traits).toBe(first!.provider.traits);
+    expect(again!.provider.inventory).toBe(first!.provider.inventory);
+    // What the next part points into is only what it adds.
+    packer.add({ hostUuid: 'host-2', provider: { ...row.provider, parentUuid: 'host-2', rootUuid: 'host-2' } });
+    packer.flush();
+    expect(pack.take()).toEqual({ strings: ['host-2'], values: [] });
   });
 });

@@ -1,5 +1,6 @@
-// Column maps: one declaration per table says which column holds which model field, and drives both the
-// write (the JSON records jsonb_to_record(set) turns into rows) and the read (SELECT list, row → model).
+// Column maps: one declaration per table says which column holds which model field, and drives the
+// write (the JSON records jsonb_to_record(set) turns into rows), the read (SELECT list, row → model) and a snapshot
+// pack's columns (snapshots.ts).
 // Values pass through unchanged both ways: pg reads back integer, double precision, boolean, jsonb and text[]
 // (selected as json: `select`) as the same JS values JSON.stringify wrote (node-postgres docs, "Data Types").
 // Values that repeat across rows (`shared`) are read as text and made once per distinct text (src/lib/sharing.ts).
@@ -72,6 +73,65 @@ export interface Table<M> {
    * with the same text hold the same string, list or object.
    */
   load(row: Row, sharing: Sharing): M;
+  /**
+   * How `packer` lays the table out in a snapshot pack (each packed column's field path and kind): a pack whose
+   * tables' layouts differ from this code's is not read (src/store/snapshots.ts tags packs with them).
+   */
+  readonly layout: string;
+  /** Collects models into a pack's columns: `add` models in order; `flush` gives the columns of those added since. */
+  packer(pack: PackWriter): { add(model: M): void; flush(): PackedColumn[] };
+  /** The models of a pack's columns, in order; `pack` holds the strings and values the columns point into. */
+  unpack(columns: readonly PackedColumn[], pack: PackContents): M[];
+}
+
+/**
+ * One column of a table in a snapshot pack: per row an index into the pack's `strings` (shared text) or `values`
+ * (shared JSON, a shared record), or the row's value itself.
+ */
+export type PackedColumn = Int32Array | unknown[];
+
+/** The strings and values a pack's columns point into; index 0 is null in both. */
+export interface PackContents {
+  strings: readonly (string | null)[];
+  values: readonly unknown[];
+}
+
+/**
+ * Gathers what a pack's shared columns point into: each distinct string once, and each distinct JSON value (list,
+ * object) or shared record once by identity, so what rows share (a load's `Sharing`) stays shared when unpacked. A pack
+ * is written in parts, each with the strings and values first used in it (`take`), read back in order.
+ */
+export class PackWriter {
+  readonly #strings: (string | null)[] = [null];
+  readonly #values: unknown[] = [null];
+  readonly #stringIds = new Map<string, number>();
+  readonly #valueIds = new Map<unknown, number>();
+  #taken = { strings: 0, values: 0 };
+
+  string(value: string | null): number {
+    return value === null ? 0 : indexOf(this.#stringIds, this.#strings, value);
+  }
+
+  value(value: unknown): number {
+    return value === null ? 0 : indexOf(this.#valueIds, this.#values, value);
+  }
+
+  /** The strings and values added since the last call, to write with the columns that first point into them. */
+  take(): PackContents {
+    const added = { strings: this.#strings.slice(this.#taken.strings), values: this.#values.slice(this.#taken.values) };
+    this.#taken = { strings: this.#strings.length, values: this.#values.length };
+    return added;
+  }
+}
+
+function indexOf<V>(ids: Map<V, number>, list: V[], value: V): number {
+  let id = ids.get(value);
+  if (id === undefined) {
+    id = list.length;
+    list.push(value);
+    ids.set(value, id);
+  }
+  return id;
 }
 
 /** The map compiled once into a tree: no closures or key lists are made per row. */
@@ -91,6 +151,7 @@ export function defineTable<M>(name: string, map: ColumnMap<M>): Table<M> {
     encode: (model, row) => encode(fields, model as Row, row),
     decode: compileDecoder(fields) as (row: Row) => M,
     load: compileLoader(fields) as (row: Row, sharing: Sharing) => M,
+    ...packing<M>(fields),
   };
 }
 
@@ -184,4 +245,80 @@ function compileLoader(fields: Field[]): (row: Row, sharing: Sharing) => unknown
   };
   const body = literal(fields, value);
   return new Function('parsed', 'kinds', `return (row, sharing) => (${body});`)(AS_PARSED, kinds) as (row: Row, sharing: Sharing) => unknown;
+}
+
+/**
+ * How a field is packed: a shared value as an index into the pack's strings (text) or values (JSON, a shared record),
+ * so it stays one string or object for all rows; anything else as it is (numbers, booleans, a row's own text or JSON).
+ */
+type PackedKind = 'string' | 'value' | 'raw';
+
+/** A packed column: the field's path in the model and its kind. A shared record is one column, so it stays shared. */
+interface Slot {
+  path: string[];
+  kind: PackedKind;
+}
+
+function kindOf(f: Field): PackedKind {
+  if (!('column' in f)) return 'value';
+  if (!f.column.shared) return 'raw';
+  return (f.column.sqlType as string) === 'text' ? 'string' : 'value';
+}
+
+/** Whether the field is a nested map whose fields are packed each on its own (not a column, not a shared record). */
+function isNested(f: Field): f is { key: string; fields: Field[]; shared: false } {
+  return !('column' in f) && !f.shared;
+}
+
+function slots(fields: Field[], path: string[] = []): Slot[] {
+  return fields.flatMap((f): Slot[] => (isNested(f) ? slots(f.fields, [...path, f.key]) : [{ path: [...path, f.key], kind: kindOf(f) }]));
+}
+
+function packing<M>(fields: Field[]): Pick<Table<M>, 'layout' | 'packer' | 'unpack'> {
+  const packed = slots(fields);
+  return {
+    layout: packed.map((slot) => `${slot.path.join('.')}:${slot.kind}`).join(','),
+    packer: (pack) => {
+      const empty = () => packed.map((): unknown[] => []);
+      let columns = empty();
+      return {
+        add: (model) => {
+          packed.forEach((slot, i) => {
+            const value = slot.path.reduce<unknown>((object, key) => (object as Row)[key], model);
+            columns[i]!.push(slot.kind === 'string' ? pack.string(value as string | null) : slot.kind === 'value' ? pack.value(value) : value);
+          });
+        },
+        flush: () => {
+          // Indexes as an Int32Array: V8 serialises it as its bytes, where an array is a tagged value per element.
+          const flushed = columns.map((column, i) => (packed[i]!.kind === 'raw' ? column : Int32Array.from(column as number[])));
+          columns = empty();
+          return flushed;
+        },
+      };
+    },
+    unpack: compileUnpacker(fields) as Table<M>['unpack'],
+  };
+}
+
+/**
+ * The models of packed columns, built by the same kind of object literal as the decoder (`literal`), here per row
+ * `{ "id": c0[i], "name": c1[i], "status": S[c2[i]], … }` (an image: its own id and name, a shared status) over the
+ * columns in `slots` order.
+ */
+function compileUnpacker(fields: Field[]): (columns: readonly PackedColumn[], pack: PackContents) => unknown[] {
+  let at = 0;
+  const value = (f: Field): string => {
+    if (isNested(f)) return literal(f.fields, value);
+    const column = `c${at++}[i]`;
+    return { string: `S[${column}]`, value: `V[${column}]`, raw: column }[kindOf(f)];
+  };
+  const body = literal(fields, value);
+  const locals = Array.from({ length: at }, (_, i) => `c${i} = columns[${i}]`).join(', ');
+  return new Function(
+    'columns',
+    'pack',
+    `const S = pack.strings, V = pack.values, ${locals}, models = new Array(c0.length);
+    for (let i = 0; i < models.length; i++) models[i] = ${body};
+    return models;`,
+  ) as (columns: readonly PackedColumn[], pack: PackContents) => unknown[];
 }

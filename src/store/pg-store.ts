@@ -57,7 +57,7 @@ export class PgSnapshotStore implements SnapshotStore {
   }
 
   latestSnapshot(cloud?: string): Promise<CloudSnapshot | null> {
-    return guard(() => latestSnapshot(this.#db.pool, cloud));
+    return guard(() => latestSnapshot(this.#db.pool, cloud, this.#log));
   }
 
   listSnapshots(cloud?: string, limit?: number): Promise<SnapshotSummary[]> {

@@ -1,22 +1,46 @@
 // Snapshots: written once in one transaction, read back whole; their head rows are the sync history.
 // Columns come from the maps in tables.ts; this file adds what they do not say (snapshot_id, ord, taken_at).
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import v8 from 'node:v8';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { Sharing } from '../lib/sharing.ts';
 import type { CloudApis, CloudSnapshot, Flavor, Host, Image, SnapshotSummary } from '../model/index.ts';
-import type { Row, Table } from './columns.ts';
+import { PackWriter, type PackContents, type PackedColumn, type Row, type Table } from './columns.ts';
 import { firstRow, transaction, withClient } from './connection.ts';
+import type { StoreLog } from './database.ts';
 import { notifySnapshot } from './notify.ts';
-import { FLAVORS, HOSTS, IMAGES, PCI_PROVIDERS, SNAPSHOTS, type PciRow, type SnapshotHead } from './tables.ts';
+import { FLAVORS, HOSTS, IMAGES, PCI_PROVIDERS, SNAPSHOTS, type HostRow, type PciRow, type SnapshotHead } from './tables.ts';
 import type { SyncMeta } from './types.ts';
 
 /** A failed sync read no snapshot, so no version document is kept of it. */
 const NO_APIS: CloudApis = { computeMaxMicroversion: null, placementMaxMicroversion: null };
 
-// Rows per bulk INSERT: bounds one statement's parameter (~7 MB for 5,000 hosts with 60 traits each) and
-// so the main-thread time spent serialising it, while 15,000 hosts still take only a few statements.
+// Rows per bulk INSERT and per pack part: bounds one statement's parameter (~7 MB for 5,000 hosts with 60 traits
+// each) and so the main-thread time spent serialising it, while 15,000 hosts still take only a few statements.
 const CHUNK_ROWS = 5_000;
 const DEFAULT_LIST_LIMIT = 50;
+
+/** The tables a snapshot pack holds, in the order of its `tables` (and of `Assembly.sinks`). */
+const PACKED: readonly Table<unknown>[] = [FLAVORS, IMAGES, HOSTS, PCI_PROVIDERS];
+
+/**
+ * What a snapshot pack's form depends on besides V8: this code's way of packing (raise PACK_VERSION when it changes)
+ * and every packed table's layout (a field added to a column map changes it). A pack tagged otherwise, or by
+ * another V8 (V8's format is only backward-compatible: Node docs, `v8.serialize`), is not read: the snapshot loads
+ * from its rows.
+ */
+const PACK_VERSION = 1;
+const PACK_FORMAT = `${PACK_VERSION}:${createHash('sha256').update(PACKED.map((t) => `${t.name}(${t.layout})`).join(';')).digest('hex').slice(0, 16)}`;
+
+/**
+ * One part of a snapshot pack as serialised: up to CHUNK_ROWS models of one table (its index in PACKED) as columns,
+ * with the strings and values they are the first to point into (columns.ts `PackWriter`).
+ */
+interface PackPart extends PackContents {
+  table: number;
+  columns: PackedColumn[];
+}
 
 export async function saveSnapshot(pool: pg.Pool, snapshot: CloudSnapshot, meta: SyncMeta): Promise<SnapshotSummary> {
   const pciRows = snapshot.hosts.flatMap((h) =>
@@ -47,6 +71,7 @@ export async function saveSnapshot(pool: pg.Pool, snapshot: CloudSnapshot, meta:
     await bulkInsert(client, IMAGES, snapshot.id, snapshot.images);
     await bulkInsert(client, HOSTS, snapshot.id, snapshot.hosts);
     await bulkInsert(client, PCI_PROVIDERS, snapshot.id, pciRows);
+    await insertPack(client, snapshot.id);
     await notifySnapshot(client, { cloud: snapshot.cloud, id: snapshot.id });
     return saved;
   });
@@ -77,7 +102,7 @@ export function recordFailedSync(
   });
 }
 
-export async function latestSnapshot(pool: pg.Pool, cloud?: string): Promise<CloudSnapshot | null> {
+export async function latestSnapshot(pool: pg.Pool, cloud?: string, log?: StoreLog): Promise<CloudSnapshot | null> {
   const { rows } = await pool.query(
     `SELECT ${SNAPSHOTS.columns} FROM snapshots
      WHERE status = 'complete' AND ($1::text IS NULL OR cloud = $1)
@@ -85,7 +110,7 @@ export async function latestSnapshot(pool: pg.Pool, cloud?: string): Promise<Clo
     [cloud ?? null],
   );
   const head = rows[0];
-  return head ? loadSnapshot(pool, SNAPSHOTS.decode(head)) : null;
+  return head ? loadSnapshot(pool, SNAPSHOTS.decode(head), log) : null;
 }
 
 export async function latestSnapshotIds(pool: pg.Pool): Promise<Record<string, string>> {
@@ -143,29 +168,148 @@ async function bulkInsert<M>(client: pg.PoolClient, table: Table<M>, snapshotId:
   }
 }
 
-async function loadSnapshot(pool: pg.Pool, { summary: head, apis }: SnapshotHead): Promise<CloudSnapshot> {
-  // One per load: the hosts' uuids and trait lists are those their PCI providers share.
-  const sharing = new Sharing();
-  const read = <M>(table: Table<M>, onModel: (model: M) => void) =>
-    eachRow(pool, `SELECT ${table.select} FROM ${table.name} WHERE snapshot_id = $1 ORDER BY ord`, [head.id], (row) => onModel(table.load(row, sharing)));
-  // Rows of a committed snapshot never change, so four independent reads see one consistent snapshot. One after
-  // another: the embedded pool has one connection, and the fourth read of a 15,000-host snapshot, queued behind
-  // the other three, outwaited the pool's 5 s checkout timeout on a loaded machine (measured, issue 16); on
-  // PostgreSQL the parsing, which is most of the time, is on this one thread either way.
-  const flavors: Flavor[] = [];
-  await read(FLAVORS, (flavor) => flavors.push(flavor));
-  const images: Image[] = [];
-  await read(IMAGES, (image) => images.push(image));
-  const hosts: Host[] = [];
-  const byUuid = new Map<string, Host>();
-  await read(HOSTS, (row) => {
-    const host: Host = { ...row, pciProviders: [] };
-    byUuid.set(host.uuid, host);
-    hosts.push(host);
+/**
+ * The snapshot packed, written in the save's transaction: the four tables read back as a load reads them (so the pack
+ * holds what a row load gives, shared values and jsonb's key order included), laid out in columns (columns.ts
+ * `packer`), in parts of CHUNK_ROWS models each serialised by V8 and gzipped (a 15,000-host snapshot: 54 parts,
+ * 7.8 MiB). Parts bound the save's memory and event-loop stalls to a chunk's. A load reads them in one query and builds
+ * the models without parsing a row (issue 16's cold start); see src/store/README.md for the figures.
+ */
+async function insertPack(client: pg.PoolClient, snapshotId: string): Promise<void> {
+  const pack = new PackWriter();
+  const parts: Buffer[] = [];
+  await readRows(client, snapshotId, PACKED.map((table, index): Sink => {
+    const packer = table.packer(pack);
+    let rows = 0;
+    const flush = () => {
+      const part: PackPart = { table: index, ...pack.take(), columns: packer.flush() };
+      parts.push(gzipSync(v8.serialize(part), { level: 1 }));
+    };
+    return {
+      table,
+      add: (model) => {
+        packer.add(model);
+        if (++rows % CHUNK_ROWS === 0) flush();
+      },
+      // Each table ends with a part, empty for an empty table, so a pack always has every table.
+      end: () => {
+        if (rows === 0 || rows % CHUNK_ROWS !== 0) flush();
+      },
+    };
+  }));
+  for (const [part, bytes] of parts.entries()) {
+    await client.query('INSERT INTO snapshot_packs (snapshot_id, part, format, v8, pack) VALUES ($1, $2, $3, $4, $5)', [
+      snapshotId,
+      part,
+      PACK_FORMAT,
+      process.versions.v8,
+      bytes,
+    ]);
+  }
+}
+
+/** From the snapshot's pack when it has one this process can read, else from its rows. */
+async function loadSnapshot(pool: pg.Pool, head: SnapshotHead, log?: StoreLog): Promise<CloudSnapshot> {
+  const started = performance.now();
+  return withClient(pool, async (client) => {
+    const unpacked = await fromPack(client, head, log);
+    const snapshot = unpacked ?? (await fromRows(client, head));
+    log?.debug?.({ snapshotId: head.summary.id, from: unpacked ? 'pack' : 'rows', ms: Math.round(performance.now() - started) }, 'snapshot loaded');
+    return snapshot;
   });
-  // The foreign key to hosts guarantees the host exists.
-  await read(PCI_PROVIDERS, ({ hostUuid, provider }) => byUuid.get(hostUuid)?.pciProviders.push(provider));
-  return { id: head.id, cloud: head.cloud, region: head.region, takenAt: head.takenAt, source: head.source, apis, flavors, images, hosts };
+}
+
+/** Null when the snapshot has no pack of this PACK_FORMAT and V8 (saved before them), or it cannot be read. */
+async function fromPack(client: pg.PoolClient, head: SnapshotHead, log?: StoreLog): Promise<CloudSnapshot | null> {
+  const { id, counts } = head.summary;
+  const { rows } = await client.query<{ part: number; pack: Buffer }>(
+    'SELECT part, pack FROM snapshot_packs WHERE snapshot_id = $1 AND format = $2 AND v8 = $3 ORDER BY part',
+    [id, PACK_FORMAT, process.versions.v8],
+  );
+  if (rows.length === 0) return null;
+  try {
+    const contents: { strings: (string | null)[]; values: unknown[] } = { strings: [], values: [] };
+    // As a row load shares the strings in its values (lib/sharing.ts); a part's strings are one each already.
+    const sharing = new Sharing();
+    const assembly = new Assembly();
+    for (const [index, { part, pack }] of rows.entries()) {
+      if (part !== index) throw new Error(`part ${index} is missing`);
+      const { table, strings, values, columns } = v8.deserialize(gunzipSync(pack)) as PackPart;
+      for (const string of strings) contents.strings.push(string);
+      for (const value of values) contents.values.push(sharing.shareStrings(value));
+      const sink = assembly.sinks[table]!;
+      for (const model of sink.table.unpack(columns, contents)) sink.add(model);
+    }
+    const snapshot = assembly.snapshot(head);
+    const found = { flavors: snapshot.flavors.length, images: snapshot.images.length, hosts: snapshot.hosts.length, pciProviders: assembly.pciProviders };
+    if (Object.entries(found).some(([key, n]) => counts[key as keyof typeof counts] !== n)) {
+      throw new Error(`the pack holds ${JSON.stringify(found)}, the snapshot ${JSON.stringify(counts)}`);
+    }
+    return snapshot;
+  } catch (err) {
+    log?.warn({ err, snapshotId: id }, 'could not read the snapshot pack; loading the snapshot from its rows');
+    return null;
+  }
+}
+
+function fromRows(client: pg.PoolClient, head: SnapshotHead): Promise<CloudSnapshot> {
+  const assembly = new Assembly();
+  return readRows(client, head.summary.id, assembly.sinks).then(() => assembly.snapshot(head));
+}
+
+/** A table and where its models go, in order (the type of the models ends here); `end` after its last. */
+interface Sink {
+  table: Table<unknown>;
+  add(model: unknown): void;
+  end?(): void;
+}
+
+function sink<M>(table: Table<M>, add: (model: M) => void): Sink {
+  return { table: table as Table<unknown>, add: add as (model: unknown) => void };
+}
+
+/** The snapshot's lists as the tables' models come: hosts, then their PCI providers by host uuid. */
+class Assembly {
+  readonly #flavors: Flavor[] = [];
+  readonly #images: Image[] = [];
+  readonly #hosts: Host[] = [];
+  readonly #byUuid = new Map<string, Host>();
+  pciProviders = 0;
+  /** Where each table's models go, in PACKED order. */
+  readonly sinks: Sink[] = [
+    sink(FLAVORS, (flavor: Flavor) => this.#flavors.push(flavor)),
+    sink(IMAGES, (image: Image) => this.#images.push(image)),
+    sink(HOSTS, (row: HostRow) => {
+      const host: Host = { ...row, pciProviders: [] };
+      this.#byUuid.set(host.uuid, host);
+      this.#hosts.push(host);
+    }),
+    // The foreign key to hosts guarantees the host exists.
+    sink(PCI_PROVIDERS, ({ hostUuid, provider }: PciRow) => {
+      this.#byUuid.get(hostUuid)?.pciProviders.push(provider);
+      this.pciProviders++;
+    }),
+  ];
+
+  snapshot({ summary: head, apis }: SnapshotHead): CloudSnapshot {
+    return { id: head.id, cloud: head.cloud, region: head.region, takenAt: head.takenAt, source: head.source, apis, flavors: this.#flavors, images: this.#images, hosts: this.#hosts };
+  }
+}
+
+/**
+ * Reads each sink's table of the snapshot, decoding rows as they arrive, one table after another. One Sharing for all:
+ * the hosts' uuids and trait lists are those their PCI providers share. Rows of a committed snapshot never change, so
+ * independent reads see one consistent snapshot; one after another, as the embedded pool has one connection, and the
+ * fourth read of a 15,000-host snapshot, queued behind the other three, outwaited the pool's 5 s checkout timeout on a
+ * loaded machine (measured, issue 16); on PostgreSQL the parsing, which is most of the time, is on this one thread
+ * either way.
+ */
+async function readRows(client: pg.PoolClient, snapshotId: string, sinks: readonly Sink[]): Promise<void> {
+  const sharing = new Sharing();
+  for (const { table, add, end } of sinks) {
+    await eachRow(client, `SELECT ${table.select} FROM ${table.name} WHERE snapshot_id = $1 ORDER BY ord`, [snapshotId], (row) => add(table.load(row, sharing)));
+    end?.();
+  }
 }
 
 /**
@@ -173,8 +317,8 @@ async function loadSnapshot(pool: pg.Pool, { summary: head, apis }: SnapshotHead
  * a 15,000-host snapshot's collected rows (~50 MiB) outlived the minor collections and stayed in the old generation
  * as garbage until a full one (issue 16). A failing `onRow` fails the read once the rows have come.
  */
-function eachRow(pool: pg.Pool, text: string, values: unknown[], onRow: (row: Row) => void): Promise<void> {
-  return withClient(pool, (client) => new Promise<void>((resolve, reject) => {
+function eachRow(client: pg.PoolClient, text: string, values: unknown[], onRow: (row: Row) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     let failure: { error: unknown } | null = null;
     // A Query given no callback and listened to for rows keeps none (pg/lib/query.js, `_accumulateRows`).
     client.query(new pg.Query(text, values))
@@ -188,5 +332,5 @@ function eachRow(pool: pg.Pool, text: string, values: unknown[], onRow: (row: Ro
       })
       .on('error', reject)
       .on('end', () => (failure ? reject(failure.error) : resolve()));
-  }));
+  });
 }

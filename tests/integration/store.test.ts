@@ -157,6 +157,59 @@ describe.each([
     expect(await store.latestSnapshot('big')).toStrictEqual(big);
   });
 
+  describe('the snapshot pack', () => {
+    // A second facade on the same database, whose log tells which form a load read (closing it would close the database).
+    const loads: { from: string }[] = [];
+    const warnings: string[] = [];
+    const record = (obj: object, msg: string) => {
+      if (msg === 'snapshot loaded') loads.push(obj as { from: string });
+    };
+    const logged = () => new PgSnapshotStore(t.db, { debug: record, info: record, warn: (_obj, msg) => warnings.push(msg), error: record });
+    const load = async (cloud: string) => {
+      const loaded = await logged().latestSnapshot(cloud);
+      return { loaded, from: loads.at(-1)?.from };
+    };
+    const packOf = (id: string) => t.db.pool.query('SELECT format, v8 FROM snapshot_packs WHERE snapshot_id = $1', [id]);
+
+    it('is saved with the snapshot and loads what the rows load, byte for byte, with the same values shared', async () => {
+      const saved = snapshot('pack-1', 'packed');
+      await store.saveSnapshot(saved, META);
+      // One part per table of a snapshot this small.
+      expect((await packOf('pack-1')).rows).toEqual(Array.from({ length: 4 }, () => ({ format: expect.any(String), v8: process.versions.v8 })));
+      const fromPack = await load('packed');
+      expect(fromPack.from).toBe('pack');
+      expect(fromPack.loaded).toStrictEqual(saved);
+      await t.db.pool.query('DELETE FROM snapshot_packs WHERE snapshot_id = $1', ['pack-1']);
+      const fromRows = await load('packed');
+      expect(fromRows.from).toBe('rows');
+      // Key order included (jsonb's, not the saved objects'): answers that echo a snapshot's objects stay the same bytes.
+      expect(JSON.stringify(fromPack.loaded)).toBe(JSON.stringify(fromRows.loaded));
+      for (const { loaded } of [fromPack, fromRows]) {
+        // Hosts 1 and 3 have PCI providers with the same inventory and traits: one object each, as rows repeat them.
+        const [first, , third] = loaded!.hosts;
+        expect(third!.pciProviders[0]!.inventory).toBe(first!.pciProviders[0]!.inventory);
+        expect(third!.pciProviders[0]!.traits).toBe(first!.pciProviders[0]!.traits);
+      }
+    });
+
+    it.each([
+      ['missing (saved before packs)', 'fallback-missing', `DELETE FROM snapshot_packs WHERE snapshot_id = $1`, []],
+      ['of another format', 'fallback-format', `UPDATE snapshot_packs SET format = '0:older' WHERE snapshot_id = $1`, []],
+      ['of another V8', 'fallback-v8', `UPDATE snapshot_packs SET v8 = '0.0.0' WHERE snapshot_id = $1`, []],
+      ['missing a part', 'fallback-part', `DELETE FROM snapshot_packs WHERE snapshot_id = $1 AND part = 1`, ['could not read the snapshot pack; loading the snapshot from its rows']],
+      ['unreadable', 'fallback-unreadable', `UPDATE snapshot_packs SET pack = '\\x1f8b00' WHERE snapshot_id = $1`, ['could not read the snapshot pack; loading the snapshot from its rows']],
+    ])('loads from the rows when the pack is %s', async (_case, id, sql, warned) => {
+      const saved = snapshot(id, id);
+      await store.saveSnapshot(saved, META);
+      await t.db.pool.query(sql, [id]);
+      warnings.length = 0;
+      const { loaded, from } = await load(id);
+      expect(from).toBe('rows');
+      expect(loaded).toStrictEqual(saved);
+      expect(warnings).toEqual(warned);
+    });
+  });
+
   it('answers the newest complete snapshot per cloud, or of any cloud', async () => {
     await store.saveSnapshot(snapshot('a-1', 'cloud-a'), META);
     await store.saveSnapshot(snapshot('b-1', 'cloud-b'), META);
