@@ -82,7 +82,7 @@ export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, know
       extraSpecs: { ...request.flavor.extraSpecs, ...Object.fromEntries(flavorExtraSpecs.map((r) => [r.key, r.value])) },
     };
     const advisedProperties = { ...request.image.properties, ...Object.fromEntries(imageProperties.map((r) => [r.key, r.value])) };
-    const advised = { ...buildScope(advisedProperties, request.image.name, advisedFlavor, snapshot.hosts, knowledge, facts, release, request.virtioDrivers), factSources };
+    const advised = { ...buildScope(advisedProperties, request.image.name, advisedFlavor, snapshot.hosts, knowledge, facts, release, request.virtioDrivers, base), factSources };
     preview = previewOf({ ...advised, flavor: advisedFlavor }, request.vnicType, pci,
       { disks: request.disks, configDrive: request.configDrive, bootFromVolume: request.bootFromVolume, diskFormat: request.image.diskFormat }, request.vnicBackend);
     const capacityRequest = {
@@ -127,6 +127,7 @@ export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, know
     findings: uniqueFindings(findings),
     ...(preview ? { preview } : {}),
     release,
-    assumptions: factAssumptions({ release, facts, sources: factSources, hosts: snapshot.hosts }),
+    // The preview's list rests on the same release, facts, sources and hosts: computed once, not twice.
+    assumptions: preview?.assumptions ?? factAssumptions({ release, facts, sources: factSources, hosts: snapshot.hosts }),
   };
 }

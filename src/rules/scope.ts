@@ -1,5 +1,5 @@
 // The inputs every rule reads, gathered once per call.
-import { analyseGuest, type GuestAnalysis } from './guest/identify.ts';
+import { analyseGuest, sameGuestProperties, type GuestAnalysis } from './guest/identify.ts';
 import { legacyReads, normaliseArchitecture } from './vocabulary/nova.ts';
 import type { Flavor, GuestKnowledge, Host, HostFacts, HostFactsOverride, NovaConfReport, NovaRelease, ReleaseAssumption, ValidationInput, VnicBackend, VnicType, WorkloadProfile } from '../model/index.ts';
 import { resolveProfile, type ProfileDefaults } from './profiles/profiles.ts';
@@ -90,7 +90,11 @@ export function isQ35(machineType: string): boolean {
   return machineType.toLowerCase().includes('q35');
 }
 
-/** The scope of one call: legacy names read as Nova reads them (§1.1), the guest identified. */
+/**
+ * The scope of one call: legacy names read as Nova reads them (§1.1), the guest identified. `sameImage`: the scope of
+ * this image (name, virtio_drivers) with other properties, e.g. a recommendation's before advice; its guest analysis
+ * is kept when the properties it reads are the same.
+ */
 export function buildScope(
   properties: Record<string, string>,
   imageName: string | null,
@@ -100,10 +104,12 @@ export function buildScope(
   facts: HostFacts,
   release: ReleaseAssumption,
   virtioDrivers?: boolean,
+  sameImage?: RuleScope,
 ): RuleScope {
   const legacy = legacyReads(properties);
   const read = Object.keys(legacy).length === 0 ? properties : { ...properties, ...legacy };
-  return { properties: read, legacy, flavor, hosts, facts, release, guest: analyseGuest(read, imageName, knowledge, virtioDrivers) };
+  const guest = sameImage && sameGuestProperties(sameImage.properties, read) ? sameImage.guest : analyseGuest(read, imageName, knowledge, virtioDrivers);
+  return { properties: read, legacy, flavor, hosts, facts, release, guest };
 }
 
 /**

@@ -1,4 +1,5 @@
 // Declared host facts: what no OpenStack API shows (domain.md §2.6, §7 surprise 6).
+import { WeakMemo } from '../../lib/memo.ts';
 import { makeFinding } from '../findings/catalog.ts';
 import { hostFactEvidence } from '../vocabulary/nova.ts';
 import type { Finding, Flavor, Host, HostFacts, HostFactsOverride } from '../../model/index.ts';
@@ -50,14 +51,30 @@ export interface ScopeTraits {
   forbidden: string[];
 }
 
+/** The `trait:X` keys whose value is `value`, as X. */
+function traitsWith(specs: Record<string, string>, value: string): string[] {
+  return Object.entries(specs).flatMap(([key, v]) => (v === value ? (/^trait:(.+)$/.exec(key)?.slice(1) ?? []) : []));
+}
+
+const NONE: ScopeTraits = { required: [], forbidden: [] };
+
+/**
+ * Per flavor and per image properties object (none is written once made): an answer asks once per rule that counts
+ * hosts in scope, each a walk of every extra spec or property, and images and flavors named by id are the snapshot's
+ * own objects, shared by every request for them. What is kept goes with the object it is about.
+ */
+const flavorTraits = new WeakMemo<Flavor, ScopeTraits>((flavor) => {
+  const required = traitsWith(flavor.extraSpecs, 'required');
+  const forbidden = traitsWith(flavor.extraSpecs, 'forbidden');
+  return required.length + forbidden.length === 0 ? NONE : { required: [...new Set(required)].sort(), forbidden: [...new Set(forbidden)].sort() };
+});
+const imageTraits = new WeakMemo<Record<string, string>, string[]>((properties) => traitsWith(properties, 'required'));
+
 export function scopeTraits(flavor: Flavor | null, properties: Record<string, string>): ScopeTraits {
-  const specs = Object.entries(flavor?.extraSpecs ?? {});
-  const wanted = (entries: [string, string][], value: string) =>
-    entries.flatMap(([key, v]) => (v === value ? (/^trait:(.+)$/.exec(key)?.slice(1) ?? []) : []));
-  return {
-    required: [...new Set([...wanted(specs, 'required'), ...wanted(Object.entries(properties), 'required')])].sort(),
-    forbidden: [...new Set(wanted(specs, 'forbidden'))].sort(),
-  };
+  const fromFlavor = flavor ? flavorTraits.get(flavor) : NONE;
+  const fromImage = imageTraits.get(properties);
+  if (fromImage.length === 0) return fromFlavor;
+  return { required: [...new Set([...fromFlavor.required, ...fromImage])].sort(), forbidden: fromFlavor.forbidden };
 }
 
 /**

@@ -1,9 +1,10 @@
 // Who the guest is and which drivers it has, from image properties (domain.md §1.4, §3).
+import { WeakMemo } from '../../lib/memo.ts';
 import { osloBoolStrict } from '../../lib/oslo-bool.ts';
 import { makeFinding } from '../findings/catalog.ts';
 import { imageEvidence, normaliseArchitecture } from '../vocabulary/nova.ts';
 import type { Evidence, Finding, GuestFamilyKnowledge, GuestIdentity, GuestKnowledge } from '../../model/index.ts';
-import { parseVersion, reaches } from '../vocabulary/version.ts';
+import { compareVersions, parseVersion } from '../vocabulary/version.ts';
 
 /** The image property by which an image declares that its guest has (or lacks) virtio drivers. */
 const VIRTIO_DRIVERS_PROPERTY = 'os_virtio_drivers';
@@ -49,15 +50,30 @@ export function comparableVersion(family: Pick<GuestFamilyKnowledge, 'distro' | 
   return numbers;
 }
 
+/** A family's thresholds as comparable numbers, per family (each is compared on every analysis of its guests). */
+const thresholds = new WeakMemo<GuestFamilyKnowledge, Map<string, number[] | null>>(() => new Map());
+
 function supports(family: GuestFamilyKnowledge, version: number[] | null, threshold: string | null): boolean {
   // Unknown version of a known distro: assume a release recent enough (guest-version-unknown says so).
   if (version === null) return threshold !== null;
-  return reaches(version, threshold === null ? null : (comparableVersion(family, threshold)?.join('.') ?? null));
+  if (threshold === null) return false;
+  const known = thresholds.get(family);
+  let numbers = known.get(threshold);
+  if (numbers === undefined) {
+    numbers = comparableVersion(family, threshold);
+    known.set(threshold, numbers);
+  }
+  return numbers !== null && compareVersions(version, numbers) >= 0;
 }
 
 function familyByDistro(knowledge: GuestKnowledge, distro: string): GuestFamilyKnowledge | undefined {
   return knowledge.families.find((f) => f.distro === distro || f.names.includes(distro));
 }
+
+/** Every family's short-id prefixes, longest first (the most specific wins). */
+const shortIdPrefixes = new WeakMemo<GuestKnowledge, { family: GuestFamilyKnowledge; prefix: string }[]>((knowledge) => knowledge.families
+  .flatMap((family) => family.shortIdPrefixes.map((prefix) => ({ family, prefix })))
+  .sort((a, b) => b.prefix.length - a.prefix.length));
 
 /** libosinfo short-id (`ubuntu22.04`, `win2k22`, `sle15sp6`) or OS URI (`http://ubuntu.com/ubuntu/22.04`). */
 function matchShortId(value: string, knowledge: GuestKnowledge): Match | null {
@@ -76,10 +92,7 @@ function matchShortId(value: string, knowledge: GuestKnowledge): Match | null {
     const family = familyByDistro(knowledge, 'win');
     return family ? { family, version: windows[1]!, shortId: value } : null;
   }
-  const prefixes = knowledge.families
-    .flatMap((family) => family.shortIdPrefixes.map((prefix) => ({ family, prefix })))
-    .sort((a, b) => b.prefix.length - a.prefix.length);
-  for (const { family, prefix } of prefixes) {
+  for (const { family, prefix } of shortIdPrefixes.get(knowledge)) {
     if (family.family === 'windows' || !value.startsWith(prefix)) continue;
     const version = value.slice(prefix.length);
     if (/^\d+(\.\d+)*(sp\d+)?$/.test(version)) return { family, version, shortId: value };
@@ -104,6 +117,14 @@ function matchImageName(name: string, knowledge: GuestKnowledge): Match | null {
     if (byName) return byName;
   }
   return null;
+}
+
+/** The image properties the guest analysis reads (besides the image name and the request's virtio_drivers). */
+const GUEST_PROPERTIES = ['os_distro', 'os_version', 'os_type', 'hw_architecture', 'architecture', VIRTIO_DRIVERS_PROPERTY] as const;
+
+/** Whether two property sets of one image give the same analysis: they agree on every property it reads. */
+export function sameGuestProperties(a: Record<string, string>, b: Record<string, string>): boolean {
+  return GUEST_PROPERTIES.every((key) => a[key] === b[key]);
 }
 
 export function analyseGuest(

@@ -80,7 +80,9 @@ function keyOfPlaced(placed: Placed): string {
  * Same asks take providers in non-decreasing order (strictly increasing under isolate), so each way is tried once.
  */
 function search(ih: IndexedHost, rootResources: Record<string, number>, slots: readonly Slot[]): { found: Placed[]; groups: Map<IndexedProvider, string[]> | null; cutShort: boolean } {
-  const left = new Map<IndexedProvider, Map<string, number>>(ih.providers.map((p) => [p, new Map(Object.entries(p.free))]));
+  // Units left on the root and on the providers some slot may take, the only ones the search reads (a host has
+  // dozens of PCI providers, a plain flavor's search none of them).
+  const left = new Map<IndexedProvider, Map<string, number>>([ih.root, ...slots.flatMap((slot) => slot.eligible)].map((p) => [p, new Map(Object.entries(p.free))]));
   const rootLeft = left.get(ih.root)!;
   for (const [rc, n] of Object.entries(rootResources)) rootLeft.set(rc, (rootLeft.get(rc) ?? 0) - n);
   const chosen: IndexedProvider[] = [];

@@ -2,7 +2,7 @@
 // query.ts translates (domain.md §4.6, §4.7): the hosts that fit are the hosts Placement returns.
 import { KeyedWeakMemo, WeakMemo } from '../../lib/memo.ts';
 import { makeFinding } from '../findings/catalog.ts';
-import { hostIndex, type HostIndex, type IndexedHost, type IndexedProvider, type RootColumn } from './host-index.ts';
+import { hostIndex, type ClassColumn, type HostIndex, type IndexedHost, type IndexedProvider, type RootColumn } from './host-index.ts';
 import { allocationOn } from './allocation.ts';
 import { inventoryCapacity } from '../pci/devices.ts';
 import { NEUTRON_SRIOV_VNIC_TYPES, hostFactEvidence } from '../vocabulary/nova.ts';
@@ -60,17 +60,31 @@ export function isolatedFit(free: ArrayLike<number>, perInstance: number, provid
 /**
  * How many times a provider can serve the ask (Placement's fit rule per class, §4.7); 0 when it cannot. `free` is
  * the provider's free units, or what they would be without `reserved` (askFinding names reserved as the blocker then).
+ * A record rather than a function of the class, and loops by position: this runs for every provider of every host
+ * when an ask is first counted, and a closure made per call and for…of iterators were over half of that (CPU profile).
  */
-function groupUnits(provider: IndexedProvider, ask: Pick<Ask, 'group' | 'resources'>, free: (rc: string, inventory: Inventory) => number = (rc) => provider.free[rc] ?? 0): number {
-  for (const t of ask.group.required) if (!provider.traits.has(t)) return 0;
-  for (const t of ask.group.forbidden) if (provider.traits.has(t)) return 0;
+function groupUnits(provider: IndexedProvider, ask: Pick<Ask, 'group' | 'resources'>, free: Readonly<Record<string, number>>): number {
+  const { group: { required, forbidden }, resources } = ask;
+  for (let i = 0; i < required.length; i++) if (!provider.traits.has(required[i]!)) return 0;
+  for (let i = 0; i < forbidden.length; i++) if (provider.traits.has(forbidden[i]!)) return 0;
   let units = Infinity;
-  for (const [rc, amount] of ask.resources) {
+  for (let i = 0; i < resources.length; i++) {
+    const [rc, amount] = resources[i]!;
     const inventory = provider.inventories[rc];
     if (!inventory || amount < inventory.minUnit || amount > inventory.maxUnit || amount % inventory.stepSize !== 0) return 0;
-    units = Math.min(units, Math.floor(free(rc, inventory) / amount));
+    units = Math.min(units, Math.floor((free[rc] ?? 0) / amount));
   }
   return units === Infinity ? 1 : units;
+}
+
+/** A provider's free units per class of the ask if `reserved` were 0 (freeWithoutReserved), for groupUnits. */
+function freeWithoutReservedOf(provider: IndexedProvider, classes: readonly string[]): Record<string, number> {
+  const free: Record<string, number> = {};
+  for (const rc of classes) {
+    const inventory = provider.inventories[rc];
+    if (inventory) free[rc] = freeWithoutReserved(inventory, provider.used[rc] ?? 0);
+  }
+  return free;
 }
 
 /** Free units if `reserved` were 0: int(total × allocation_ratio) − used (§4.7). */
@@ -136,10 +150,11 @@ function eligibleProviders(ih: IndexedHost, classes: readonly string[]): readonl
 }
 
 /**
- * Asks' per-host instances kept per host list, least recently used out: flavors share a handful of PCI asks, and
- * each costs 8 bytes a host.
+ * Asks' per-host instances kept per host list, least recently used out: flavors share a handful of PCI asks (the
+ * synthetic cloud's 2,000 flavors make 76, with pci_in_placement on and off), and each costs 8 bytes a host. 128,
+ * not more: lru-cache fills its lists when made, so each host list's cache cost its first PCI answer 63 µs at 512.
  */
-const ASK_FITS_CACHE_SIZE = 512;
+const ASK_FITS_CACHE_SIZE = 128;
 const askFitsCache = new KeyedWeakMemo<HostIndex, string, Float64Array>({ max: ASK_FITS_CACHE_SIZE });
 
 /**
@@ -149,6 +164,9 @@ const askFitsCache = new KeyedWeakMemo<HostIndex, string, Float64Array>({ max: A
  */
 function askFits(index: HostIndex, key: string, ask: Omit<Ask, 'fits'>): Float64Array {
   return askFitsCache.get(index, JSON.stringify([key, ask.count, ask.isolate]), () => {
+    const column = ask.classes.length === 1 && ask.group.required.length === 0 && ask.group.forbidden.length === 0
+      ? index.classColumns.get(ask.classes[0]!) : undefined;
+    if (column) return columnFits(column, ask, index.byName.length);
     const fits = new Float64Array(index.byName.length);
     // Units per eligible provider of one host, reused from host to host.
     let units = new Float64Array(16);
@@ -156,12 +174,35 @@ function askFits(index: HostIndex, key: string, ask: Omit<Ask, 'fits'>): Float64
     for (let at = 0; at < byName.length; at++) {
       const eligible = eligibleProviders(byName[at]!, ask.classes);
       if (eligible.length > units.length) units = new Float64Array(eligible.length * 2);
-      for (let i = 0; i < eligible.length; i++) units[i] = groupUnits(eligible[i]!, ask);
+      for (let i = 0; i < eligible.length; i++) units[i] = groupUnits(eligible[i]!, ask, eligible[i]!.free);
       // The first eligible.length units are this host's: counted in place, no view per host.
       fits[at] = askFit(ask, units, eligible.length);
     }
     return fits;
   });
+}
+
+/**
+ * askFits for an ask of one class and no traits (every PCI device of an alias without traits), read from the class's
+ * column: groupUnits' rule on numbers in a row (every provider there holds the class). A host without such a
+ * provider fits 0 either way.
+ */
+function columnFits({ from, free, minUnit, maxUnit, stepSize }: ClassColumn, ask: Omit<Ask, 'fits'>, hostCount: number): Float64Array {
+  const fits = new Float64Array(hostCount);
+  const amount = ask.resources[0]![1];
+  let units = new Float64Array(16);
+  for (let at = 0; at < hostCount; at++) {
+    const first = from[at]!;
+    const providers = from[at + 1]! - first;
+    if (providers === 0) continue;
+    if (providers > units.length) units = new Float64Array(providers * 2);
+    for (let i = 0; i < providers; i++) {
+      const p = first + i;
+      units[i] = amount < minUnit[p]! || amount > maxUnit[p]! || amount % stepSize[p]! !== 0 ? 0 : Math.floor(free[p]! / amount);
+    }
+    fits[at] = askFit(ask, units, providers);
+  }
+  return fits;
 }
 
 function planOf(index: HostIndex, request: CapacityRequest): Plan {
@@ -324,7 +365,7 @@ function askFinding(ih: IndexedHost, ask: Ask, eligible: readonly IndexedProvide
   // Reserved units (an operator's, or Nova's one_time_use devices once allocated, §4.5) are the blocker when the
   // providers would do without them.
   const reserving = eligible.filter((p) => classes.some((rc) => (p.inventories[rc]?.reserved ?? 0) > 0));
-  if (reserving.length > 0 && askFit(ask, eligible.map((p) => groupUnits(p, ask, (rc, inventory) => freeWithoutReserved(inventory, p.used[rc] ?? 0)))) > 0) {
+  if (reserving.length > 0 && askFit(ask, eligible.map((p) => groupUnits(p, ask, freeWithoutReservedOf(p, classes)))) > 0) {
     const held = reserving.flatMap((p) => classes.filter((rc) => p.inventories[rc]?.reserved).map((rc) => `${p.name} ${rc} ${p.inventories[rc]!.reserved}`));
     return makeFinding('host-resource-reserved', ask.field, `${ih.host.name}: ${what} ${rule}; reserved units hold back the rest (${held.join(', ')}).`, evidence);
   }
@@ -360,7 +401,7 @@ function hostFindings(index: HostIndex, at: number, plan: Plan): Finding[] {
   // provider (Σ units); isolate ⇒ pairwise different providers. PciPassthroughFilter-only devices have no policy.
   for (const ask of plan.asks) {
     const eligible = eligibleProviders(ih, ask.classes);
-    const units = eligible.map((p) => groupUnits(p, ask));
+    const units = eligible.map((p) => groupUnits(p, ask, p.free));
     if (askFit(ask, units) === 0) findings.push(askFinding(ih, ask, eligible, units));
   }
   return findings;
@@ -372,8 +413,16 @@ function hostFindings(index: HostIndex, at: number, plan: Plan): Finding[] {
  * blockedExamples, shared by every answer of one scan, already are.
  */
 function hostFit(ih: IndexedHost, instances: number, blockers: Finding[]): HostFit {
-  return { host: ih.host.name, uuid: ih.host.uuid, instances, freePci: ih.freePci, pciProviders: ih.pciProviders as PciProviderFree[], blockers };
+  const { freePci, pciProviders } = ih.pci;
+  return { host: ih.host.name, uuid: ih.host.uuid, instances, freePci, pciProviders: pciProviders as PciProviderFree[], blockers };
 }
+
+/**
+ * The blockers of every host that fits: none. One frozen list shared by all of them, as their PCI figures are (a new
+ * empty list per host listed was one of the two objects each host listed made); frozen, so that a write to it
+ * throws rather than shows up in every answer.
+ */
+const NO_BLOCKERS = Object.freeze([]) as readonly Finding[] as Finding[];
 
 /** Every host checked against one request: what both capacity answers and candidate lists are read from. */
 interface HostScan {
@@ -605,13 +654,44 @@ const FULL_SORT_FROM = 64;
 function allHostsRanked(instances: Int32Array): Int32Array {
   const hostCount = instances.length;
   let fitting = 0;
-  for (let at = 0; at < hostCount; at++) if (instances[at]! > 0) fitting++;
+  let most = 0;
+  for (let at = 0; at < hostCount; at++) {
+    const fit = instances[at]!;
+    if (fit <= 0) continue;
+    fitting++;
+    if (fit > most) most = fit;
+  }
+  if (most <= RANK_BY_COUNT_UP_TO * hostCount) return rankedByCount(instances, fitting, most);
   const keys = new Float64Array(fitting);
   let kept = 0;
   for (let at = 0; at < hostCount; at++) if (instances[at]! > 0) keys[kept++] = -instances[at]! * hostCount + at;
   keys.sort();
   const ranked = new Int32Array(fitting);
   for (let i = 0; i < fitting; i++) ranked[i] = ((keys[i]! % hostCount) + hostCount) % hostCount;
+  return ranked;
+}
+
+/** Up to this many instances per host checked, allHostsRanked counts rather than sorts: the counts' list stays small. */
+const RANK_BY_COUNT_UP_TO = 8;
+
+/**
+ * allHostsRanked when no host takes more than RANK_BY_COUNT_UP_TO instances per host checked (nearly always): a
+ * counting sort, two passes over the hosts and one over the counts, where sorting a typed array of keys cost several
+ * times that (V8's TypedArray sort; 15 µs for 276 hosts). Hosts are placed in position order within each count, so
+ * ties stay in name order.
+ */
+function rankedByCount(instances: Int32Array, fitting: number, most: number): Int32Array {
+  // firstSlot[most − fit]: where the next host taking `fit` instances goes (most instances first).
+  const firstSlot = new Int32Array(most + 1);
+  for (let at = 0; at < instances.length; at++) if (instances[at]! > 0) firstSlot[most - instances[at]!]!++;
+  let slot = 0;
+  for (let i = 0; i <= most; i++) {
+    const hosts = firstSlot[i]!;
+    firstSlot[i] = slot;
+    slot += hosts;
+  }
+  const ranked = new Int32Array(fitting);
+  for (let at = 0; at < instances.length; at++) if (instances[at]! > 0) ranked[firstSlot[most - instances[at]!]!++] = at;
   return ranked;
 }
 
@@ -633,9 +713,18 @@ const scans = new KeyedWeakMemo<HostIndex, string, HostScan>({ max: SCAN_CACHE_S
  */
 function hostScan(hosts: readonly Host[], request: CapacityRequest): HostScan {
   const index = hostIndex(hosts);
-  return scans.get(index, JSON.stringify([request.query, request.deviceTraits]), () => (request.deviceTraits.length === 0
+  return scans.get(index, scanKey(request), () => (request.deviceTraits.length === 0
     ? scanHosts(index, request)
     : withDeviceTraits(index, hostScan(hosts, { ...request, deviceTraits: [] }), request)));
+}
+
+/**
+ * What a scan depends on: the groups' asks and the root traits, policy and device traits. The query's texts (each
+ * group's reason, the notes) and its encoding are left out: most of the query's JSON and none of the scan's input.
+ */
+function scanKey({ query, deviceTraits }: CapacityRequest): string {
+  const groups = query.groups.map((g) => [g.suffix, g.resources, g.required, g.forbidden, g.checkedBy]);
+  return JSON.stringify([groups, query.rootRequired, query.rootForbidden, query.groupPolicy, deviceTraits]);
 }
 
 /** Per host list, its hosts in the scan's order (by name): what hostInstancesOf's counts are by position in. */
@@ -692,6 +781,15 @@ function allocationIn(scan: HostScan, query: PlacementQuery, host?: string): Ins
   return allocationOn(scan.index.byName[at]!, query, new Set(scan.unseen));
 }
 
+/** The first `n` hosts that fit, as the answer lists them. */
+function listedHosts(scan: HostScan, n: number): HostFit[] {
+  const { index: { byName }, instances } = scan;
+  const top = firstHosts(scan, n);
+  const hosts: HostFit[] = [];
+  for (let i = 0; i < top.length; i++) hosts.push(hostFit(byName[top[i]!]!, instances[top[i]!]!, NO_BLOCKERS));
+  return hosts;
+}
+
 export function computeCapacity(hosts: readonly Host[], request: CapacityRequest): Capacity {
   const scan = hostScan(hosts, request);
   const listed = request.capacityHosts ?? DEFAULT_CAPACITY_HOSTS;
@@ -701,7 +799,7 @@ export function computeCapacity(hosts: readonly Host[], request: CapacityRequest
     hostsThatFit: scan.hostsThatFit,
     totalInstances: scan.totalInstances,
     free: { ...scan.free },
-    hosts: [...firstHosts(scan, listed)].map((at) => hostFit(scan.index.byName[at]!, scan.instances[at]!, [])),
+    hosts: listedHosts(scan, listed),
     blocked: { ...scan.blocked },
     blockedExamples: scan.blockedExamples,
     fits: scan.hostsThatFit === 0 ? 'no' : unknown.length > 0 ? 'unknown' : 'yes',
