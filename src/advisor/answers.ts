@@ -1,5 +1,7 @@
 // An answer as both edges give it: the CLI prints the encoded object, HTTP sends the same encoding as JSON, so
 // `nova-advisor recommend --json` and POST /v1/recommendations cannot differ (tests/integration/cli-http.test.ts).
+import { LRUCache } from 'lru-cache';
+import stringify from 'safe-stable-stringify';
 import type { z } from 'zod';
 import type { CloudSnapshot, SnapshotRef } from '../model/index.ts';
 import { KeyedWeakMemo, WeakMemo } from '../lib/memo.ts';
@@ -16,19 +18,19 @@ export function snapshotRef(snapshot: CloudSnapshot, now: Date = new Date()): Sn
   };
 }
 
-/** JSON with object keys sorted, so requests that differ only in key order share a cache entry. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
+/**
+ * JSON with object keys sorted (safe-stable-stringify, deterministic by default), so requests that differ only in
+ * key order share a cache entry.
+ */
+const canonicalJson = stringify as (value: unknown) => string;
 
-/** JSON of a body encoded through its response schema (the encoding both edges give). */
-function encode<T>(schema: z.ZodType<T>, body: T): string {
-  return JSON.stringify(encodedAs(schema, body));
+/**
+ * JSON of a body encoded through its response schema (the encoding both edges give), as UTF-8: a cached answer is
+ * turned into bytes once, not by every request that sends it again (issue 16: encoding and measuring the string per
+ * response took about 40 % of a cached answer's CPU).
+ */
+function encode<T>(schema: z.ZodType<T>, body: T): Buffer {
+  return Buffer.from(JSON.stringify(encodedAs(schema, body)));
 }
 
 /**
@@ -38,7 +40,8 @@ function encode<T>(schema: z.ZodType<T>, body: T): string {
  * promoted with it on every uncached answer.
  */
 export interface Computed<K> {
-  json: string;
+  /** The encoding as UTF-8 (`encode`). */
+  json: Buffer;
   kept: K;
 }
 
@@ -73,21 +76,60 @@ export class AnswerCache<T, K = undefined> {
 export interface Answer<T> {
   /** The encoded body as an object (what the CLI prints and formats). */
   object(): T & { snapshot: SnapshotRef };
-  /** The same as JSON (what HTTP sends), the snapshot reference spliced into the answer's encoding. */
-  json(): string;
+  /** The same as UTF-8 JSON (what HTTP sends), the snapshot reference spliced into the answer's encoding. */
+  json(): Buffer;
 }
 
-/** The answer whose encoding (without the snapshot reference) is `encoded`. */
-export function answerOf<T extends object>(snapshot: CloudSnapshot, encoded: string): Answer<T> {
-  const json = (): string => {
-    const rest = encoded.slice(1);
-    return `{"snapshot":${JSON.stringify(snapshotRef(snapshot))}${rest === '}' ? '' : ','}${rest}`;
-  };
+/** `encoded` (UTF-8 JSON of an object, `{…}`) with the snapshot reference as its first member. */
+function spliced(ref: SnapshotRef, encoded: Buffer): Buffer {
+  // A comma after the reference unless the rest is the closing brace alone.
+  return Buffer.concat([Buffer.from(`{"snapshot":${JSON.stringify(ref)}${encoded.length > 2 ? ',' : ''}`), encoded.subarray(1)]);
+}
+
+class EncodedAnswer<T extends object> implements Answer<T> {
+  constructor(
+    private readonly snapshot: CloudSnapshot,
+    private readonly encoded: Buffer,
+    private readonly render: (snapshot: CloudSnapshot, encoded: Buffer) => Buffer,
+  ) {}
+
+  json(): Buffer {
+    return this.render(this.snapshot, this.encoded);
+  }
+
   // Parsed back from the JSON rather than built beside it, so both edges show the very same encoding.
-  return { json, object: () => JSON.parse(json()) as T & { snapshot: SnapshotRef } };
+  object(): T & { snapshot: SnapshotRef } {
+    return JSON.parse(this.json().toString()) as T & { snapshot: SnapshotRef };
+  }
+}
+
+/**
+ * Cached answers as last sent: the reference changes only when its age in whole seconds does, so the requests
+ * for an answer within one second share one copy of its bytes instead of each splicing its own (tens of KB for a
+ * recommendation). Each copy holds the times (epoch ms) between which its age is right. Bounded, since each copy is
+ * as large as its answer: more than the answers asked for again within a second.
+ */
+const sent = new LRUCache<Buffer, { snapshotId: string; from: number; until: number; bytes: Buffer }>({ max: 128 });
+
+function renderCached(snapshot: CloudSnapshot, encoded: Buffer): Buffer {
+  const now = Date.now();
+  const last = sent.get(encoded);
+  // By id, not the object: a copy must not keep a snapshot a sync replaced in memory.
+  if (last?.snapshotId === snapshot.id && last.from <= now && now < last.until) return last.bytes;
+  const ref = snapshotRef(snapshot, new Date(now));
+  const bytes = spliced(ref, encoded);
+  // ageSeconds is 0 until a second past takenAt (a snapshot from a clock ahead of ours included).
+  const secondStart = Date.parse(snapshot.takenAt) + ref.ageSeconds * 1000;
+  sent.set(encoded, { snapshotId: snapshot.id, from: ref.ageSeconds === 0 ? -Infinity : secondStart, until: secondStart + 1000, bytes });
+  return bytes;
+}
+
+/** A cached answer (`Computed.json` of an `AnswerCache` entry) on the snapshot it was computed from. */
+export function answerOf<T extends object>(snapshot: CloudSnapshot, encoded: Buffer): Answer<T> {
+  return new EncodedAnswer(snapshot, encoded, renderCached);
 }
 
 /** An answer not worth caching (computed once per request). */
 export function freshAnswer<T extends object>(snapshot: CloudSnapshot, body: T, schema: z.ZodType<T>): Answer<T> {
-  return answerOf(snapshot, encode(schema, body));
+  return new EncodedAnswer(snapshot, encode(schema, body), (s, encoded) => spliced(snapshotRef(s), encoded));
 }

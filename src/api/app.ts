@@ -27,7 +27,7 @@ import type { SnapshotStore } from '../store/types.ts';
 import { problems } from '../schemas/common.ts';
 import { authHook, type TokenValidator } from './auth.ts';
 import { ApiError, clientError, frameworkError, installErrorHandlers } from './errors.ts';
-import { installJsonBodyParser } from './json-body.ts';
+import { installJsonBodies } from './json-body.ts';
 import { installMetrics } from './metrics.ts';
 import { adviceRoutes } from './routes/advice.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -71,6 +71,13 @@ const MAX_PARAM_LENGTH = 255 * 9;
 
 /** Retry-After of an overload 503: @fastify/under-pressure samples once a second, a few samples let a spike pass. */
 const OVERLOAD_RETRY_AFTER_SECONDS = 10;
+/**
+ * How long after ready the event loop's delay does not refuse /v1: its samples are a second apart and the first ones
+ * still hold the start's own work (loading and warming snapshots), which made a service that had just answered
+ * /readyz 200 refuse its first answers 503 on a loaded machine (`eventLoopDelay Infinity`: a sample with no delay
+ * measured in it, @fastify/under-pressure index.js `updateEventLoopDelay`). Two samples.
+ */
+const OVERLOAD_GRACE_AFTER_READY_MS = 2_000;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // AUTH_MODE=none leaves the validator out even when one is given; the server warns about it at start.
@@ -92,11 +99,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // Node refuses a headersTimeout above requestTimeout (https://nodejs.org/api/http.html#serverheaderstimeout).
   app.server.headersTimeout = Math.min(s.HTTP_HEADERS_TIMEOUT_SECONDS, s.HTTP_REQUEST_TIMEOUT_SECONDS) * 1000;
-  app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   // JSON only: without this, text/plain bodies would reach validation as strings instead of a clear 415.
   app.removeContentTypeParser('text/plain');
-  installJsonBodyParser(app);
+  installJsonBodies(app, validatorCompiler);
   installErrorHandlers(app);
   app.decorateRequest('principal', null);
   // Fastify refuses an object as a decorator's initial value (shared by every request); the /v1 auth hook sets it.
@@ -186,10 +192,16 @@ async function installWarmUp(app: FastifyInstance, deps: AppDeps): Promise<void>
  */
 async function installOverloadGuard(v1: FastifyInstance, settings: Settings): Promise<void> {
   const heapMb = settings.OVERLOAD_MAX_HEAP_USED_MB ?? Math.floor((0.9 * getHeapStatistics().heap_size_limit) / 2 ** 20);
+  let readyAt = Infinity;
+  v1.addHook('onReady', async () => {
+    readyAt = performance.now();
+  });
   await v1.register(underPressure, {
     maxEventLoopDelay: settings.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
     maxHeapUsedBytes: heapMb * 2 ** 20,
     pressureHandler: async (_request, _reply, type, value) => {
+      // Resolving lets the request through (under-pressure `handlePressure`).
+      if (type === 'eventLoopDelay' && performance.now() - readyAt < OVERLOAD_GRACE_AFTER_READY_MS) return;
       throw new ApiError('unavailable', `the service is overloaded (${type} ${Math.round(Number(value))}); retry later`, {
         headers: { 'retry-after': String(OVERLOAD_RETRY_AFTER_SECONDS) },
       });

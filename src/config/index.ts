@@ -64,7 +64,7 @@ export const SettingsSchema = z.object({
   /**
    * Overload (@fastify/under-pressure): /v1 requests are answered 503 with Retry-After while the event loop's mean delay
    * is above OVERLOAD_MAX_EVENT_LOOP_DELAY_MS or the V8 heap in use is above OVERLOAD_MAX_HEAP_USED_MB (unset: 90% of
-   * the heap limit, before V8 runs out of memory); 0 turns a check off.
+   * the heap limit, before V8 runs out of memory); 0 turns a check off. The delay counts from 2 s after ready (src/api/app.ts).
    */
   OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1000),
   OVERLOAD_MAX_HEAP_USED_MB: z.coerce.number().int().min(0).optional(),

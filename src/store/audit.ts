@@ -8,9 +8,16 @@ import type { ValidationRecord } from '../model/index.ts';
 import type { StoreLog } from './database.ts';
 import { isConnectionError, StoreUnavailableError } from './errors.ts';
 
+/** A batch goes as soon as this many rows wait. */
 const AUDIT_BATCH_MAX = 500;
+/**
+ * The most rows one write takes. Writes go one at a time, so when rows come faster than 500-row batches are written
+ * (5,000+ validations/s on a loaded 2-core machine fell 10,000 rows behind and dropped the oldest, issue 16), the next
+ * write takes the whole backlog instead, and the buffer below is only ever filled by an outage.
+ */
+const AUDIT_WRITE_MAX = 5_000;
 const AUDIT_FLUSH_MS = 250;
-/** Rows kept while the database is down (20 batches, a few MB); past it the oldest are dropped, and counted. */
+/** Rows kept while the database is down (two full writes, a few MB); past it the oldest are dropped, and counted. */
 export const AUDIT_BUFFER_MAX = 10_000;
 /** First retry after a connection failure, doubled up to the most: a restarted database is written to within ~5 s. */
 const AUDIT_RETRY_FIRST_MS = 250;
@@ -25,6 +32,16 @@ function isRowError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
+
+/**
+ * One statement per batch whatever its size: the batch travels as one JSON document that PostgreSQL turns into rows
+ * (as snapshots.ts's bulk inserts do). Measured against a VALUES list of 3,000 placeholders on the project's machine,
+ * quiet: 4.2–5.9 ms against 6.5–8.2 ms per 500 rows, 0.75–0.86 ms against 1.7–2.1 ms of our CPU (issue 16).
+ */
+const INSERT_BATCH =
+  'INSERT INTO validations (cloud, snapshot_id, image_ref, flavor_ref, verdict, finding_ids) ' +
+  'SELECT cloud, snapshot_id, image_ref, flavor_ref, verdict, finding_ids FROM jsonb_to_recordset($1::jsonb) ' +
+  'AS u(cloud text, snapshot_id text, image_ref text, flavor_ref text, verdict text, finding_ids text[])';
 
 interface QueuedValidation {
   record: ValidationRecord;
@@ -69,7 +86,7 @@ export class ValidationAudit {
     const previous = this.#write;
     const write = previous.then(async () => {
       while (this.#queue.length > 0) {
-        const unwritten = await this.#writeBatch(this.#queue.splice(0, AUDIT_BATCH_MAX));
+        const unwritten = await this.#writeBatch(this.#queue.splice(0, AUDIT_WRITE_MAX));
         if (unwritten.length > 0) {
           this.#queue.unshift(...unwritten);
           this.#trim();
@@ -113,13 +130,11 @@ export class ValidationAudit {
 
   /** Writes a batch; returns the rows left unwritten because the database could not be reached. */
   async #writeBatch(batch: QueuedValidation[]): Promise<QueuedValidation[]> {
-    const columns = 6;
-    const values = batch.map((_q, i) => `(${Array.from({ length: columns }, (_c, j) => `$${i * columns + j + 1}`).join(', ')})`);
     try {
-      await this.#pool.query(
-        `INSERT INTO validations (cloud, snapshot_id, image_ref, flavor_ref, verdict, finding_ids) VALUES ${values.join(', ')}`,
-        batch.flatMap(({ record: r }) => [r.cloud, r.snapshotId, r.imageRef, r.flavorRef, r.verdict, r.findingIds]),
-      );
+      const rows = batch.map(({ record: r }) => ({
+        cloud: r.cloud, snapshot_id: r.snapshotId, image_ref: r.imageRef, flavor_ref: r.flavorRef, verdict: r.verdict, finding_ids: r.findingIds,
+      }));
+      await this.#pool.query(INSERT_BATCH, [JSON.stringify(rows)]);
       for (const q of batch) q.resolve();
       return [];
     } catch (err) {
