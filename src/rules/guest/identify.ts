@@ -1,5 +1,5 @@
 // Who the guest is and which drivers it has, from image properties (domain.md §1.4, §3).
-import { WeakMemo } from '../../lib/memo.ts';
+import { KeyedWeakMemo, WeakMemo } from '../../lib/memo.ts';
 import { osloBoolStrict } from '../../lib/oslo-bool.ts';
 import { makeFinding } from '../findings/catalog.ts';
 import { imageEvidence, normaliseArchitecture } from '../vocabulary/nova.ts';
@@ -51,18 +51,13 @@ export function comparableVersion(family: Pick<GuestFamilyKnowledge, 'distro' | 
 }
 
 /** A family's thresholds as comparable numbers, per family (each is compared on every analysis of its guests). */
-const thresholds = new WeakMemo<GuestFamilyKnowledge, Map<string, number[] | null>>(() => new Map());
+const thresholds = new KeyedWeakMemo<GuestFamilyKnowledge, string, { numbers: number[] | null }>();
 
 function supports(family: GuestFamilyKnowledge, version: number[] | null, threshold: string | null): boolean {
   // Unknown version of a known distro: assume a release recent enough (guest-version-unknown says so).
   if (version === null) return threshold !== null;
   if (threshold === null) return false;
-  const known = thresholds.get(family);
-  let numbers = known.get(threshold);
-  if (numbers === undefined) {
-    numbers = comparableVersion(family, threshold);
-    known.set(threshold, numbers);
-  }
+  const { numbers } = thresholds.get(family, threshold, () => ({ numbers: comparableVersion(family, threshold) }));
   return numbers !== null && compareVersions(version, numbers) >= 0;
 }
 

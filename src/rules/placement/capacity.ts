@@ -71,10 +71,20 @@ function groupUnits(provider: IndexedProvider, ask: Pick<Ask, 'group' | 'resourc
   for (let i = 0; i < resources.length; i++) {
     const [rc, amount] = resources[i]!;
     const inventory = provider.inventories[rc];
-    if (!inventory || amount < inventory.minUnit || amount > inventory.maxUnit || amount % inventory.stepSize !== 0) return 0;
-    units = Math.min(units, Math.floor((free[rc] ?? 0) / amount));
+    if (!inventory) return 0;
+    const times = timesServed(amount, inventory.minUnit, inventory.maxUnit, inventory.stepSize, free[rc] ?? 0);
+    if (times === 0) return 0;
+    units = Math.min(units, times);
   }
   return units === Infinity ? 1 : units;
+}
+
+/**
+ * Placement's fit rule for one class (§4.7): how many times `free` units serve `amount` within the inventory's
+ * min_unit, max_unit and step_size; 0 when they never do. groupUnits reads it from records, columnFits from columns.
+ */
+function timesServed(amount: number, minUnit: number, maxUnit: number, stepSize: number, free: number): number {
+  return amount < minUnit || amount > maxUnit || amount % stepSize !== 0 ? 0 : Math.floor(free / amount);
 }
 
 /** A provider's free units per class of the ask if `reserved` were 0 (freeWithoutReserved), for groupUnits. */
@@ -184,7 +194,7 @@ function askFits(index: HostIndex, key: string, ask: Omit<Ask, 'fits'>): Float64
 
 /**
  * askFits for an ask of one class and no traits (every PCI device of an alias without traits), read from the class's
- * column: groupUnits' rule on numbers in a row (every provider there holds the class). A host without such a
+ * column: the same rule (timesServed) on numbers in a row (every provider there holds the class). A host without such a
  * provider fits 0 either way.
  */
 function columnFits({ from, free, minUnit, maxUnit, stepSize }: ClassColumn, ask: Omit<Ask, 'fits'>, hostCount: number): Float64Array {
@@ -198,7 +208,7 @@ function columnFits({ from, free, minUnit, maxUnit, stepSize }: ClassColumn, ask
     if (providers > units.length) units = new Float64Array(providers * 2);
     for (let i = 0; i < providers; i++) {
       const p = first + i;
-      units[i] = amount < minUnit[p]! || amount > maxUnit[p]! || amount % stepSize[p]! !== 0 ? 0 : Math.floor(free[p]! / amount);
+      units[i] = timesServed(amount, minUnit[p]!, maxUnit[p]!, stepSize[p]!, free[p]!);
     }
     fits[at] = askFit(ask, units, providers);
   }
