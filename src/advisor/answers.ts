@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { CloudSnapshot, SnapshotRef } from '../model/index.ts';
 import { KeyedWeakMemo, WeakMemo } from '../lib/memo.ts';
 import type { RuleContext } from '../rules/index.ts';
-import { encodedAs } from '../schemas/encoded.ts';
+import { encodedJson } from '../schemas/encoded.ts';
 
 export function snapshotRef(snapshot: CloudSnapshot, now: Date = new Date()): SnapshotRef {
   return {
@@ -25,23 +25,19 @@ export function snapshotRef(snapshot: CloudSnapshot, now: Date = new Date()): Sn
 const canonicalJson = stringify as (value: unknown) => string;
 
 /**
- * JSON of a body encoded through its response schema (the encoding both edges give), as UTF-8: a cached answer is
- * turned into bytes once, not by every request that sends it again (issue 16: encoding and measuring the string per
- * response took about 40 % of a cached answer's CPU).
- */
-function encode<T>(schema: z.ZodType<T>, body: T): Buffer {
-  return Buffer.from(JSON.stringify(encodedAs(schema, body)));
-}
-
-/**
  * An answer without its snapshot reference: its encoding, and what the caller still reads of the body (`kept`).
  * The body itself is not kept (issue 16): a cached answer lives in the cache long enough to be moved to V8's old
  * generation, and its object graph (hundreds of objects for a recommendation) kept beside its JSON was copied and
  * promoted with it on every uncached answer.
  */
 export interface Computed<K> {
-  /** The encoding as UTF-8 (`encode`). */
-  json: Buffer;
+  /**
+   * The JSON of the body encoded through its response schema (the encoding both edges give), as UTF-8 in parts
+   * (`encodedJson`, values shared between answers as their own parts): a cached answer is turned into bytes once,
+   * not by every request that sends it again (issue 16: encoding and measuring the string per response took about
+   * 40 % of a cached answer's CPU), and joined only with the snapshot reference (`spliced`).
+   */
+  json: readonly Buffer[];
   kept: K;
 }
 
@@ -67,7 +63,7 @@ export class AnswerCache<T, K = undefined> {
   get(ctx: RuleContext, snapshot: CloudSnapshot, request: unknown, compute: () => T): Computed<K> {
     return this.perContext.get(ctx).get(snapshot, canonicalJson(request), () => {
       const body = compute();
-      return { json: encode(this.schema, body), kept: this.keep(body) };
+      return { json: encodedJson(this.schema, body), kept: this.keep(body) };
     });
   }
 }
@@ -80,17 +76,19 @@ export interface Answer<T> {
   json(): Buffer;
 }
 
-/** `encoded` (UTF-8 JSON of an object, `{…}`) with the snapshot reference as its first member. */
-function spliced(ref: SnapshotRef, encoded: Buffer): Buffer {
+/** `encoded` (UTF-8 JSON of an object, `{…}`, in parts) with the snapshot reference as its first member. */
+function spliced(ref: SnapshotRef, encoded: readonly Buffer[]): Buffer {
+  const length = encoded.reduce((sum, part) => sum + part.length, 0);
   // A comma after the reference unless the rest is the closing brace alone.
-  return Buffer.concat([Buffer.from(`{"snapshot":${JSON.stringify(ref)}${encoded.length > 2 ? ',' : ''}`), encoded.subarray(1)]);
+  const head = Buffer.from(`{"snapshot":${JSON.stringify(ref)}${length > 2 ? ',' : ''}`);
+  return Buffer.concat([head, encoded[0]!.subarray(1), ...encoded.slice(1)], head.length + length - 1);
 }
 
 class EncodedAnswer<T extends object> implements Answer<T> {
   constructor(
     private readonly snapshot: CloudSnapshot,
-    private readonly encoded: Buffer,
-    private readonly render: (snapshot: CloudSnapshot, encoded: Buffer) => Buffer,
+    private readonly encoded: readonly Buffer[],
+    private readonly render: (snapshot: CloudSnapshot, encoded: readonly Buffer[]) => Buffer,
   ) {}
 
   json(): Buffer {
@@ -109,9 +107,9 @@ class EncodedAnswer<T extends object> implements Answer<T> {
  * recommendation). Each copy holds the times (epoch ms) between which its age is right. Bounded, since each copy is
  * as large as its answer: more than the answers asked for again within a second.
  */
-const sent = new LRUCache<Buffer, { snapshotId: string; from: number; until: number; bytes: Buffer }>({ max: 128 });
+const sent = new LRUCache<readonly Buffer[], { snapshotId: string; from: number; until: number; bytes: Buffer }>({ max: 128 });
 
-function renderCached(snapshot: CloudSnapshot, encoded: Buffer): Buffer {
+function renderCached(snapshot: CloudSnapshot, encoded: readonly Buffer[]): Buffer {
   const now = Date.now();
   const last = sent.get(encoded);
   // By id, not the object: a copy must not keep a snapshot a sync replaced in memory.
@@ -125,11 +123,11 @@ function renderCached(snapshot: CloudSnapshot, encoded: Buffer): Buffer {
 }
 
 /** A cached answer (`Computed.json` of an `AnswerCache` entry) on the snapshot it was computed from. */
-export function answerOf<T extends object>(snapshot: CloudSnapshot, encoded: Buffer): Answer<T> {
+export function answerOf<T extends object>(snapshot: CloudSnapshot, encoded: readonly Buffer[]): Answer<T> {
   return new EncodedAnswer(snapshot, encoded, renderCached);
 }
 
 /** An answer not worth caching (computed once per request). */
 export function freshAnswer<T extends object>(snapshot: CloudSnapshot, body: T, schema: z.ZodType<T>): Answer<T> {
-  return new EncodedAnswer(snapshot, encode(schema, body), (s, encoded) => spliced(snapshotRef(s), encoded));
+  return new EncodedAnswer(snapshot, encodedJson(schema, body), (s, encoded) => spliced(snapshotRef(s), encoded));
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Logger } from 'pino';
@@ -160,7 +161,7 @@ export class HttpTransport {
           method: spec.method,
           url: target,
           data: spec.body,
-          ...(spec.raw && { responseType: 'arraybuffer' }),
+          ...(spec.raw && { responseType: 'stream' }),
           ...(spec.signal && { signal: spec.signal }),
           headers: {
             Accept: 'application/json',
@@ -170,6 +171,7 @@ export class HttpTransport {
             ...spec.headers,
           },
         });
+        if (spec.raw) res.data = await readRaw(res, this.settings.timeoutMs - (Date.now() - started), spec.signal);
       } catch (err) {
         const code = (err as { code?: string }).code ?? '';
         if (code === 'ERR_CANCELED') spec.signal?.throwIfAborted();
@@ -291,6 +293,45 @@ function cutOffJson(res: AxiosResponse, raw: boolean): number | null {
   const last = body.toString('latin1', Math.max(0, body.length - 64)).trimEnd().slice(-1);
   const closing = first === '{' ? '}' : first === '[' ? ']' : last;
   return last === closing ? null : body.length;
+}
+
+/**
+ * A `raw` body read from axios's stream into one buffer as it arrives, sized by Content-Length when the body is not
+ * encoded. axios's own `arraybuffer` keeps every 64 KB socket chunk until the end and then copies them into one
+ * Buffer: twice the body at once, and the chunks, kept long enough to leave the young generation, went back to
+ * malloc fragmented (bench/sync-bench.ts: ~190 MB of RSS never returned after the 128 MB provider listing and the
+ * 64 MB bulk answer). Here each chunk is copied and dropped at once. axios stops watching a streamed answer once
+ * its headers are in, so the rest of the call's time budget and its signal are enforced here; a body that stops
+ * short fails as axios's own read does (ERR_BAD_RESPONSE with the response: retried as a cut-off body).
+ */
+async function readRaw(res: AxiosResponse, timeLeftMs: number, signal?: AbortSignal): Promise<Buffer> {
+  const stream = res.data as Readable;
+  const failed = (code: string, message: string) => Object.assign(new Error(message), { code, response: res });
+  const declared = res.headers['content-encoding'] ? Number.NaN : Number(res.headers['content-length']);
+  let body = Buffer.allocUnsafe(Number.isSafeInteger(declared) && declared > 0 ? declared : 64 * 1024);
+  let size = 0;
+  const timer = setTimeout(() => stream.destroy(failed('ETIMEDOUT', 'timeout')), Math.max(0, timeLeftMs));
+  const cancel = () => stream.destroy(failed('ERR_CANCELED', 'canceled'));
+  signal?.addEventListener('abort', cancel, { once: true });
+  if (signal?.aborted) cancel();
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (size + chunk.length > body.length) {
+        const grown = Buffer.allocUnsafe(Math.max(2 * body.length, size + chunk.length));
+        body.copy(grown, 0, 0, size);
+        body = grown;
+      }
+      size += chunk.copy(body, size);
+    }
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (code === 'ETIMEDOUT' || code === 'ERR_CANCELED' || DROPPED.has(code)) throw Object.assign(err as Error, { response: res });
+    throw failed('ERR_BAD_RESPONSE', `stream has been aborted (${(err as Error).message})`);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', cancel);
+  }
+  return size === body.length ? body : body.subarray(0, size);
 }
 
 function headerOf(res: Pick<AxiosResponse, 'headers'>, name: string): string | null {

@@ -130,3 +130,157 @@ const compiled = new WeakMemo<z.core.$ZodType, Encode>(compile);
 export function encodedAs<T>(schema: z.ZodType<T>, value: T): unknown {
   return compiled.get(schema)(value);
 }
+
+/**
+ * Schema nodes whose values the rules share between answers, or repeat within one: a snapshot's own lists (a host's
+ * PCI providers), results kept per scan (the hosts that do not fit) or per answer (the assumptions, which the
+ * preview restates). Such a value's JSON is written once and its bytes reused (`encodedJson`); the values never change
+ * once made (a snapshot never does, nor a memoized result), so the bytes cannot go stale.
+ */
+const sharedNodes = new WeakSet<z.core.$ZodType>();
+
+/** Marks `schema` (the very instance its parent holds) as a node whose values are shared: see `sharedNodes`. */
+export function sharedBetweenAnswers<T extends z.core.$ZodType>(schema: T): T {
+  sharedNodes.add(schema);
+  return schema;
+}
+
+/** JSON as UTF-8 in parts: text as it is written, bytes already encoded spliced in between. */
+class JsonBytes {
+  private readonly parts: Buffer[] = [];
+  private text = '';
+
+  add(text: string): void {
+    this.text += text;
+  }
+
+  addBytes(bytes: Buffer): void {
+    this.flush();
+    this.parts.push(bytes);
+  }
+
+  done(): Buffer[] {
+    this.flush();
+    return this.parts;
+  }
+
+  private flush(): void {
+    if (this.text === '') return;
+    this.parts.push(Buffer.from(this.text));
+    this.text = '';
+  }
+}
+
+/** Writes an encoded value as JSON.stringify would. */
+type Write = (value: unknown, out: JsonBytes) => void;
+
+/** A value JSON.stringify leaves out of an object and writes as null in an array. */
+const omitted = (value: unknown): boolean => value === undefined || typeof value === 'function' || typeof value === 'symbol';
+
+/** Bytes of their own: a small Buffer.from is a slice of a shared 8 KiB pool, which a kept slice would hold whole. */
+function ownBytes(text: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text);
+  return bytes;
+}
+
+function members(keys: readonly string[], writers: readonly (Write | null)[]): Write {
+  const names = new Map(keys.map((key, i) => [key, { name: JSON.stringify(key), write: writers[i] ?? null }]));
+  return (input, out) => {
+    const value = input as Record<string, unknown>;
+    let first = true;
+    out.add('{');
+    for (const key of Object.keys(value)) {
+      const member = value[key];
+      if (omitted(member)) continue;
+      const field = names.get(key);
+      out.add(`${first ? '' : ','}${field?.name ?? JSON.stringify(key)}:`);
+      first = false;
+      if (field?.write) field.write(member, out);
+      else out.add(JSON.stringify(member));
+    }
+    out.add('}');
+  };
+}
+
+const writerMemo = new WeakMemo<z.core.$ZodType, Write | null>(writerOf);
+
+/**
+ * The writer of the nodes on the way to a shared one; null where no shared node lies below, which JSON.stringify
+ * writes whole. `compile` has already refused the schemas it cannot encode, so every type met here is one it took.
+ */
+function writerOf(schema: z.core.$ZodType): Write | null {
+  if (sharedNodes.has(schema)) {
+    const kept = new WeakMap<object, Buffer>();
+    return (value, out) => {
+      if (typeof value !== 'object' || value === null) return out.add(JSON.stringify(value));
+      let bytes = kept.get(value);
+      if (bytes === undefined) {
+        bytes = ownBytes(JSON.stringify(value));
+        kept.set(value, bytes);
+      }
+      out.addBytes(bytes);
+    };
+  }
+  const def = schema._zod.def;
+  switch (def.type) {
+    case 'object': {
+      const shape = (def as z.core.$ZodObjectDef).shape;
+      const keys = Object.keys(shape);
+      const fields = keys.map((key) => writerMemo.get(shape[key]!));
+      return fields.every((field) => field === null) ? null : members(keys, fields);
+    }
+    case 'record': {
+      const item = writerMemo.get((def as z.core.$ZodRecordDef).valueType);
+      if (item === null) return null;
+      return (input, out) => {
+        const value = input as Record<string, unknown>;
+        let first = true;
+        out.add('{');
+        for (const key of Object.keys(value)) {
+          if (omitted(value[key])) continue;
+          out.add(`${first ? '' : ','}${JSON.stringify(key)}:`);
+          first = false;
+          item(value[key], out);
+        }
+        out.add('}');
+      };
+    }
+    case 'array': {
+      const item = writerMemo.get((def as z.core.$ZodArrayDef).element);
+      if (item === null) return null;
+      return (input, out) => {
+        const value = input as unknown[];
+        out.add('[');
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out.add(',');
+          if (omitted(value[i])) out.add('null');
+          else item(value[i], out);
+        }
+        out.add(']');
+      };
+    }
+    case 'nullable':
+    case 'optional': {
+      const inner = writerMemo.get((def as z.core.$ZodNullableDef | z.core.$ZodOptionalDef).innerType);
+      return inner === null ? null : (value, out) => (value === null ? out.add('null') : inner(value, out));
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * `Buffer.from(JSON.stringify(encodedAs(schema, value)))`, byte for byte, in parts (a single one where no shared
+ * node lies below the schema), with the JSON of shared values (`sharedBetweenAnswers`) written once and its bytes
+ * reused as parts: they are about half of a recommendation's bytes (a host's PCI providers, the hosts that do not
+ * fit), which each answer stringified and encoded as UTF-8 again (issue 16).
+ */
+export function encodedJson<T>(schema: z.ZodType<T>, value: T): Buffer[] {
+  const encoded = encodedAs(schema, value);
+  const write = writerMemo.get(schema);
+  if (write === null) return [Buffer.from(JSON.stringify(encoded))];
+  const out = new JsonBytes();
+  write(encoded, out);
+  return out.done();
+}

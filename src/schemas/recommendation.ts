@@ -8,6 +8,7 @@ import { DEFAULT_CAPACITY_HOSTS } from '../rules/index.ts';
 import { CloudName, Evidence, Name, Finding, ReleaseAssumption, Assumptions, SnapshotRef, closedList, type Assert, type Conforms } from './common.ts';
 import { FlavorRef } from './flavor.ts';
 import { ImageRef } from './image.ts';
+import { sharedBetweenAnswers } from './encoded.ts';
 
 export const WORKLOADS = closedList<WorkloadProfile>()([
   'general',
@@ -137,7 +138,7 @@ export const HostFit = z
     uuid: z.string(),
     instances: z.number().int(),
     freePci: z.record(z.string(), z.number()),
-    pciProviders: z.array(PciProviderFree).optional().describe('freePci provider by provider (domain.md §4.7).'),
+    pciProviders: sharedBetweenAnswers(z.array(PciProviderFree)).optional().describe('freePci provider by provider (domain.md §4.7).'),
     blockers: z.array(Finding),
   })
   .meta({ id: 'HostFit' });
@@ -171,7 +172,7 @@ export const Capacity = z
     blocked: z
       .record(z.string(), z.number().int())
       .describe('Hosts that do not fit, per blocker (resource class, trait:<name>, or the image property whose trait is missing); a host with several blockers counts under each.'),
-    blockedExamples: z.array(HostFit).describe('The first few hosts (by name) that do not fit, with their blockers.'),
+    blockedExamples: sharedBetweenAnswers(z.array(HostFit).describe('The first few hosts (by name) that do not fit, with their blockers.')),
     fits: z
       .enum(['yes', 'no', 'unknown'])
       .describe('unknown: some device asked for is invisible to Placement (see unknown); the counts leave it out, so they are upper bounds.'),

@@ -299,7 +299,20 @@ const NO_FIELDS: readonly number[] = [];
  * Per trait set, the distinct numbers of the fields its blockers name (the same empty list for the many sets
  * without any), worked out for every set before the scan: a few thousand set lookups, no strings.
  */
-function traitFieldsBySet(index: HostIndex, plan: Plan, deviceOnly: boolean): (readonly number[])[] {
+function traitFieldsBySet(index: HostIndex, plan: Plan, deviceOnly: boolean): readonly (readonly number[])[] {
+  if (index.traitSets.length < KEPT_TRAIT_FIELDS_FROM) return traitFieldsOf(index, plan, deviceOnly);
+  // The fields of traits are numbered first (planOf): their numbers follow from these lists alone.
+  const key = JSON.stringify([deviceOnly, plan.required, plan.forbidden, plan.deviceTraits]);
+  return traitFieldsMemo.get(index, key, () => traitFieldsOf(index, plan, deviceOnly));
+}
+
+/** Below this many trait sets, working the fields out costs less than the key they would be kept under. */
+const KEPT_TRAIT_FIELDS_FROM = 64;
+
+/** traitFieldsBySet per host list and traits asked: requests share a few (most forbid only COMPUTE_STATUS_DISABLED). */
+const traitFieldsMemo = new KeyedWeakMemo<HostIndex, string, readonly (readonly number[])[]>({ max: 64 });
+
+function traitFieldsOf(index: HostIndex, plan: Plan, deviceOnly: boolean): (readonly number[])[] {
   const { traitBits, traitWords, traitIds } = index;
   const id = (field: string) => plan.fieldIds.get(field)!;
   // A trait no root reports is missing from every set and present in none.
@@ -450,6 +463,10 @@ interface HostScan {
   pciOnly: Capacity['pciOnly'];
   /** Plan.unseen: classes of devices Placement does not show. */
   unseen: readonly string[];
+  /** Positions of the first BLOCKED_EXAMPLES hosts that do not fit, ascending: what a scan derived from this one starts from. */
+  firstBlocked: readonly number[];
+  /** Positions of the first hosts that fit (up to FIRST_FITTING), ascending, when the scan noted them: the candidates' names. */
+  firstFitting: readonly number[] | null;
 }
 
 /** Hosts that do not fit, shown with their blockers: enough to see why, few enough to keep the answer small. */
@@ -465,26 +482,76 @@ function scanHosts(index: HostIndex, request: CapacityRequest): HostScan {
   const plan = planOf(index, request);
   const hostCount = index.byName.length;
   // Instances so far per host; Infinity until some resource or ask bounds it.
-  const fit = scratch(0, hostCount);
+  const fit = scratch(0, hostCount).fill(Infinity);
   const counts = new Int32Array(plan.fields.length);
-  const traitFields = traitFieldsBySet(index, plan, false);
-  const blockedSet = Uint8Array.from(traitFields, (fields) => (fields.length > 0 ? 1 : 0));
-  const hostsPerSet = new Int32Array(traitFields.length);
-  const { traitSetOf } = index;
-  for (let at = 0; at < hostCount; at++) {
-    const set = traitSetOf[at]!;
-    hostsPerSet[set]!++;
-    fit[at] = blockedSet[set] === 1 ? 0 : Infinity;
-  }
-  traitFields.forEach((fields, set) => {
-    for (const field of fields) counts[field]! += hostsPerSet[set]!;
-  });
+  keepOutBySet(index, traitFieldsBySet(index, plan, false), fit, counts);
+  // Root classes whose amount passes every root's unit check are read in the final pass (tallyHosts), the others here.
+  const roots: { field: number; free: Float64Array; amount: number }[] = [];
   for (const { field, sources } of reasonsOf(plan)) {
-    counts[field]! += lowerBy(fit, sources.length === 1 ? unitsOf(sources[0]!, hostCount) : minUnitsOf(sources, hostCount));
+    const only = sources.length === 1 ? sources[0]! : undefined;
+    if (only && !('fits' in only) && only.column && withinUnits(only.column, only.amount) && roots.length < FINAL_PASS_ROOTS) {
+      roots.push({ field, free: only.column.free, amount: only.amount });
+    }
+    else counts[field]! += only ? lowerBySource(fit, only) : lowerBy(fit, minUnitsOf(sources, hostCount));
   }
-  const instances = new Int32Array(hostCount);
-  for (let at = 0; at < hostCount; at++) instances[at] = fit[at] === Infinity ? 0 : fit[at]!;
-  return finishScan(index, plan, instances, countsOf(plan, counts), pciOnlyOf(index, plan));
+  const { classes, columns } = freeColumnsAsked(index, plan);
+  // The hosts listed are selected in the same pass when few (topHosts' selection), ranked after it otherwise.
+  const selected = plan.listed > FULL_SORT_FROM ? 0 : Math.min(plan.listed, hostCount);
+  const tally: Tally = {
+    // Three slots at least: the final pass counts into them for stand-ins too.
+    rootFree: roots.map((r) => r.free), rootAmounts: roots.map((r) => r.amount), rootBlocked: new Int32Array(FINAL_PASS_ROOTS),
+    instances: new Int32Array(hostCount), totalInstances: 0, hostsThatFit: 0, sums: new Float64Array(Math.max(3, classes.length)), firstBlocked: [],
+    firstFitting: [], keys: scratch(KEYS_SLOT, selected), kept: 0,
+  };
+  tallyHosts(fit, columns, tally);
+  roots.forEach(({ field }, r) => {
+    counts[field]! += tally.rootBlocked[r]!;
+  });
+  const { instances, totalInstances, hostsThatFit, firstBlocked } = tally;
+  return {
+    ...scanOf(index, plan, instances, countsOf(plan, counts), pciOnlyOf(index, plan)), totalInstances, hostsThatFit, firstBlocked,
+    top: selected > 0 ? positionsOf(tally.keys, tally.kept, hostCount) : topHosts(instances, plan.listed),
+    firstFitting: tally.firstFitting, free: freeOf(classes, tally.sums),
+    blockedExamples: blockedExamplesOf(index, plan, firstBlocked),
+  };
+}
+
+/**
+ * Root classes the final pass reads, each from a local variable: VCPU or PCPU, MEMORY_MB and DISK_GB. The same loop
+ * over a list of columns cost several times as much (a column looked up per host and class).
+ */
+const FINAL_PASS_ROOTS = 3;
+
+/** Every root holding the class passes the unit check for `amount` (RootColumn.units): rootFit is free ÷ amount. */
+function withinUnits({ units }: RootColumn, amount: number): boolean {
+  return amount > 0 && amount >= units.minUnit && amount <= units.maxUnit && units.stepOne;
+}
+
+/*
+ * The loops over every host below are functions of their own that end with the loop: V8 compiles a long loop while
+ * it first runs (on-stack replacement), before the code after it has run, and such code then left the compiled
+ * function at that point on every call (a deoptimisation per scan, CPU profile and --trace-deopt).
+ */
+
+/**
+ * Counts the hosts of each trait set with blockers once per field its blockers name; returns those sets, whose hosts
+ * (HostIndex.setHosts) the caller keeps out.
+ */
+function blockedSets({ setFrom }: HostIndex, fieldsBySet: readonly (readonly number[])[], counts: Int32Array): number[] {
+  const sets: number[] = [];
+  for (let set = 0; set < fieldsBySet.length; set++) {
+    const fields = fieldsBySet[set]!;
+    if (fields.length === 0) continue;
+    for (let i = 0; i < fields.length; i++) counts[fields[i]!]! += setFrom[set + 1]! - setFrom[set]!;
+    sets.push(set);
+  }
+  return sets;
+}
+
+/** Keeps out (fit 0) the hosts of the trait sets with blockers, counted by field. */
+function keepOutBySet(index: HostIndex, fieldsBySet: readonly (readonly number[])[], fit: Float64Array, counts: Int32Array): void {
+  const { setFrom, setHosts } = index;
+  for (const set of blockedSets(index, fieldsBySet, counts)) for (let i = setFrom[set]!; i < setFrom[set + 1]!; i++) fit[setHosts[i]!] = 0;
 }
 
 /**
@@ -493,6 +560,9 @@ function scanHosts(index: HostIndex, request: CapacityRequest): HostScan {
  * start a full collection of a heap of hundreds of megabytes.
  */
 const scratchColumns: Float64Array[] = [];
+
+/** scratch's slot for the best hosts' keys (keepBest) of scanHosts' final pass; 0 to 2 are columns of hosts. */
+const KEYS_SLOT = 3;
 
 function scratch(slot: number, hostCount: number): Float64Array {
   let column = scratchColumns[slot];
@@ -521,15 +591,33 @@ function reasonsOf(plan: Plan): { field: number; sources: Source[] }[] {
 /** Lowers each host's instances to what `units` allows; returns how many hosts it keeps out (units ≤ 0). */
 function lowerBy(fit: Float64Array, units: Float64Array): number {
   let blocked = 0;
-  for (let at = 0; at < fit.length; at++) {
-    const u = units[at]!;
-    if (u <= 0) {
-      blocked++;
-      fit[at] = 0;
-    } else if (u < fit[at]!) {
-      fit[at] = u;
-    }
+  for (let at = 0; at < fit.length; at++) blocked += lower(fit, at, units[at]!);
+  return blocked;
+}
+
+/** Lowers one host's instances to `units`: 1 when that keeps it out (units ≤ 0), else 0. */
+function lower(fit: Float64Array, at: number, units: number): number {
+  if (units <= 0) {
+    fit[at] = 0;
+    return 1;
   }
+  if (units < fit[at]!) fit[at] = units;
+  return 0;
+}
+
+/**
+ * lowerBy with the units the source allows: an ask's as kept, a root class's worked out host by host in the same
+ * pass (rootFit's rule) rather than written to a column first and read back.
+ */
+function lowerBySource(fit: Float64Array, source: Source): number {
+  if ('fits' in source) return lowerBy(fit, source.fits);
+  const { column, amount } = source;
+  if (!column) {
+    fit.fill(0);
+    return fit.length;
+  }
+  let blocked = 0;
+  for (let at = 0; at < fit.length; at++) blocked += lower(fit, at, rootFit(column, at, amount));
   return blocked;
 }
 
@@ -565,12 +653,23 @@ function countsOf(plan: Plan, counts: Int32Array): Map<string, number> {
  * hide it): one number per host and ask.
  */
 function pciOnlyOf(index: HostIndex, plan: Plan): Capacity['pciOnly'] {
-  if (plan.pciAsks.length === 0) return null;
+  const { pciAsks } = plan;
+  if (pciAsks.length === 0) return null;
+  // One ask (nearly always): its figures depend on its per-host instances alone, kept with them.
+  if (pciAsks.length === 1) return pciOnlyOfAsk.get(pciAsks[0]!.fits);
+  const fits = new Float64Array(index.byName.length).fill(Infinity);
+  for (const ask of pciAsks) for (let at = 0; at < fits.length; at++) fits[at] = Math.min(fits[at]!, ask.fits[at]!);
+  return pciFigures(fits);
+}
+
+/** pciOnlyOf for one ask, per its per-host instances (askFits): answers copy it, never change it. */
+const pciOnlyOfAsk = new WeakMemo(pciFigures);
+
+function pciFigures(fits: Float64Array): NonNullable<Capacity['pciOnly']> {
   let hostsThatFit = 0;
   let totalInstances = 0;
-  for (let at = 0; at < index.byName.length; at++) {
-    let instances = Infinity;
-    for (const ask of plan.pciAsks) instances = Math.min(instances, ask.fits[at]!);
+  for (let at = 0; at < fits.length; at++) {
+    const instances = fits[at]!;
     if (instances === 0) continue;
     hostsThatFit++;
     totalInstances += instances;
@@ -585,49 +684,180 @@ function pciOnlyOf(index: HostIndex, plan: Plan): Capacity['pciOnly'] {
  */
 function withDeviceTraits(index: HostIndex, base: HostScan, request: CapacityRequest): HostScan {
   const plan = planOf(index, request);
-  const instances = base.instances.slice();
   const counts = new Int32Array(plan.fields.length);
   const deviceFields = traitFieldsBySet(index, plan, true);
-  const { traitSetOf } = index;
-  for (let at = 0; at < instances.length; at++) {
-    const fields = deviceFields[traitSetOf[at]!]!;
-    if (fields.length === 0) continue;
-    for (const field of fields) counts[field]!++;
-    instances[at] = 0;
+  const { setFrom, setHosts, traitSetOf } = index;
+  // The base's counts, copied when a host that fits is first kept out: most device-model traits keep out none.
+  let instances = base.instances;
+  const { classes, columns } = freeColumnsAsked(index, plan);
+  // The base's totals less the hosts these traits keep out (free units are whole numbers: the sums stay exact).
+  const sums = classes.map((rc) => base.free[rc]!);
+  let { totalInstances, hostsThatFit } = base;
+  const firstBlocked = [...base.firstBlocked];
+  for (const set of blockedSets(index, deviceFields, counts)) {
+    for (let i = setFrom[set]!; i < setFrom[set + 1]!; i++) {
+      const at = setHosts[i]!;
+      const fit = instances[at]!;
+      if (fit === 0) continue;
+      if (instances === base.instances) instances = base.instances.slice();
+      instances[at] = 0;
+      totalInstances -= fit;
+      hostsThatFit--;
+      for (let c = 0; c < columns.length; c++) sums[c]! -= columns[c]![at]!;
+      noteBlocked(firstBlocked, at);
+    }
   }
   const merged = new Map(Object.entries(base.blocked));
   for (const [field, n] of countsOf(plan, counts)) merged.set(field, (merged.get(field) ?? 0) + n);
-  // Device-model traits are root traits: what the PCI devices alone allow does not change.
-  return finishScan(index, plan, instances, merged, base.pciOnly);
+  // The hosts that still fit keep their order: the base's first ones less those kept out, unless too few are left.
+  const kept = instances === base.instances ? base.top : base.top.filter((at) => instances[at]! > 0);
+  const top = kept.length >= plan.listed || base.top.length === base.hostsThatFit ? kept : topHosts(instances, plan.listed);
+  // The same hosts shown, none of them with a device-model blocker: the same findings as the base's.
+  const sameExamples = firstBlocked.length === base.firstBlocked.length
+    && firstBlocked.every((at, i) => at === base.firstBlocked[i] && deviceFields[traitSetOf[at]!]!.length === 0);
+  return {
+    // Device-model traits are root traits: what the PCI devices alone allow does not change.
+    ...scanOf(index, plan, instances, merged, base.pciOnly), totalInstances, hostsThatFit, top, firstBlocked, firstFitting: null,
+    free: freeOf(classes, sums), blockedExamples: sameExamples ? base.blockedExamples : blockedExamplesOf(index, plan, firstBlocked),
+  };
 }
 
-/** Totals, free units, the blocked examples and the first hosts that fit, from the instances each host takes. */
-function finishScan(index: HostIndex, plan: Plan, instances: Int32Array, counts: ReadonlyMap<string, number>, pciOnly: Capacity['pciOnly']): HostScan {
-  const hostCount = instances.length;
-  const asked = [...plan.resources.map(({ rc }) => rc), ...plan.asks.flatMap((a) => a.classes)].sort((a, b) => a.localeCompare(b));
-  let totalInstances = 0;
-  let hostsThatFit = 0;
-  for (let at = 0; at < hostCount; at++) {
-    const fit = instances[at]!;
-    if (fit === 0) continue;
-    totalInstances += fit;
-    hostsThatFit++;
-  }
+/** The classes the plan asks, in the order answers list them, and the free-unit columns of those some host has. */
+function freeColumnsAsked(index: HostIndex, plan: Plan): { classes: string[]; columns: Float64Array[] } {
+  const classes = [...new Set([...plan.resources.map(({ rc }) => rc), ...plan.asks.flatMap((a) => a.classes)])].sort((a, b) => a.localeCompare(b));
+  const columns = classes.map((rc) => index.freeColumns.get(rc) ?? NO_FREE);
+  return { classes, columns };
+}
+
+/** A class no host has: 0 free everywhere it is read (only hosts that fit are, and none fits without it). */
+const NO_FREE = new Float64Array(0);
+
+function freeOf(classes: readonly string[], sums: ArrayLike<number>): Record<string, number> {
   const free: Record<string, number> = {};
-  for (const rc of asked) {
-    const column = index.freeColumns.get(rc);
-    let sum = 0;
-    if (column && hostsThatFit > 0) for (let at = 0; at < hostCount; at++) if (instances[at]! > 0) sum += column[at]!;
-    free[rc] = sum;
+  classes.forEach((rc, c) => {
+    free[rc] = sums[c]!;
+  });
+  return free;
+}
+
+/** Adds a host that does not fit to the first BLOCKED_EXAMPLES ones, kept in position order. */
+function noteBlocked(firstBlocked: number[], at: number): void {
+  if (firstBlocked.length === BLOCKED_EXAMPLES && at > firstBlocked[BLOCKED_EXAMPLES - 1]!) return;
+  let i = firstBlocked.length;
+  firstBlocked.push(at);
+  while (i > 0 && firstBlocked[i - 1]! > at) {
+    firstBlocked[i] = firstBlocked[i - 1]!;
+    i--;
   }
-  const blockedExamples: HostFit[] = [];
-  for (let at = 0; at < hostCount && blockedExamples.length < BLOCKED_EXAMPLES; at++) {
-    if (instances[at] === 0) blockedExamples.push(hostFit(index.byName[at]!, 0, hostFindings(index, at, plan)));
-  }
+  firstBlocked[i] = at;
+  if (firstBlocked.length > BLOCKED_EXAMPLES) firstBlocked.pop();
+}
+
+function blockedExamplesOf(index: HostIndex, plan: Plan, firstBlocked: readonly number[]): HostFit[] {
+  return firstBlocked.map((at) => hostFit(index.byName[at]!, 0, hostFindings(index, at, plan)));
+}
+
+/** What every scan holds besides its totals, free units, examples and first hosts. */
+function scanOf(index: HostIndex, plan: Plan, instances: Int32Array, counts: ReadonlyMap<string, number>, pciOnly: Capacity['pciOnly']): Pick<HostScan, 'index' | 'instances' | 'pciOnly' | 'unseen' | 'blocked'> {
   return {
-    index, instances, hostsThatFit, top: topHosts(instances, plan.listed), totalInstances, free, blockedExamples, pciOnly, unseen: plan.unseen,
+    index, instances, pciOnly, unseen: plan.unseen,
     blocked: Object.fromEntries([...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b))),
   };
+}
+
+/** Up to this many hosts that fit are noted in position order by a scan: the preview names 50 candidates. */
+const FIRST_FITTING = 64;
+
+/** What scanHosts' final pass over the hosts reads and adds up. */
+interface Tally {
+  /** Root classes left to the final pass (withinUnits): free units per host, amount per instance, hosts kept out. */
+  rootFree: Float64Array[];
+  rootAmounts: number[];
+  rootBlocked: Int32Array;
+  /** Out: instances per host. */
+  instances: Int32Array;
+  totalInstances: number;
+  hostsThatFit: number;
+  /** Free units of the hosts that fit, per class asked. */
+  sums: Float64Array;
+  firstBlocked: number[];
+  firstFitting: number[];
+  /** The best hosts' keys so far (keepBest), `kept` of them. */
+  keys: Float64Array;
+  kept: number;
+}
+
+/**
+ * The final pass of a scan: lowers each host's instances by the root classes left to it (a host without the class
+ * has NaN free units, so it is kept out, as rootFit's −1 does), then adds up totals, free units, the first hosts that
+ * do not fit and that fit, and selects the best ones, host by host, reading each host's numbers once.
+ */
+function tallyHosts(fit: Float64Array, columns: readonly Float64Array[], tally: Tally): void {
+  const hostCount = fit.length;
+  const { rootFree, rootAmounts, rootBlocked, instances, sums, firstBlocked, firstFitting, keys } = tally;
+  // Up to FINAL_PASS_ROOTS root classes and three free-unit columns in local variables; missing ones read a column
+  // that neither keeps out nor lowers (Infinity free units) or adds nothing (0).
+  const never = filledColumn(Infinity, hostCount);
+  const none = filledColumn(0, hostCount);
+  const free0 = rootFree[0] ?? never;
+  const free1 = rootFree[1] ?? never;
+  const free2 = rootFree[2] ?? never;
+  const amount0 = rootAmounts[0] ?? 1;
+  const amount1 = rootAmounts[1] ?? 1;
+  const amount2 = rootAmounts[2] ?? 1;
+  const sum0 = columns[0] ?? none;
+  const sum1 = columns[1] ?? none;
+  const sum2 = columns[2] ?? none;
+  let totalInstances = 0;
+  let hostsThatFit = 0;
+  let kept = 0;
+  for (let at = 0; at < hostCount; at++) {
+    let f = fit[at]!;
+    const u0 = Math.floor(free0[at]! / amount0);
+    if (!(u0 > 0)) rootBlocked[0]!++;
+    f = lowered(f, u0);
+    const u1 = Math.floor(free1[at]! / amount1);
+    if (!(u1 > 0)) rootBlocked[1]!++;
+    f = lowered(f, u1);
+    const u2 = Math.floor(free2[at]! / amount2);
+    if (!(u2 > 0)) rootBlocked[2]!++;
+    f = lowered(f, u2);
+    // As stored in an Int32Array: a host no resource or ask bounded (Infinity) takes none.
+    const n = f | 0;
+    if (n === 0) {
+      if (firstBlocked.length < BLOCKED_EXAMPLES) firstBlocked.push(at);
+      continue;
+    }
+    instances[at] = n;
+    if (hostsThatFit < FIRST_FITTING) firstFitting.push(at);
+    totalInstances += n;
+    hostsThatFit++;
+    sums[0]! += sum0[at]!;
+    sums[1]! += sum1[at]!;
+    sums[2]! += sum2[at]!;
+    for (let c = 3; c < columns.length; c++) sums[c]! += columns[c]![at]!;
+    kept = keepBest(keys, kept, -n * hostCount + at);
+  }
+  tally.totalInstances = totalInstances;
+  tally.hostsThatFit = hostsThatFit;
+  tally.kept = kept;
+}
+
+/** Instances `f` lowered to what `units` allow: none when they keep the host out (≤ 0, or NaN: no inventory). */
+function lowered(f: number, units: number): number {
+  return !(units > 0) ? 0 : units < f ? units : f;
+}
+
+/** Columns of one value, kept per value and grown as needed (the final pass's stand-ins for missing columns). */
+const filledColumns = new Map<number, Float64Array>();
+
+function filledColumn(value: number, hostCount: number): Float64Array {
+  let column = filledColumns.get(value);
+  if (!column || column.length < hostCount) {
+    column = new Float64Array(hostCount).fill(value);
+    filledColumns.set(value, column);
+  }
+  return column.subarray(0, hostCount);
 }
 
 /**
@@ -637,22 +867,38 @@ function finishScan(index: HostIndex, plan: Plan, instances: Int32Array, counts:
 function topHosts(instances: Int32Array, n: number): Int32Array {
   const hostCount = instances.length;
   if (n > FULL_SORT_FROM) return allHostsRanked(instances).subarray(0, n);
-  // One number per host: key = −instances·hosts + position, smaller is better, and distinct.
   const keys = new Float64Array(Math.max(0, Math.min(n, hostCount)));
+  return positionsOf(keys, selectBest(instances, keys), hostCount);
+}
+
+/** The best hosts' keys (keepBest) into `keys`; returns how many. */
+function selectBest(instances: Int32Array, keys: Float64Array): number {
+  const hostCount = instances.length;
   let kept = 0;
   for (let at = 0; at < hostCount && keys.length > 0; at++) {
     const fit = instances[at]!;
-    if (fit === 0) continue;
-    const key = -fit * hostCount + at;
-    if (kept === keys.length && key >= keys[kept - 1]!) continue;
-    // Insertion into the sorted kept keys, the worst one dropped when full.
-    let i = kept < keys.length ? kept++ : kept - 1;
-    while (i > 0 && keys[i - 1]! > key) {
-      keys[i] = keys[i - 1]!;
-      i--;
-    }
-    keys[i] = key;
+    if (fit !== 0) kept = keepBest(keys, kept, -fit * hostCount + at);
   }
+  return kept;
+}
+
+/**
+ * Offers a host's key to the best ones kept, `kept` of them sorted in `keys`: key = −instances·hosts + position,
+ * smaller is better, and distinct. Inserted in order, the worst one dropped when full; returns how many are kept.
+ */
+function keepBest(keys: Float64Array, kept: number, key: number): number {
+  if (kept === keys.length && (kept === 0 || key >= keys[kept - 1]!)) return kept;
+  let i = kept < keys.length ? kept++ : kept - 1;
+  while (i > 0 && keys[i - 1]! > key) {
+    keys[i] = keys[i - 1]!;
+    i--;
+  }
+  keys[i] = key;
+  return kept;
+}
+
+/** The positions of the first `kept` keys. */
+function positionsOf(keys: Float64Array, kept: number, hostCount: number): Int32Array {
   const top = new Int32Array(kept);
   for (let i = 0; i < kept; i++) top[i] = ((keys[i]! % hostCount) + hostCount) % hostCount;
   return top;
@@ -733,9 +979,17 @@ function hostScan(hosts: readonly Host[], request: CapacityRequest): HostScan {
  * group's reason, the notes) and its encoding are left out: most of the query's JSON and none of the scan's input.
  */
 function scanKey({ query, deviceTraits }: CapacityRequest): string {
-  const groups = query.groups.map((g) => [g.suffix, g.resources, g.required, g.forbidden, g.checkedBy]);
-  return JSON.stringify([groups, query.rootRequired, query.rootForbidden, query.groupPolicy, deviceTraits]);
+  const asked = queryKeys.get(query);
+  return deviceTraits.length === 0 ? asked : `${asked}${JSON.stringify(deviceTraits)}`;
 }
+
+/**
+ * scanKey's part from the query, per query object: one answer asks for its query's scan several times (candidates,
+ * allocation, capacity, each device-model variant). A query's groups and traits are not changed once made (only
+ * its notes are added to).
+ */
+const queryKeys = new WeakMemo(({ groups, rootRequired, rootForbidden, groupPolicy }: PlacementQuery): string =>
+  JSON.stringify([groups.map((g) => [g.suffix, g.resources, g.required, g.forbidden, g.checkedBy]), rootRequired, rootForbidden, groupPolicy]));
 
 /** Per host list, its hosts in the scan's order (by name): what hostInstancesOf's counts are by position in. */
 const hostsByName = new WeakMemo((index: HostIndex): readonly Host[] => index.byName.map((ih) => ih.host));
@@ -752,8 +1006,12 @@ export function hostInstancesOf(hosts: readonly Host[], request: CapacityRequest
 
 /** How many hosts fit the request (those Placement would return) and the first `limit` of them by name. */
 export function candidateHosts(hosts: readonly Host[], request: CapacityRequest, limit: number): { count: number; names: string[] } {
-  const { index, instances, hostsThatFit } = hostScan(hosts, request);
+  const { index, instances, hostsThatFit, firstFitting } = hostScan(hosts, request);
   const names: string[] = [];
+  if (firstFitting && (firstFitting.length >= limit || firstFitting.length === hostsThatFit)) {
+    for (let i = 0; i < firstFitting.length && names.length < limit; i++) names.push(index.byName[firstFitting[i]!]!.host.name);
+    return { count: hostsThatFit, names };
+  }
   for (let at = 0; at < instances.length && names.length < limit; at++) {
     if (instances[at]! > 0) names.push(index.byName[at]!.host.name);
   }

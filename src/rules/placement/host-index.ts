@@ -51,6 +51,12 @@ export interface RootColumn {
   minUnit: Float64Array;
   maxUnit: Float64Array;
   stepSize: Float64Array;
+  /**
+   * The unit limits every root holding the class allows: the largest min_unit, the smallest max_unit, and whether
+   * every step_size is 1. An amount within them passes every such root's unit check (nearly every request: the
+   * limits are 1, the total and 1 almost everywhere), so a scan reads the free units alone.
+   */
+  units: { minUnit: number; maxUnit: number; stepOne: boolean };
 }
 
 /**
@@ -86,6 +92,13 @@ export interface HostIndex {
   traitSetOf: Int32Array;
   /** The root traits of each trait set, by its number. */
   traitSets: readonly ReadonlySet<string>[];
+  /**
+   * The hosts of each trait set, by position in `byName` in ascending order: those of set s are setHosts[setFrom[s]] to
+   * setHosts[setFrom[s + 1] − 1]. A scan keeps out the hosts of the sets a trait blocks through them, not a pass over
+   * every host (a device-model trait blocks a few of thousands).
+   */
+  setFrom: Int32Array;
+  setHosts: Int32Array;
   /**
    * The same as bits: trait number (`traitIds`) t of set s is bit t % 32 of word s·traitWords + ⌊t / 32⌋, so a
    * request's verdict on every set is a few thousand bit tests rather than string lookups.
@@ -214,6 +227,7 @@ function rootColumnsOf(hosts: readonly IndexedHost[]): Map<string, RootColumn> {
     minUnit: new Float64Array(hosts.length).fill(NaN),
     maxUnit: new Float64Array(hosts.length).fill(NaN),
     stepSize: new Float64Array(hosts.length).fill(NaN),
+    units: { minUnit: -Infinity, maxUnit: Infinity, stepOne: true },
   });
   hosts.forEach(({ root }, at) => {
     for (const [rc, inventory] of Object.entries(root.inventories)) {
@@ -226,6 +240,10 @@ function rootColumnsOf(hosts: readonly IndexedHost[]): Map<string, RootColumn> {
       col.minUnit[at] = inventory.minUnit;
       col.maxUnit[at] = inventory.maxUnit;
       col.stepSize[at] = inventory.stepSize;
+      const { units } = col;
+      units.minUnit = Math.max(units.minUnit, inventory.minUnit);
+      units.maxUnit = Math.min(units.maxUnit, inventory.maxUnit);
+      units.stepOne &&= inventory.stepSize === 1;
     }
   });
   return columns;
@@ -281,6 +299,17 @@ function classColumnsOf(hosts: readonly IndexedHost[]): Map<string, ClassColumn>
   return columns;
 }
 
+function hostsBySet(traitSetOf: Int32Array, sets: number): Pick<HostIndex, 'setFrom' | 'setHosts'> {
+  const setFrom = new Int32Array(sets + 1);
+  // Counts first; turned into starts, then each host placed in position order.
+  for (let at = 0; at < traitSetOf.length; at++) setFrom[traitSetOf[at]! + 1]!++;
+  for (let set = 1; set <= sets; set++) setFrom[set]! += setFrom[set - 1]!;
+  const next = setFrom.slice(0, sets);
+  const setHosts = new Int32Array(traitSetOf.length);
+  for (let at = 0; at < traitSetOf.length; at++) setHosts[next[traitSetOf[at]!]!++] = at;
+  return { setFrom, setHosts };
+}
+
 function traitBitsOf(traits: ReadonlySet<string>, traitSets: readonly ReadonlySet<string>[]): Pick<HostIndex, 'traitBits' | 'traitWords' | 'traitIds'> {
   const traitIds = new Map([...traits].map((trait, id) => [trait, id]));
   const traitWords = Math.ceil(traitIds.size / 32);
@@ -327,9 +356,10 @@ function* buildIndex(hosts: readonly Host[]): Generator<void, HostIndex> {
     yield;
     const traits = new Set(hosts.flatMap(schedulingTraits));
     const traitSets = [...rootSets.values()].map((set) => set.traits);
+    const traitSetOf = Int32Array.from(byName, (ih) => ih.traitSet);
     const index: HostIndex = {
       hosts: indexed, byName, rootColumns, freeColumns: freeColumnsOf(byName), classColumns, traits,
-      traitSetOf: Int32Array.from(byName, (ih) => ih.traitSet), traitSets, ...traitBitsOf(traits, traitSets),
+      traitSetOf, traitSets, ...hostsBySet(traitSetOf, traitSets.length), ...traitBitsOf(traits, traitSets),
     };
     indexes.set(hosts, index);
     return index;

@@ -1,7 +1,7 @@
 // Which Nova release an answer assumes (domain.md §5.3 microversions, §7 timeline): declared by the operator,
 // else told by the compute API's maximum microversion or the OWNER_NOVA trait, else master. Rules that changed
 // between releases ask `releaseHas` with the feature's first release (domain.md §7, checked in Nova's source).
-import { WeakMemo } from '../../lib/memo.ts';
+import { KeyedWeakMemo, WeakMemo } from '../../lib/memo.ts';
 import { makeFinding } from '../findings/catalog.ts';
 import { hostFactEvidence } from '../vocabulary/nova.ts';
 import type { CloudApis, CloudSnapshot, Finding, Host, HostFacts, NovaRelease, ReleaseAssumption } from '../../model/index.ts';
@@ -108,8 +108,16 @@ const ownerNovaMemo = new WeakMemo<readonly Host[], boolean>((hosts) =>
 
 /** The release answers about this snapshot assume, the declaration first. */
 export function releaseOf(snapshot: Pick<CloudSnapshot, 'apis' | 'hosts'>, declared: NovaRelease | undefined): { release: ReleaseAssumption; findings: Finding[] } {
-  return assumeRelease({ declared, apis: snapshot.apis, ownerNova: ownerNovaMemo.get(snapshot.hosts) });
+  const ownerNova = ownerNovaMemo.get(snapshot.hosts);
+  return assumedReleases.get(snapshot.apis, `${declared ?? ''}\u0000${ownerNova}`, () => assumeRelease({ declared, apis: snapshot.apis, ownerNova }));
 }
+
+/**
+ * One assumption per snapshot's APIs, declared release and OWNER_NOVA: every answer carries it, and the same object
+ * lets the answer's encoding write its JSON once (schemas/encoded.ts `sharedBetweenAnswers`), not once per answer
+ * (issue 16). Never changed once made.
+ */
+const assumedReleases = new KeyedWeakMemo<CloudApis, string, { release: ReleaseAssumption; findings: Finding[] }>();
 
 /**
  * The declared facts as the release can have them: `[filter_scheduler] pci_in_placement` exists from 2023.1
