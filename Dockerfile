@@ -31,6 +31,4 @@ VOLUME ["/data"]
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# V8's young generation raised from 16 to 64 MiB per semi-space, as in package.json's start (README "Memory"): the sync's
-# short-lived objects then die young instead of filling the old generation (issue 16: peak RSS of a 15,000-host sync).
-CMD ["node", "--max-semi-space-size=64", "bin/nova-advisor.js", "serve"]
+CMD ["node", "bin/nova-advisor.js", "serve"]

@@ -1,4 +1,4 @@
-// API benchmark (issues 5, 16): the real service (`node <npm start's flags> bin/nova-advisor.js serve`, the production entry) on
+// API benchmark (issues 5, 16): the real service (`node bin/nova-advisor.js serve`, the production entry) on
 // 127.0.0.1 over a PostgreSQL database holding one synthetic snapshot, loaded with autocannon.
 const USAGE = `npx tsx bench/api-bench.ts [--hosts 15000] [--flavors 2000] [--images 100000] [--seed 1] [--runs 3]
     [--duration 10] [--connections 10] [--rate 1000] [--curve 1000,4000,15000]
@@ -23,7 +23,7 @@ import { openDatabase } from '../src/store/database.ts';
 import { PgSnapshotStore } from '../src/store/pg-store.ts';
 import {
   DEFAULT_ADMIN_DATABASE_URL, MiB, createScratchDatabase, finishReport, formatCount, formatLoadavg, formatMachineLoad, formatMiB,
-  formatMs, formatRange, intFlag, measureCpu, newReport, processCpuMs, processMemory, sampleRss, serviceNodeFlags, startChild, summarise,
+  formatMs, formatRange, intFlag, measureCpu, newReport, processCpuMs, processMemory, sampleRss, startChild, summarise,
   type BenchReport, type Child, type CpuWindow, type ScratchDatabase,
 } from './common.ts';
 import { DEFAULT_OPTIONS, generateSyntheticCloud, type SyntheticCloudOptions, SYNTHETIC_CLOUD_FLAGS } from './synthetic-cloud.ts';
@@ -160,7 +160,7 @@ async function startService(databaseUrl: string): Promise<{ service: Service; co
   // No OS_* variables: the service must answer from the stored snapshot, not sync a cloud.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OS_')));
   const started = performance.now();
-  const child = startChild(process.execPath, [...serviceNodeFlags(), 'bin/nova-advisor.js', 'serve'], {
+  const child = startChild(process.execPath, ['bin/nova-advisor.js', 'serve'], {
     ...env, DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: String(port), AUTH_MODE: 'none', DEMO_CLOUD: 'false', LOG_LEVEL: 'warn',
     // autocannon loads from one address: the per-address limit would answer it 429.
     RATE_LIMIT_PER_ADDRESS: '0',

@@ -311,19 +311,6 @@ export function startChild(command: string, args: string[], env: NodeJS.ProcessE
   };
 }
 
-/**
- * The Node flags `npm start` gives the service (package.json's start script, `node <flags> bin/nova-advisor.js
- * serve`; the image's CMD and the command's shebang carry the same, tests/integration/node-flags.test.ts): the
- * benchmarks start the service, and run the sync, as a deployment does.
- */
-export function serviceNodeFlags(): string[] {
-  const { scripts } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
-  const words = scripts.start.split(/\s+/);
-  const entry = words.indexOf('bin/nova-advisor.js');
-  if (words[0] !== 'node' || entry < 0) throw new Error(`package.json start is not "node [flags] bin/nova-advisor.js serve": ${scripts.start}`);
-  return words.slice(1, entry);
-}
-
 /** Runs a TypeScript file of this repository in a child Node process through tsx. */
 export function startTsChild(file: string, args: string[], env?: NodeJS.ProcessEnv, nodeOptions: string[] = []): Child {
   return startChild(process.execPath, [...nodeOptions, '--import', 'tsx', file, ...args], env);

@@ -11,7 +11,7 @@ import { tmpdir, uptime } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { describeMachine, formatLoadavg, formatMs, intFlag, serviceNodeFlags, startTsChild, summarise, type BenchReport, type Figure } from './common.ts';
+import { describeMachine, formatLoadavg, formatMs, intFlag, startTsChild, summarise, type BenchReport, type Figure } from './common.ts';
 
 const BENCHES = ['placement', 'sync', 'api', 'scrape'] as const;
 type BenchName = (typeof BENCHES)[number];
@@ -39,8 +39,7 @@ async function runBench(name: BenchName, args: string[], dir: string): Promise<B
   const command = ['npx tsx', `bench/${FILES[name]}`, ...args].join(' ');
   console.log(`\n=== ${command}`);
   const started = performance.now();
-  // The sync runs in the benchmark's own process, as in the service's: with the service's Node flags.
-  const child = startTsChild(file, [...args, '--json', json], undefined, name === 'sync' ? serviceNodeFlags() : []);
+  const child = startTsChild(file, [...args, '--json', json]);
   const code = await child.exited;
   try {
     return JSON.parse(readFileSync(json, 'utf8')) as BenchReport;

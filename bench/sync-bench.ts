@@ -83,11 +83,6 @@ async function fakeStats(url: string): Promise<FakeStats> {
   return (await res.json()) as FakeStats;
 }
 
-/** This process's own Node flags, without the loader tsx adds (`--import`/`--require` and their module). */
-function nodeFlags(): string[] {
-  return process.execArgv.filter((arg, i, all) => !/^--(import|require)/.test(arg) && !/^--(import|require)$/.test(all[i - 1] ?? ''));
-}
-
 export async function syncBench(argv: string[]): Promise<{ report: BenchReport; timedOut: boolean }> {
   const { values } = parseArgs({
     args: argv,
@@ -211,8 +206,6 @@ export async function syncBench(argv: string[]): Promise<{ report: BenchReport; 
       add('rows written', `${formatCount(total)} (${rows.rows.map((r) => `${r.table} ${formatCount(Number(r.n))}`).join(', ')})`);
       add('peak RSS (sync process, VmHWM)', formatMiB(memory.peak), '≤ 1 GiB', memory.peak <= TARGET.peakRss);
       add('  RSS before the sync', formatMiB(rssBefore));
-      // bench/run.ts gives this process the service's Node flags (package.json start); run directly, it has none.
-      add('  Node flags of the sync process', nodeFlags().join(' ') || 'none (not as npm start: run it through bench/run.ts)');
       add('event-loop stall, max (whole sync)', formatMs(loop.max / 1e6));
       add('event-loop delay p99 (whole sync)', formatMs(loop.percentile(99) / 1e6));
       if (writeEnded > 0) add('event-loop stall, max (during the write)', formatMs(writeLoop.max / 1e6));

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env node
 // Entry for `npx nova-advisor` and `npm start`: runs the compiled CLI when dist/ exists (the Docker image),
 // otherwise the TypeScript sources through tsx, so a fresh clone needs no build step.
 import { existsSync } from 'node:fs';
