@@ -1,9 +1,9 @@
 // An answer as both edges give it: the CLI prints the encoded object, HTTP sends the same encoding as JSON, so
 // `nova-advisor recommend --json` and POST /v1/recommendations cannot differ (tests/integration/cli-http.test.ts).
 import { LRUCache } from 'lru-cache';
-import stringify from 'safe-stable-stringify';
 import type { z } from 'zod';
 import type { CloudSnapshot, SnapshotRef } from '../model/index.ts';
+import { canonicalJson } from '../lib/canonical-json.ts';
 import { KeyedWeakMemo, WeakMemo } from '../lib/memo.ts';
 import type { RuleContext } from '../rules/index.ts';
 import { encodedJson } from '../schemas/encoded.ts';
@@ -17,12 +17,6 @@ export function snapshotRef(snapshot: CloudSnapshot, now: Date = new Date()): Sn
     ageSeconds: Math.max(0, Math.floor((now.getTime() - Date.parse(snapshot.takenAt)) / 1000)),
   };
 }
-
-/**
- * JSON with object keys sorted (safe-stable-stringify, deterministic by default), so requests that differ only in
- * key order share a cache entry.
- */
-const canonicalJson = stringify as (value: unknown) => string;
 
 /**
  * An answer without its snapshot reference: its encoding, and what the caller still reads of the body (`kept`).

@@ -184,8 +184,16 @@ function ownBytes(text: string): Buffer {
   return bytes;
 }
 
-function members(keys: readonly string[], writers: readonly (Write | null)[]): Write {
-  const names = new Map(keys.map((key, i) => [key, { name: JSON.stringify(key), write: writers[i] ?? null }]));
+/** A member's name as written (its JSON and a colon) and its value's writer; null: JSON.stringify writes it. */
+interface Member {
+  name: string;
+  write: Write | null;
+}
+
+const named = (key: string, write: Write | null): Member => ({ name: `${JSON.stringify(key)}:`, write });
+
+/** Writes an object member by member, each as `memberOf` its key says, leaving out what JSON.stringify leaves out. */
+function objectWriter(memberOf: (key: string) => Member): Write {
   return (input, out) => {
     const value = input as Record<string, unknown>;
     let first = true;
@@ -193,14 +201,20 @@ function members(keys: readonly string[], writers: readonly (Write | null)[]): W
     for (const key of Object.keys(value)) {
       const member = value[key];
       if (omitted(member)) continue;
-      const field = names.get(key);
-      out.add(`${first ? '' : ','}${field?.name ?? JSON.stringify(key)}:`);
+      const { name, write } = memberOf(key);
+      out.add(`${first ? '' : ','}${name}`);
       first = false;
-      if (field?.write) field.write(member, out);
+      if (write) write(member, out);
       else out.add(JSON.stringify(member));
     }
     out.add('}');
   };
+}
+
+/** An object schema's members: its own keys with their writers, any other key written by JSON.stringify. */
+function members(keys: readonly string[], writers: readonly (Write | null)[]): Write {
+  const known = new Map(keys.map((key, i) => [key, named(key, writers[i] ?? null)]));
+  return objectWriter((key) => known.get(key) ?? named(key, null));
 }
 
 const writerMemo = new WeakMemo<z.core.$ZodType, Write | null>(writerOf);
@@ -233,18 +247,7 @@ function writerOf(schema: z.core.$ZodType): Write | null {
     case 'record': {
       const item = writerMemo.get((def as z.core.$ZodRecordDef).valueType);
       if (item === null) return null;
-      return (input, out) => {
-        const value = input as Record<string, unknown>;
-        let first = true;
-        out.add('{');
-        for (const key of Object.keys(value)) {
-          if (omitted(value[key])) continue;
-          out.add(`${first ? '' : ','}${JSON.stringify(key)}:`);
-          first = false;
-          item(value[key], out);
-        }
-        out.add('}');
-      };
+      return objectWriter((key) => named(key, item));
     }
     case 'array': {
       const item = writerMemo.get((def as z.core.$ZodArrayDef).element);

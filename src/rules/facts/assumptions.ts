@@ -1,6 +1,6 @@
 // What every answer rests on, fact by fact: observed from the cloud, declared in HOST_FACTS_FILE or assumed by
 // default, and what changes if it is wrong (docs/host-facts.md "What answers assume"; domain.md §2.6, §5.3, §7).
-import stringify from 'safe-stable-stringify';
+import { canonicalJson } from '../../lib/canonical-json.ts';
 import { KeyedWeakMemo, WeakMemo } from '../../lib/memo.ts';
 import { NAMED_HOSTS, makeFinding } from '../findings/catalog.ts';
 import { releaseName } from '../release/release.ts';
@@ -107,7 +107,7 @@ export function releaseAssumption(release: ReleaseAssumption): FactAssumption {
 export function factAssumptions(input: { release: ReleaseAssumption; facts: HostFacts; sources?: FactSources; hosts: readonly Host[] }, only?: readonly (keyof HostFacts)[]): FactAssumption[] {
   if (only !== undefined) return assumptionsOf(input, only);
   // By content: each answer works out its facts and sources afresh, as equal objects.
-  const key = `${canonicalJson(input.release)}\u0000${canonicalJson(input.facts)}\u0000${canonicalJson(input.sources ?? {})}`;
+  const key = canonicalJson([input.release, input.facts, input.sources ?? {}]);
   return fullLists.get(input.hosts, key, () => assumptionsOf(input));
 }
 
@@ -117,9 +117,6 @@ export function factAssumptions(input: { release: ReleaseAssumption; facts: Host
  * once (schemas/encoded.ts `sharedBetweenAnswers`) instead of once per answer (issue 16). Never changed once made.
  */
 const fullLists = new KeyedWeakMemo<readonly Host[], string, FactAssumption[]>({ max: 64 });
-
-/** JSON with keys sorted, so equal facts give one key whatever order they were set in. */
-const canonicalJson = stringify as (value: unknown) => string;
 
 function assumptionsOf(input: { release: ReleaseAssumption; facts: HostFacts; sources?: FactSources; hosts: readonly Host[] }, only?: readonly (keyof HostFacts)[]): FactAssumption[] {
   const sources = input.sources ?? {};

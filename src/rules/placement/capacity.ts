@@ -595,14 +595,10 @@ function lowerBy(fit: Float64Array, units: Float64Array): number {
   return blocked;
 }
 
-/** Lowers one host's instances to `units`: 1 when that keeps it out (units ≤ 0), else 0. */
+/** Lowers one host's instances to `units` (`lowered`): 1 when that keeps it out, else 0. */
 function lower(fit: Float64Array, at: number, units: number): number {
-  if (units <= 0) {
-    fit[at] = 0;
-    return 1;
-  }
-  if (units < fit[at]!) fit[at] = units;
-  return 0;
+  fit[at] = lowered(fit[at]!, units);
+  return units > 0 ? 0 : 1;
 }
 
 /**
