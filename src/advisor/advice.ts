@@ -66,7 +66,7 @@ export function recommend(deps: AdvisorDeps, caller: Caller, body: Recommendatio
     const advice = advise(snapshot, { image, flavor, ...instanceOf(body), capacityHosts: body.capacity_hosts }, deps.ruleContext);
     return caller.hostDetail ? advice : adviceAggregate(snapshot, advice);
   });
-  return answerOf<AdviceBody>(snapshot, computed.json);
+  return answerOf<AdviceBody>(snapshot, computed);
 }
 
 /** A validation's cached answer keeps what its audit row records, for the requests that reuse it. */
@@ -91,7 +91,7 @@ export function validateImage(deps: AdvisorDeps, caller: Caller, body: Validatio
     flavorRef: flavor ? (flavor.id === PROPOSED_ID ? flavor.name : flavor.id) : null,
     ...computed.kept,
   }).catch(() => undefined);
-  return answerOf<ValidationBody>(snapshot, computed.json);
+  return answerOf<ValidationBody>(snapshot, computed);
 }
 
 /**

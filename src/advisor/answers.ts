@@ -4,7 +4,6 @@ import { LRUCache } from 'lru-cache';
 import type { z } from 'zod';
 import type { CloudSnapshot, SnapshotRef } from '../model/index.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
-import { KeyedWeakMemo, WeakMemo } from '../lib/memo.ts';
 import type { RuleContext } from '../rules/index.ts';
 import { encodedJson } from '../schemas/encoded.ts';
 
@@ -26,28 +25,41 @@ export function snapshotRef(snapshot: CloudSnapshot, now: Date = new Date()): Sn
  */
 export interface Computed<K> {
   /**
-   * The JSON of the body encoded through its response schema (the encoding both edges give), as UTF-8 in parts
-   * (`encodedJson`, values shared between answers as their own parts): a cached answer is turned into bytes once,
-   * not by every request that sends it again (issue 16: encoding and measuring the string per response took about
-   * 40 % of a cached answer's CPU), and joined only with the snapshot reference (`spliced`).
+   * The JSON of the body encoded through its response schema (the encoding both edges give; `encodedJson`): a
+   * cached answer is encoded once, not by every request that sends it again (issue 16), and joined only with the
+   * snapshot reference (`spliced`).
    */
-  json: readonly Buffer[];
+  json: string;
   kept: K;
+  /** Kept in the cache (asked before): sent through the copies of `renderCached`; otherwise spliced for this request alone. */
+  cached: boolean;
 }
 
 /** Answers kept per snapshot and kind; enough for the requests a cloud's tooling repeats, bounded in memory (~1–50 KB each). */
 const ANSWER_CACHE_SIZE = 500;
+/** Requests remembered as asked once, per snapshot and kind: an answer is kept when its request comes again among them. */
+const SEEN_ONCE_SIZE = 2 * ANSWER_CACHE_SIZE;
+
+/** One snapshot's answers of one kind, and the keys of the requests asked once lately. */
+interface Kept<K> {
+  answers: LRUCache<string, Computed<K>>;
+  seenOnce: LRUCache<string, true>;
+}
 
 /**
  * Answers are a pure function of (rule context, snapshot, request) and a snapshot never changes (a sync makes a
  * new one), so they are memoized per rule context and snapshot object, least recently used out first, encoded
  * through `schema` when computed (both edges encode every answer). The snapshot reference (its age changes every
  * second) is added per answer.
+ *
+ * An answer is kept from the second time its request comes (among the last SEEN_ONCE_SIZE asked once), not the
+ * first (issue 16). Requests asked once and never again (each image checked before its upload) made every cached
+ * answer leave young memory for V8's old generation, to die there when pushed out: tens of KB an answer, a full
+ * collection of the whole heap every ~1.5 s at 1,000 such answers a second, with pauses that set the latency's
+ * p99. A request asked again costs one more computation.
  */
 export class AnswerCache<T, K = undefined> {
-  private readonly perContext = new WeakMemo<RuleContext, KeyedWeakMemo<CloudSnapshot, string, Computed<K>>>(
-    () => new KeyedWeakMemo({ max: ANSWER_CACHE_SIZE }),
-  );
+  private readonly perContext = new WeakMap<RuleContext, WeakMap<CloudSnapshot, Kept<K>>>();
 
   constructor(
     private readonly schema: z.ZodType<T>,
@@ -55,10 +67,23 @@ export class AnswerCache<T, K = undefined> {
   ) {}
 
   get(ctx: RuleContext, snapshot: CloudSnapshot, request: unknown, compute: () => T): Computed<K> {
-    return this.perContext.get(ctx).get(snapshot, canonicalJson(request), () => {
-      const body = compute();
-      return { json: encodedJson(this.schema, body), kept: this.keep(body) };
-    });
+    // Plain WeakMaps, not WeakMemos: these containers are no computed value (watchMemoBuilds).
+    let perSnapshot = this.perContext.get(ctx);
+    if (perSnapshot === undefined) this.perContext.set(ctx, perSnapshot = new WeakMap());
+    let kept = perSnapshot.get(snapshot);
+    if (kept === undefined) {
+      kept = { answers: new LRUCache({ max: ANSWER_CACHE_SIZE }), seenOnce: new LRUCache({ max: SEEN_ONCE_SIZE }) };
+      perSnapshot.set(snapshot, kept);
+    }
+    const key = canonicalJson(request);
+    const cached = kept.answers.get(key);
+    if (cached !== undefined) return cached;
+    const body = compute();
+    const again = kept.seenOnce.delete(key);
+    const computed = { json: encodedJson(this.schema, body), kept: this.keep(body), cached: again };
+    if (again) kept.answers.set(key, computed);
+    else kept.seenOnce.set(key, true);
+    return computed;
   }
 }
 
@@ -66,26 +91,24 @@ export class AnswerCache<T, K = undefined> {
 export interface Answer<T> {
   /** The encoded body as an object (what the CLI prints and formats). */
   object(): T & { snapshot: SnapshotRef };
-  /** The same as UTF-8 JSON (what HTTP sends), the snapshot reference spliced into the answer's encoding. */
-  json(): Buffer;
+  /** The same as JSON (what HTTP sends; text, or its UTF-8 bytes), the snapshot reference spliced into the answer's encoding. */
+  json(): string | Buffer;
 }
 
-/** `encoded` (UTF-8 JSON of an object, `{…}`, in parts) with the snapshot reference as its first member. */
-function spliced(ref: SnapshotRef, encoded: readonly Buffer[]): Buffer {
-  const length = encoded.reduce((sum, part) => sum + part.length, 0);
-  // A comma after the reference unless the rest is the closing brace alone.
-  const head = Buffer.from(`{"snapshot":${JSON.stringify(ref)}${length > 2 ? ',' : ''}`);
-  return Buffer.concat([head, encoded[0]!.subarray(1), ...encoded.slice(1)], head.length + length - 1);
+/** `encoded` (the JSON of an object, `{…}`) with the snapshot reference as its first member. */
+function spliced(ref: SnapshotRef, encoded: string): string {
+  // A comma after the reference unless the rest is the closing brace alone. The rest is a slice: no copy of the answer.
+  return `{"snapshot":${JSON.stringify(ref)}${encoded.length > 2 ? ',' : ''}${encoded.slice(1)}`;
 }
 
 class EncodedAnswer<T extends object> implements Answer<T> {
   constructor(
     private readonly snapshot: CloudSnapshot,
-    private readonly encoded: readonly Buffer[],
-    private readonly render: (snapshot: CloudSnapshot, encoded: readonly Buffer[]) => Buffer,
+    private readonly encoded: Encoded,
+    private readonly render: (snapshot: CloudSnapshot, encoded: Encoded) => string | Buffer,
   ) {}
 
-  json(): Buffer {
+  json(): string | Buffer {
     return this.render(this.snapshot, this.encoded);
   }
 
@@ -95,33 +118,46 @@ class EncodedAnswer<T extends object> implements Answer<T> {
   }
 }
 
+/** An answer's encoding, held in an object of its own: the cache of sent copies is keyed by it, not by its text. */
+interface Encoded {
+  readonly json: string;
+}
+
 /**
  * Cached answers as last sent: the reference changes only when its age in whole seconds does, so the requests
- * for an answer within one second share one copy of its bytes instead of each splicing its own (tens of KB for a
- * recommendation). Each copy holds the times (epoch ms) between which its age is right. Bounded, since each copy is
- * as large as its answer: more than the answers asked for again within a second.
+ * for an answer within one second share one copy instead of each splicing its own (tens of KB for a
+ * recommendation). The first request gets text: an answer asked once (computed for it) then costs no memory
+ * outside V8's heap, which would start full collections (encodedJson). Asked again within the second, the copy
+ * becomes UTF-8 bytes, which later requests send as they are. Each copy holds the times (epoch ms) between which
+ * its age is right. Bounded, since each copy is as large as its answer: more than the answers asked for again
+ * within a second.
  */
-const sent = new LRUCache<readonly Buffer[], { snapshotId: string; from: number; until: number; bytes: Buffer }>({ max: 128 });
+const sent = new LRUCache<Encoded, { snapshotId: string; from: number; until: number; json: string | Buffer }>({ max: 128 });
 
-function renderCached(snapshot: CloudSnapshot, encoded: readonly Buffer[]): Buffer {
+function renderCached(snapshot: CloudSnapshot, encoded: Encoded): string | Buffer {
   const now = Date.now();
   const last = sent.get(encoded);
   // By id, not the object: a copy must not keep a snapshot a sync replaced in memory.
-  if (last?.snapshotId === snapshot.id && last.from <= now && now < last.until) return last.bytes;
+  if (last?.snapshotId === snapshot.id && last.from <= now && now < last.until) {
+    if (typeof last.json === 'string') last.json = Buffer.from(last.json);
+    return last.json;
+  }
   const ref = snapshotRef(snapshot, new Date(now));
-  const bytes = spliced(ref, encoded);
+  const json = spliced(ref, encoded.json);
   // ageSeconds is 0 until a second past takenAt (a snapshot from a clock ahead of ours included).
   const secondStart = Date.parse(snapshot.takenAt) + ref.ageSeconds * 1000;
-  sent.set(encoded, { snapshotId: snapshot.id, from: ref.ageSeconds === 0 ? -Infinity : secondStart, until: secondStart + 1000, bytes });
-  return bytes;
+  sent.set(encoded, { snapshotId: snapshot.id, from: ref.ageSeconds === 0 ? -Infinity : secondStart, until: secondStart + 1000, json });
+  return json;
 }
 
-/** A cached answer (`Computed.json` of an `AnswerCache` entry) on the snapshot it was computed from. */
-export function answerOf<T extends object>(snapshot: CloudSnapshot, encoded: readonly Buffer[]): Answer<T> {
-  return new EncodedAnswer(snapshot, encoded, renderCached);
+const renderFresh = (snapshot: CloudSnapshot, encoded: Encoded): string => spliced(snapshotRef(snapshot), encoded.json);
+
+/** An `AnswerCache` answer on the snapshot it was computed from. */
+export function answerOf<T extends object>(snapshot: CloudSnapshot, computed: Computed<unknown>): Answer<T> {
+  return new EncodedAnswer(snapshot, computed, computed.cached ? renderCached : renderFresh);
 }
 
 /** An answer not worth caching (computed once per request). */
 export function freshAnswer<T extends object>(snapshot: CloudSnapshot, body: T, schema: z.ZodType<T>): Answer<T> {
-  return new EncodedAnswer(snapshot, encodedJson(schema, body), (s, encoded) => spliced(snapshotRef(s), encoded));
+  return new EncodedAnswer(snapshot, { json: encodedJson(schema, body) }, renderFresh);
 }

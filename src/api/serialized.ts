@@ -2,7 +2,7 @@
 // they are, so the route's response serializer does not encode the same answer again on every request.
 import type { FastifyReply } from 'fastify';
 
-export function sendSerialized(reply: FastifyReply, json: Buffer): FastifyReply {
-  // A Buffer is sent unchanged with the type set here (fastify Reply.send), its length known without a scan.
+export function sendSerialized(reply: FastifyReply, json: string | Buffer): FastifyReply {
+  // Text or bytes are sent unchanged when the type is set here (fastify Reply.send), not passed to the serializer.
   return reply.type('application/json; charset=utf-8').send(json);
 }

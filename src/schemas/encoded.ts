@@ -134,8 +134,8 @@ export function encodedAs<T>(schema: z.ZodType<T>, value: T): unknown {
 /**
  * Schema nodes whose values the rules share between answers, or repeat within one: a snapshot's own lists (a host's
  * PCI providers), results kept per scan (the hosts that do not fit) or per answer (the assumptions, which the
- * preview restates). Such a value's JSON is written once and its bytes reused (`encodedJson`); the values never change
- * once made (a snapshot never does, nor a memoized result), so the bytes cannot go stale.
+ * preview restates). Such a value's JSON is written once and reused (`encodedJson`); the values never change
+ * once made (a snapshot never does, nor a memoized result), so the JSON cannot go stale.
  */
 const sharedNodes = new WeakSet<z.core.$ZodType>();
 
@@ -145,44 +145,33 @@ export function sharedBetweenAnswers<T extends z.core.$ZodType>(schema: T): T {
   return schema;
 }
 
-/** JSON as UTF-8 in parts: text as it is written, bytes already encoded spliced in between. */
-class JsonBytes {
-  private readonly parts: Buffer[] = [];
+/**
+ * JSON text being written: appended pieces, the JSON of shared values among them as the very strings kept for them
+ * (V8 joins appended strings by reference and copies them once, when the text is first read whole).
+ */
+class JsonText {
   private text = '';
 
   add(text: string): void {
     this.text += text;
   }
 
-  addBytes(bytes: Buffer): void {
-    this.flush();
-    this.parts.push(bytes);
-  }
-
-  done(): Buffer[] {
-    this.flush();
-    return this.parts;
-  }
-
-  private flush(): void {
-    if (this.text === '') return;
-    this.parts.push(Buffer.from(this.text));
-    this.text = '';
+  /**
+   * The text as one flat string. Appended strings are a tree of pieces until read whole, and a cached answer kept
+   * as that tree held thousands of small strings (the service's heap reached 830 MB); reading a character makes
+   * V8 copy the pieces into one string in place (String::Flatten), and the pieces die young.
+   */
+  done(): string {
+    this.text.charCodeAt(0);
+    return this.text;
   }
 }
 
 /** Writes an encoded value as JSON.stringify would. */
-type Write = (value: unknown, out: JsonBytes) => void;
+type Write = (value: unknown, out: JsonText) => void;
 
 /** A value JSON.stringify leaves out of an object and writes as null in an array. */
 const omitted = (value: unknown): boolean => value === undefined || typeof value === 'function' || typeof value === 'symbol';
-
-/** Bytes of their own: a small Buffer.from is a slice of a shared 8 KiB pool, which a kept slice would hold whole. */
-function ownBytes(text: string): Buffer {
-  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
-  bytes.write(text);
-  return bytes;
-}
 
 /** A member's name as written (its JSON and a colon) and its value's writer; null: JSON.stringify writes it. */
 interface Member {
@@ -225,15 +214,15 @@ const writerMemo = new WeakMemo<z.core.$ZodType, Write | null>(writerOf);
  */
 function writerOf(schema: z.core.$ZodType): Write | null {
   if (sharedNodes.has(schema)) {
-    const kept = new WeakMap<object, Buffer>();
+    const kept = new WeakMap<object, string>();
     return (value, out) => {
       if (typeof value !== 'object' || value === null) return out.add(JSON.stringify(value));
-      let bytes = kept.get(value);
-      if (bytes === undefined) {
-        bytes = ownBytes(JSON.stringify(value));
-        kept.set(value, bytes);
+      let json = kept.get(value);
+      if (json === undefined) {
+        json = JSON.stringify(value);
+        kept.set(value, json);
       }
-      out.addBytes(bytes);
+      out.add(json);
     };
   }
   const def = schema._zod.def;
@@ -274,16 +263,18 @@ function writerOf(schema: z.core.$ZodType): Write | null {
 }
 
 /**
- * `Buffer.from(JSON.stringify(encodedAs(schema, value)))`, byte for byte, in parts (a single one where no shared
- * node lies below the schema), with the JSON of shared values (`sharedBetweenAnswers`) written once and its bytes
- * reused as parts: they are about half of a recommendation's bytes (a host's PCI providers, the hosts that do not
- * fit), which each answer stringified and encoded as UTF-8 again (issue 16).
+ * `JSON.stringify(encodedAs(schema, value))`, character for character, with the JSON of shared values
+ * (`sharedBetweenAnswers`) written once and reused: they are about half of a recommendation (a host's PCI providers,
+ * the hosts that do not fit), which each answer stringified again (issue 16). Text, not UTF-8 bytes: a Buffer per
+ * answer is memory outside V8's heap, and V8 starts a full collection of the whole heap for every ~64 MB of that
+ * allocated (`--trace-incremental-marking`: "external memory pressure", every 1.3 s at 1,000 uncached answers a
+ * second), where text that dies young costs a scavenge and the socket write encodes it outside the heap.
  */
-export function encodedJson<T>(schema: z.ZodType<T>, value: T): Buffer[] {
+export function encodedJson<T>(schema: z.ZodType<T>, value: T): string {
   const encoded = encodedAs(schema, value);
   const write = writerMemo.get(schema);
-  if (write === null) return [Buffer.from(JSON.stringify(encoded))];
-  const out = new JsonBytes();
+  if (write === null) return JSON.stringify(encoded);
+  const out = new JsonText();
   write(encoded, out);
   return out.done();
 }

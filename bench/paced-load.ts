@@ -1,0 +1,101 @@
+// Load at a steady offered rate (issue 16's "p99 ≤ 10 ms at 1,000 req/s"), measured as wrk2 measures it: request i
+// is due at start + i / rate whatever happened before, and its latency runs from that time to its answer's end, so
+// time spent waiting for a free connection counts (no coordinated omission). autocannon 9's own pacing
+// (`overallRate`, lib/httpClient.js) does neither: each connection sends its share of a second as fast as answered
+// from the start of the second and then waits for the next, and it fills in latencies as if requests were due every
+// `Math.ceil(1 / rate)` = 1 ms. Its "1,000 req/s" runs were bursts of saturated load.
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+export interface PacedRequest {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface PacedResult {
+  /** Answers received (any status) and those not 2xx, plus requests that failed or were still unanswered. */
+  answers: number;
+  failed: number;
+  /** Answers per second of the run's wall time (the last answers included). */
+  rps: number;
+  /** Latencies from each request's due time, in ms (fractions kept). */
+  p50: number;
+  p99: number;
+  max: number;
+  /** Most requests that were due while every connection was busy. */
+  queuedMax: number;
+}
+
+/** The value below which `fraction` of the sorted values lie (nearest rank). */
+function percentile(sorted: Float64Array, fraction: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
+}
+
+/**
+ * Sends `rate` requests a second for `seconds` over at most `connections` keep-alive connections to `base`, each
+ * request made by `next()`. Requests due while every connection is busy wait in order for the next free one. After
+ * the last is due, waits up to `drainSeconds` for the answers still out; those never answered count as failed.
+ */
+export async function pacedLoad(base: string, next: () => PacedRequest, o: { rate: number; seconds: number; connections: number; drainSeconds?: number }): Promise<PacedResult> {
+  const { hostname, port } = new URL(base);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: o.connections });
+  const interval = 1000 / o.rate;
+  const total = Math.floor(o.seconds * o.rate);
+  const latencies = new Float64Array(total);
+  let answered = 0;
+  let failed = 0;
+  let free = o.connections;
+  let queuedMax = 0;
+  const waiting: number[] = [];
+  let allSettled: () => void = () => undefined;
+  const settled = new Promise<void>((resolve) => {
+    allSettled = resolve;
+  });
+  const finish = (due: number, ok: boolean): void => {
+    latencies[answered++] = performance.now() - due;
+    if (!ok) failed++;
+    free++;
+    if (waiting.length > 0) send(waiting.shift()!);
+    if (answered === total) allSettled();
+  };
+  function send(due: number): void {
+    free--;
+    const { method, path, headers, body } = next();
+    const req = http.request({ hostname, port, path, method, agent, headers: { ...headers, ...(body !== undefined && { 'content-length': Buffer.byteLength(body) }) } }, (res) => {
+      res.resume();
+      res.on('end', () => finish(due, res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300));
+      res.on('error', () => finish(due, false));
+    });
+    req.on('error', () => finish(due, false));
+    req.end(body);
+  }
+  const start = performance.now();
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    // Every millisecond (node's timer granularity), whatever is due goes out; lateness of the timer counts as latency.
+    const tick = (): void => {
+      const due = Math.min(total, Math.floor((performance.now() - start) / interval) + 1);
+      for (; sent < due; sent++) {
+        const at = start + sent * interval;
+        if (free > 0) send(at);
+        else queuedMax = Math.max(queuedMax, waiting.push(at));
+      }
+      if (sent < total) setTimeout(tick, 1);
+      else resolve();
+    };
+    tick();
+  });
+  const drain = setTimeout(allSettled, (o.drainSeconds ?? 10) * 1000);
+  if (total > 0) await settled;
+  clearTimeout(drain);
+  const wallMs = performance.now() - start;
+  agent.destroy();
+  const sorted = latencies.slice(0, answered).sort();
+  return {
+    answers: answered, failed: failed + (total - answered), rps: answered / (wallMs / 1000),
+    p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN, queuedMax,
+  };
+}

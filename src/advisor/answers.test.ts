@@ -1,0 +1,66 @@
+// The answer cache keeps an answer from the second time its request comes (issue 16): requests asked once, like an
+// image checked before its upload, never fill it, and one asked again is answered from it.
+import { describe, expect, it } from 'vitest';
+import { AnswerCache, answerOf } from './answers.ts';
+import { defaultRuleContext, validate } from '../rules/index.ts';
+import { ValidationBody } from '../schemas/validation.ts';
+import { loadDemoCloud } from '../sync/demo.ts';
+import { normaliseCloud } from '../sync/normalise.ts';
+
+const { snapshot } = normaliseCloud(loadDemoCloud(), 'answers-test', 'demo');
+const ctx = defaultRuleContext();
+
+/** A cache and a count of the answers it had computed. */
+function counted() {
+  const cache = new AnswerCache(ValidationBody, (body) => body.verdict);
+  let computed = 0;
+  const ask = (properties: Record<string, string>) => cache.get(ctx, snapshot, { properties }, () => {
+    computed++;
+    return validate(snapshot, { properties, flavor: null }, ctx);
+  });
+  return { ask, computed: () => computed };
+}
+
+describe('AnswerCache', () => {
+  it('computes a request\'s first two answers and answers the third from the cache, the same JSON each time', () => {
+    const { ask, computed } = counted();
+    const properties = { hw_disk_bus: 'virtio' };
+    const [a, b, c] = [ask(properties), ask(properties), ask(properties)];
+    expect(computed()).toBe(2);
+    expect([a.cached, b.cached, c.cached]).toEqual([false, true, true]);
+    expect(c).toBe(b);
+    expect(b.json).toBe(a.json);
+    expect(JSON.parse(a.json)).toEqual(JSON.parse(JSON.stringify(validate(snapshot, { properties, flavor: null }, ctx))));
+  });
+
+  it('keeps what the caller reads (the audit row\'s verdict) with a cached and an uncached answer alike', () => {
+    const { ask } = counted();
+    const properties = { hw_vif_model: 'e1000' };
+    expect(ask(properties).kept).toBe(ask(properties).kept);
+    expect(ask(properties).kept).toBe(validate(snapshot, { properties, flavor: null }, ctx).verdict);
+  });
+
+  it('is not filled by requests asked once: a request asked again among them is still answered from the cache', () => {
+    const { ask, computed } = counted();
+    const repeated = { hw_disk_bus: 'scsi', hw_scsi_model: 'virtio-scsi' };
+    ask(repeated);
+    ask(repeated);
+    // More one-off requests than the cache holds (500), each with a checksum of its own as uploads have.
+    for (let i = 0; i < 600; i++) ask({ hw_disk_bus: 'virtio', 'owner_specified.openstack.sha256': String(i).padStart(64, '0') });
+    const before = computed();
+    expect(ask(repeated).cached).toBe(true);
+    expect(computed()).toBe(before);
+  });
+
+  it('sends an answer with the snapshot reference first, the answer\'s own JSON after it, cached or not', () => {
+    const { ask } = counted();
+    const properties = { hw_machine_type: 'q35' };
+    for (const computed of [ask(properties), ask(properties), ask(properties)]) {
+      const answer = answerOf<ValidationBody>(snapshot, computed);
+      const sent = answer.json().toString();
+      expect(Object.keys(JSON.parse(sent))[0]).toBe('snapshot');
+      expect({ ...answer.object(), snapshot: undefined }).toEqual({ ...JSON.parse(computed.json), snapshot: undefined });
+      expect(answer.object().snapshot.id).toBe(snapshot.id);
+    }
+  });
+});
