@@ -62,11 +62,11 @@ export function recommend(deps: AdvisorDeps, caller: Caller, body: Recommendatio
   const snapshot = deps.registry.answering(body.cloud);
   const image = resolveImage(snapshot, body.image, caller);
   const flavor = resolveFlavor(snapshot, body.flavor, caller);
-  const computed = adviceCache.get(deps.ruleContext, snapshot, answerKey(body, image, flavor, caller), () => {
+  const { computed, cached } = adviceCache.get(deps.ruleContext, snapshot, answerKey(body, image, flavor, caller), () => {
     const advice = advise(snapshot, { image, flavor, ...instanceOf(body), capacityHosts: body.capacity_hosts }, deps.ruleContext);
     return caller.hostDetail ? advice : adviceAggregate(snapshot, advice);
   });
-  return answerOf<AdviceBody>(snapshot, computed);
+  return answerOf<AdviceBody>(snapshot, computed, cached);
 }
 
 /** A validation's cached answer keeps what its audit row records, for the requests that reuse it. */
@@ -78,7 +78,7 @@ export function validateImage(deps: AdvisorDeps, caller: Caller, body: Validatio
   const flavor = resolveFlavor(snapshot, body.flavor, caller);
   // The name is only recorded; leaving it out of the key lets differently named uploads share an answer.
   const key = answerKey({ ...body, name: undefined }, null, flavor, caller);
-  const computed = validationCache.get(deps.ruleContext, snapshot, key, () => {
+  const { computed, cached } = validationCache.get(deps.ruleContext, snapshot, key, () => {
     const validation = validate(snapshot, { properties: body.properties, flavor, ...instanceOf(body) }, deps.ruleContext);
     return caller.hostDetail ? validation : validationAggregate(snapshot, validation);
   });
@@ -91,7 +91,7 @@ export function validateImage(deps: AdvisorDeps, caller: Caller, body: Validatio
     flavorRef: flavor ? (flavor.id === PROPOSED_ID ? flavor.name : flavor.id) : null,
     ...computed.kept,
   }).catch(() => undefined);
-  return answerOf<ValidationBody>(snapshot, computed);
+  return answerOf<ValidationBody>(snapshot, computed, cached);
 }
 
 /**

@@ -4,6 +4,7 @@ import { LRUCache } from 'lru-cache';
 import type { z } from 'zod';
 import type { CloudSnapshot, SnapshotRef } from '../model/index.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
+import { SecondUseMemo, WeakMemo } from '../lib/memo.ts';
 import type { RuleContext } from '../rules/index.ts';
 import { encodedJson } from '../schemas/encoded.ts';
 
@@ -31,59 +32,38 @@ export interface Computed<K> {
    */
   json: string;
   kept: K;
-  /** Kept in the cache (asked before): sent through the copies of `renderCached`; otherwise spliced for this request alone. */
-  cached: boolean;
 }
 
 /** Answers kept per snapshot and kind; enough for the requests a cloud's tooling repeats, bounded in memory (~1–50 KB each). */
 const ANSWER_CACHE_SIZE = 500;
-/** Requests remembered as asked once, per snapshot and kind: an answer is kept when its request comes again among them. */
-const SEEN_ONCE_SIZE = 2 * ANSWER_CACHE_SIZE;
-
-/** One snapshot's answers of one kind, and the keys of the requests asked once lately. */
-interface Kept<K> {
-  answers: LRUCache<string, Computed<K>>;
-  seenOnce: LRUCache<string, true>;
-}
 
 /**
  * Answers are a pure function of (rule context, snapshot, request) and a snapshot never changes (a sync makes a
  * new one), so they are memoized per rule context and snapshot object, least recently used out first, encoded
  * through `schema` when computed (both edges encode every answer). The snapshot reference (its age changes every
- * second) is added per answer.
- *
- * An answer is kept from the second time its request comes (among the last SEEN_ONCE_SIZE asked once), not the
- * first (issue 16). Requests asked once and never again (each image checked before its upload) made every cached
- * answer leave young memory for V8's old generation, to die there when pushed out: tens of KB an answer, a full
- * collection of the whole heap every ~1.5 s at 1,000 such answers a second, with pauses that set the latency's
- * p99. A request asked again costs one more computation.
+ * second) is added per answer. An answer is kept from the second time its request comes among the last 1,000 asked
+ * once (lib/memo.ts SecondUseMemo): requests asked once and never again (each image checked before its upload) left
+ * a cached answer each in V8's old generation, tens of KB, and a full collection of the whole heap every ~1.5 s at
+ * 1,000 such answers a second, with pauses that set the latency's p99 (issue 16). A request asked again costs one
+ * more computation.
  */
 export class AnswerCache<T, K = undefined> {
-  private readonly perContext = new WeakMap<RuleContext, WeakMap<CloudSnapshot, Kept<K>>>();
+  private readonly perContext = new WeakMemo<RuleContext, SecondUseMemo<CloudSnapshot, string, Computed<K>>>(
+    () => new SecondUseMemo({ max: ANSWER_CACHE_SIZE, seen: 2 * ANSWER_CACHE_SIZE }),
+  );
 
   constructor(
     private readonly schema: z.ZodType<T>,
     private readonly keep: (body: T) => K,
   ) {}
 
-  get(ctx: RuleContext, snapshot: CloudSnapshot, request: unknown, compute: () => T): Computed<K> {
-    // Plain WeakMaps, not WeakMemos: these containers are no computed value (watchMemoBuilds).
-    let perSnapshot = this.perContext.get(ctx);
-    if (perSnapshot === undefined) this.perContext.set(ctx, perSnapshot = new WeakMap());
-    let kept = perSnapshot.get(snapshot);
-    if (kept === undefined) {
-      kept = { answers: new LRUCache({ max: ANSWER_CACHE_SIZE }), seenOnce: new LRUCache({ max: SEEN_ONCE_SIZE }) };
-      perSnapshot.set(snapshot, kept);
-    }
-    const key = canonicalJson(request);
-    const cached = kept.answers.get(key);
-    if (cached !== undefined) return cached;
-    const body = compute();
-    const again = kept.seenOnce.delete(key);
-    const computed = { json: encodedJson(this.schema, body), kept: this.keep(body), cached: again };
-    if (again) kept.answers.set(key, computed);
-    else kept.seenOnce.set(key, true);
-    return computed;
+  /** The answer, and whether the cache keeps it (its request came before): `answerOf` sends the two differently. */
+  get(ctx: RuleContext, snapshot: CloudSnapshot, request: unknown, compute: () => T): { computed: Computed<K>; cached: boolean } {
+    const { value, kept } = this.perContext.get(ctx).get(snapshot, canonicalJson(request), () => {
+      const body = compute();
+      return { json: encodedJson(this.schema, body), kept: this.keep(body) };
+    });
+    return { computed: value, cached: kept };
   }
 }
 
@@ -152,9 +132,12 @@ function renderCached(snapshot: CloudSnapshot, encoded: Encoded): string | Buffe
 
 const renderFresh = (snapshot: CloudSnapshot, encoded: Encoded): string => spliced(snapshotRef(snapshot), encoded.json);
 
-/** An `AnswerCache` answer on the snapshot it was computed from. */
-export function answerOf<T extends object>(snapshot: CloudSnapshot, computed: Computed<unknown>): Answer<T> {
-  return new EncodedAnswer(snapshot, computed, computed.cached ? renderCached : renderFresh);
+/**
+ * An `AnswerCache` answer on the snapshot it was computed from: a cached one through the copies `renderCached`
+ * shares, one the cache does not keep spliced for this request alone.
+ */
+export function answerOf<T extends object>(snapshot: CloudSnapshot, computed: Computed<unknown>, cached: boolean): Answer<T> {
+  return new EncodedAnswer(snapshot, computed, cached ? renderCached : renderFresh);
 }
 
 /** An answer not worth caching (computed once per request). */

@@ -1,6 +1,6 @@
 // The memos every per-snapshot structure is kept in: built once per object, in steps or at once, and seen when built.
 import { describe, expect, it } from 'vitest';
-import { SteppedMemo, WeakMemo, watchMemoBuilds } from './memo.ts';
+import { SecondUseMemo, SteppedMemo, WeakMemo, watchMemoBuilds } from './memo.ts';
 
 /** A build of `n` steps that counts how often it was started, and throws on its first run when asked to. */
 function countingBuild(n: number, failFirst = false) {
@@ -60,5 +60,54 @@ describe('watchMemoBuilds', () => {
     stop();
     weak.get(c);
     expect(seen).toEqual([a, b]);
+  });
+});
+
+describe('SecondUseMemo', () => {
+  /** A memo over one object, and the keys it computed, in order. */
+  function counting(options: { max: number; seen: number }) {
+    const memo = new SecondUseMemo<object, string, { key: string }>(options);
+    const object = {};
+    const computed: string[] = [];
+    const get = (key: string) => memo.get(object, key, () => {
+      computed.push(key);
+      return { key };
+    });
+    return { get, computed };
+  }
+
+  it('computes a key the first and second time, keeps it from the second, and answers from it afterwards', () => {
+    const { get, computed } = counting({ max: 2, seen: 4 });
+    const [a, b, c] = [get('a'), get('a'), get('a')];
+    expect([a.kept, b.kept, c.kept]).toEqual([false, true, true]);
+    expect(c.value).toBe(b.value);
+    expect(a.value).not.toBe(b.value);
+    expect(computed).toEqual(['a', 'a']);
+  });
+
+  it('is not filled by keys asked once: a kept key stays however many others come once', () => {
+    const { get, computed } = counting({ max: 2, seen: 4 });
+    get('kept');
+    const kept = get('kept').value;
+    for (let i = 0; i < 100; i++) get(`once-${i}`);
+    expect(get('kept')).toEqual({ value: kept, kept: true });
+    expect(computed.filter((k) => k === 'kept')).toHaveLength(2);
+  });
+
+  it('forgets a key asked once when more than `seen` others come before it is asked again', () => {
+    const { get, computed } = counting({ max: 2, seen: 4 });
+    get('a');
+    for (let i = 0; i < 4; i++) get(`other-${i}`);
+    expect(get('a').kept).toBe(false);
+    expect(get('a').kept).toBe(true);
+    expect(computed.filter((k) => k === 'a')).toHaveLength(3);
+  });
+
+  it('keeps the values of each object apart', () => {
+    const memo = new SecondUseMemo<object, string, number>({ max: 2, seen: 2 });
+    const [x, y] = [{}, {}];
+    memo.get(x, 'k', () => 1);
+    expect(memo.get(y, 'k', () => 2)).toEqual({ value: 2, kept: false });
+    expect(memo.get(x, 'k', () => 3)).toEqual({ value: 3, kept: true });
   });
 });

@@ -109,3 +109,30 @@ export class KeyedWeakMemo<K extends object, IK extends NonNullable<unknown>, V 
     return getOrCreate<IK, V>(values, key, compute);
   }
 }
+
+/**
+ * Values per object and inner key like KeyedWeakMemo with `max`, least recently used out first, but kept only from
+ * the second time a key is asked (among the last `seen` keys asked once), so keys asked once and never again do not
+ * fill it (issue 16): each such value lived long enough to leave V8's young generation and died in the old one,
+ * where only a full collection of the whole heap frees it. Values asked once now die young.
+ */
+export class SecondUseMemo<K extends object, IK extends NonNullable<unknown>, V extends NonNullable<unknown>> {
+  private readonly perObject = new WeakMap<K, { kept: LRUCache<IK, V>; seen: LRUCache<IK, true> }>();
+
+  constructor(private readonly options: { max: number; seen: number }) {}
+
+  /** The value, and whether it is kept (asked before); `compute` runs when it is not kept. */
+  get(object: K, key: IK, compute: () => V): { value: V; kept: boolean } {
+    const { max, seen } = this.options;
+    const sets = getOrCreate(this.perObject, object, () => ({ kept: new LRUCache<IK, V>({ max }), seen: new LRUCache<IK, true>({ max: seen }) }));
+    const kept = sets.kept.get(key);
+    if (kept !== undefined) return { value: kept, kept: true };
+    const value = compute();
+    if (sets.seen.delete(key)) {
+      sets.kept.set(key, value);
+      return { value, kept: true };
+    }
+    sets.seen.set(key, true);
+    return { value, kept: false };
+  }
+}
