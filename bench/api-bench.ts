@@ -10,7 +10,10 @@ runs of --duration s: req/s, p50/p99 latency, the service's CPU per request (its
 offered (0: not). --curve: for each host count a fresh service loaded with uncached recommendations, then uncached
 validations, --runs times: CPU per answer. Figures over runs print as min–max (median m).`;
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -23,10 +26,10 @@ import { openDatabase } from '../src/store/database.ts';
 import { PgSnapshotStore } from '../src/store/pg-store.ts';
 import {
   DEFAULT_ADMIN_DATABASE_URL, MiB, createScratchDatabase, finishReport, formatCount, formatLoadavg, formatMachineLoad, formatMiB,
-  formatMs, formatRange, intFlag, measureCpu, newReport, processCpuMs, processMemory, sampleRss, startChild, summarise,
+  formatMs, formatRange, intFlag, measureCpu, newReport, processCpuMs, processMemory, sampleRss, startChild, startTsChild, summarise,
   type BenchReport, type Child, type CpuWindow, type ScratchDatabase,
 } from './common.ts';
-import { pacedLoad, type PacedRequest } from './paced-load.ts';
+import type { PacedRequest, PacedResult } from './paced-load.ts';
 import { DEFAULT_OPTIONS, generateSyntheticCloud, type SyntheticCloudOptions, SYNTHETIC_CLOUD_FLAGS } from './synthetic-cloud.ts';
 
 /** Issue 16's targets, at 15,000 hosts on 2 cores. */
@@ -353,8 +356,8 @@ interface Run {
   failed: number;
 }
 
-/** What a load run gives, whichever generator ran it. */
-type LoadResult = Pick<Run, 'rps' | 'p50' | 'p99' | 'answers' | 'failed'>;
+/** What a load run gives, whichever generator ran it; `generatorMs`: the CPU of a generator in a process of its own. */
+type LoadResult = Pick<Run, 'rps' | 'p50' | 'p99' | 'answers' | 'failed'> & { generatorMs?: number };
 
 /** As fast as answered: autocannon, `connections` closed-loop connections (latencies in whole ms). */
 async function saturatedLoad(base: string, scenario: Scenario, duration: number, connections: number): Promise<LoadResult> {
@@ -362,21 +365,36 @@ async function saturatedLoad(base: string, scenario: Scenario, duration: number,
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, answers: result.requests.total ?? 0, failed: result.non2xx + result.errors + result.timeouts };
 }
 
-/** At `rate` req/s offered, steadily, latencies from each request's due time (bench/paced-load.ts: why not autocannon's rate). */
+/**
+ * At `rate` req/s offered, steadily, latencies from each request's due time (bench/paced-load.ts: why not autocannon's
+ * rate), sent by a process of its own: the run's requests, taken from the scenario as autocannon would, go to it in a
+ * file. In this process, the generator shared its event loop and heap with the bench's own work.
+ */
 async function steadyLoad(base: string, scenario: Scenario, duration: number, connections: number, rate: number): Promise<LoadResult> {
   let turn = 0;
-  const next = (): PacedRequest => {
+  const requests = Array.from({ length: Math.max(1, Math.floor(rate * duration)) }, (): PacedRequest => {
     const template = scenario.requests[turn++ % scenario.requests.length]!;
     const request = template.setupRequest ? template.setupRequest({ ...template }) : template;
     return { method: request.method ?? 'GET', path: request.path ?? '/', ...(request.headers && { headers: request.headers }), ...(request.body !== undefined && { body: String(request.body) }) };
-  };
-  const result = await pacedLoad(base, next, { rate, seconds: duration, connections });
-  return { rps: result.rps, p50: result.p50, p99: result.p99, answers: result.answers, failed: result.failed };
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'na-paced-'));
+  const file = join(dir, 'requests.json');
+  writeFileSync(file, JSON.stringify(requests));
+  const child = startTsChild('bench/paced-load.ts', ['--base', base, '--requests', file, '--rate', String(rate), '--seconds', String(duration), '--connections', String(connections)]);
+  try {
+    const result = await child.waitForEvent<PacedResult & { cpuMs: number }>('result', (duration + 60) * 1000);
+    return { rps: result.rps, p50: result.p50, p99: result.p99, answers: result.answers, failed: result.failed, generatorMs: result.cpuMs };
+  } finally {
+    await child.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function measuredLoad(service: Service, run: (base: string) => Promise<LoadResult>): Promise<Run> {
-  const { result, window, gcMs } = await measured(service, () => run(service.base));
-  return { ...result, cpuMs: window.serviceMs / result.answers, gcShare: gcMs === null ? null : gcMs / window.serviceMs, window };
+  const { result: { generatorMs, ...result }, window, gcMs } = await measured(service, () => run(service.base));
+  // A generator of its own counts as the load generator, not as the rest of the machine.
+  const counted = generatorMs === undefined ? window : { ...window, selfMs: window.selfMs + generatorMs, othersMs: Math.max(0, window.othersMs - generatorMs) };
+  return { ...result, cpuMs: window.serviceMs / result.answers, gcShare: gcMs === null ? null : gcMs / window.serviceMs, window: counted };
 }
 
 const ms1 = (n: number): string => n.toFixed(1);
@@ -481,8 +499,8 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
       `${runs} runs of each figure, printed min–max (median m); a target is met when every run meets it (the worst end of the range)`,
       'service CPU per request: the service process\'s user + system CPU time (/proc/<pid>/stat, all its threads, 10 ms ticks) over a measured run ÷ the answers in it; it varies far less with the machine\'s load than latency and req/s do',
       'GC share: the service\'s GC pauses (its /metrics nodejs_gc_duration_seconds, every kind) ÷ its CPU time in the same window; /metrics is read just outside the window',
-      'machine while measured: 1-minute load average before→after each run; CPU used by the rest of the machine (/proc/stat busy time minus the service and this process) and steal time, in cores; the load generator (autocannon, in this process) shares the 2 cores with the service',
-      `as fast as answered: autocannon, ${connections} connections, ${duration} s per run after ${WARMUP_SECONDS} s warm-up, latencies in whole ms; "at N req/s offered": bench/paced-load.ts sends request i at start + i / N over at most ${connections} connections (a request due while all are busy waits for the next free one) and measures each latency from its due time, so waiting counts; the rate is met at 99 % of N (autocannon's own pacing, overallRate, sends each second's share as fast as answered and then waits: bursts of saturated load)`,
+      'machine while measured: 1-minute load average before→after each run; CPU used by the rest of the machine (/proc/stat busy time minus the service and this process) and steal time, in cores; the load generator (autocannon, in this process; the paced runs\' generator, a process of its own, by its own CPU time) shares the 2 cores with the service',
+      `as fast as answered: autocannon, ${connections} connections, ${duration} s per run after ${WARMUP_SECONDS} s warm-up, latencies in whole ms; "at N req/s offered": bench/paced-load.ts, in a process of its own, sends request i at start + i / N over at most ${connections} connections (a request due while all are busy waits for the next free one) and measures each latency from its due time, so waiting counts; the rate is met at 99 % of N (autocannon's own pacing, overallRate, sends each second's share as fast as answered and then waits: bursts of saturated load)`,
       `the service keeps 500 answers per snapshot and kind, each from its request's second time among the last 1,000 asked once (src/advisor/answers.ts), and 256 capacity scans per host list (src/rules/placement/capacity.ts): the "repeated" scenarios measure cached answers, the "new … each time" ones send ${formatCount(DISTINCT)} distinct requests in turn across all connections, so answers (and, in the last recommendation scenario, scans) are computed afresh`,
       '"first answers, one at a time": the first requests of a scenario sent sequentially before the load, each computed afresh (for the repeated scenarios these are their cold figures)',
       `starts: the service is started ${runs} times on the same database; after each, one uncached recommendation and one validation are sent as soon as /readyz is 200, then the bench waits until the service uses ≤ ${IDLE_CPU_MS} ms of CPU in ${IDLE_WINDOW_MS} ms (idle) and reads heap and RSS; the scenarios run on the last start`,

@@ -4,8 +4,17 @@
 // (`overallRate`, lib/httpClient.js) does neither: each connection sends its share of a second as fast as answered
 // from the start of the second and then waits for the next, and it fills in latencies as if requests were due every
 // `Math.ceil(1 / rate)` = 1 ms. Its "1,000 req/s" runs were bursts of saturated load.
+//
+//   npx tsx bench/paced-load.ts --base http://127.0.0.1:PORT --requests FILE [--rate 1000] [--seconds 5] [--connections 10]
+//
+// As a process of its own (api-bench's paced runs), it sends FILE's requests (a JSON array of PacedRequest) in turn and
+// prints {"event":"result",…} with its own CPU time: a generator inside the bench process shared that process's event
+// loop and heap with everything else the bench does.
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 export interface PacedRequest {
   method: string;
@@ -98,4 +107,17 @@ export async function pacedLoad(base: string, next: () => PacedRequest, o: { rat
     answers: answered, failed: failed + (total - answered), rps: answered / (wallMs / 1000),
     p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN, queuedMax,
   };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({ options: { base: { type: 'string' }, requests: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' } } });
+  if (!values.base || !values.requests) throw new Error('usage: paced-load.ts --base URL --requests FILE [--rate 1000] [--seconds 5] [--connections 10]');
+  const requests = JSON.parse(readFileSync(values.requests, 'utf8')) as PacedRequest[];
+  let turn = 0;
+  const before = process.cpuUsage();
+  const result = await pacedLoad(values.base, () => requests[turn++ % requests.length]!, {
+    rate: Number(values.rate ?? 1000), seconds: Number(values.seconds ?? 5), connections: Number(values.connections ?? 10),
+  });
+  const { user, system } = process.cpuUsage(before);
+  console.log(JSON.stringify({ event: 'result', ...result, cpuMs: (user + system) / 1000 }));
 }
