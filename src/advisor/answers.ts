@@ -42,7 +42,8 @@ const ANSWER_CACHE_SIZE = 500;
  * new one), so they are memoized per rule context and snapshot object, least recently used out first, encoded
  * through `schema` when computed (both edges encode every answer). The snapshot reference (its age changes every
  * second) is added per answer. An answer is kept from the second time its request comes among the last 1,000 asked
- * once (lib/memo.ts SecondUseMemo): requests asked once and never again (each image checked before its upload) left
+ * and not kept, and once the cache is full only in place of one asked less often (lib/memo.ts SecondUseMemo):
+ * requests asked once and never again (each image checked before its upload) left
  * a cached answer each in V8's old generation, tens of KB, and a full collection of the whole heap every ~1.5 s at
  * 1,000 such answers a second, with pauses that set the latency's p99 (issue 16). A request asked again costs one
  * more computation.

@@ -65,7 +65,7 @@ describe('watchMemoBuilds', () => {
 
 describe('SecondUseMemo', () => {
   /** A memo over one object, and the keys it computed, in order. */
-  function counting(options: { max: number; seen: number }) {
+  function counting(options: { max: number; seen: number; recent?: number }) {
     const memo = new SecondUseMemo<object, string, { key: string }>(options);
     const object = {};
     const computed: string[] = [];
@@ -101,6 +101,64 @@ describe('SecondUseMemo', () => {
     expect(get('a').kept).toBe(false);
     expect(get('a').kept).toBe(true);
     expect(computed.filter((k) => k === 'a')).toHaveLength(3);
+  });
+
+  it('once full, keeps a key asked twice only in place of a kept one asked less often', () => {
+    const { get, computed } = counting({ max: 2, seen: 8 });
+    for (const key of ['a', 'a', 'a', 'b', 'b']) get(key);
+    // Full: a asked 3 times, then b twice (b most recently used). c asked twice does not push out a.
+    expect([get('c').kept, get('c').kept]).toEqual([false, false]);
+    // a asked again (4 uses, now most recently used): b (2 uses) is next out, and c's third use outnumbers it.
+    expect(get('a').kept).toBe(true);
+    expect(get('c').kept).toBe(true);
+    expect(get('b').kept).toBe(false);
+    expect(computed.filter((k) => k === 'c')).toHaveLength(3);
+  });
+
+  it('does not churn when more keys come back than fit: mostly the same ones stay kept', () => {
+    const memo = new SecondUseMemo<object, string, string>({ max: 4, seen: 64 });
+    const object = {};
+    let admitted = 0;
+    let hits = 0;
+    for (let round = 0; round < 12; round++) {
+      for (let i = 0; i < 16; i++) {
+        let ran = false;
+        const { kept } = memo.get(object, `k${i}`, () => {
+          ran = true;
+          return `k${i}`;
+        });
+        if (round < 2) continue;
+        if (kept && ran) admitted++;
+        if (kept && !ran) hits++;
+      }
+    }
+    // 16 keys in turn through 4 places: kept as they come back, each would push out one kept 4 asks earlier
+    // (12 swaps a round, no hits); here a few swaps in 10 rounds (after halvings), and most rounds hit 4 times.
+    expect(admitted).toBeLessThanOrEqual(10);
+    expect(hits).toBeGreaterThanOrEqual(30);
+  });
+
+  it('halves the uses every 10 × max asks, so a key asked often long ago gives way to one asked lately', () => {
+    const { get } = counting({ max: 1, seen: 16 });
+    for (let i = 0; i < 9; i++) get('old');
+    // The 10th ask halves old's 9 uses to 4 first.
+    expect(get('new').kept).toBe(false);
+    for (let i = 0; i < 9; i++) get(`once-${i}`);
+    // Halved again (old 2, new 0) before this ask: new has 1 use, then 2 (not more than old's), then 3.
+    expect([get('new').kept, get('new').kept, get('new').kept]).toEqual([false, false, true]);
+    expect(get('old').kept).toBe(false);
+  });
+
+  it('answers a key computed lately from `recent` without counting a use, so one result\'s repeated asks keep nothing', () => {
+    const { get, computed } = counting({ max: 2, seen: 8, recent: 2 });
+    const first = get('a');
+    expect(get('a')).toEqual({ value: first.value, kept: false });
+    expect(computed).toEqual(['a']);
+    get('b');
+    get('c');
+    // a left `recent` (2 computed since): its second use is counted now, and it is kept.
+    expect(get('a').kept).toBe(true);
+    expect(computed).toEqual(['a', 'b', 'c', 'a']);
   });
 
   it('keeps the values of each object apart', () => {

@@ -110,29 +110,84 @@ export class KeyedWeakMemo<K extends object, IK extends NonNullable<unknown>, V 
   }
 }
 
+/** A value kept by SecondUseMemo and how often it was asked (its key's uses before it was kept included). */
+interface Kept<V> {
+  value: V;
+  uses: number;
+}
+
+/** Per object: the values kept, the uses of keys asked and not kept, the values computed lately. */
+interface SecondUseSets<IK extends NonNullable<unknown>, V extends NonNullable<unknown>> {
+  kept: LRUCache<IK, Kept<V>>;
+  seen: LRUCache<IK, { uses: number }>;
+  recent: LRUCache<IK, V> | null;
+  /** Asks since the uses were last halved. */
+  asks: number;
+}
+
 /**
  * Values per object and inner key like KeyedWeakMemo with `max`, least recently used out first, but kept only from
- * the second time a key is asked (among the last `seen` keys asked once), so keys asked once and never again do not
- * fill it (issue 16): each such value lived long enough to leave V8's young generation and died in the old one,
- * where only a full collection of the whole heap frees it. Values asked once now die young.
+ * the second time a key is asked (among the last `seen` keys asked and not kept), so keys asked once and never again
+ * do not fill it (issue 16): each such value lived long enough to leave V8's young generation and died in the old
+ * one, where only a full collection of the whole heap frees it. Values asked once now die young.
+ *
+ * Once full, a key is kept only if it was asked more often than the value it would push out (the least recently
+ * used), as TinyLFU admits (Einziger, Friedman and Manes, https://arxiv.org/abs/1512.00727): when more keys come
+ * back than fit, a kept value swapped for every key asked twice churned the cache, and each value swapped out died
+ * old (capacity scans: 60 KB of memory outside the heap each, whose growth started a full collection every 1–3 s,
+ * issue 16). Uses are halved every 10 × `max` asks, so what was asked often long ago gives way.
+ *
+ * With `recent`, the last `recent` values computed and not kept are answered from too, and those answers count as
+ * no use: for callers that ask the same key several times while making one result (an answer's capacity scan, asked
+ * by its candidates, allocation and capacity), which would otherwise count as uses. A value there is dropped a few
+ * results later, still young.
  */
 export class SecondUseMemo<K extends object, IK extends NonNullable<unknown>, V extends NonNullable<unknown>> {
-  private readonly perObject = new WeakMap<K, { kept: LRUCache<IK, V>; seen: LRUCache<IK, true> }>();
+  private readonly perObject = new WeakMap<K, SecondUseSets<IK, V>>();
 
-  constructor(private readonly options: { max: number; seen: number }) {}
+  constructor(private readonly options: { max: number; seen: number; recent?: number }) {}
 
-  /** The value, and whether it is kept (asked before); `compute` runs when it is not kept. */
+  /** The value, and whether it is kept (asked before, and admitted); `compute` runs when it is neither kept nor recent. */
   get(object: K, key: IK, compute: () => V): { value: V; kept: boolean } {
-    const { max, seen } = this.options;
-    const sets = getOrCreate(this.perObject, object, () => ({ kept: new LRUCache<IK, V>({ max }), seen: new LRUCache<IK, true>({ max: seen }) }));
+    const sets = getOrCreate(this.perObject, object, () => this.newSets());
+    if (++sets.asks >= 10 * this.options.max) halveUses(sets);
     const kept = sets.kept.get(key);
-    if (kept !== undefined) return { value: kept, kept: true };
+    if (kept !== undefined) {
+      kept.uses++;
+      return { value: kept.value, kept: true };
+    }
+    const lately = sets.recent?.get(key);
+    if (lately !== undefined) return { value: lately, kept: false };
     const value = compute();
-    if (sets.seen.delete(key)) {
-      sets.kept.set(key, value);
+    const uses = (sets.seen.get(key)?.uses ?? 0) + 1;
+    if (uses >= 2 && admits(sets.kept, uses)) {
+      sets.seen.delete(key);
+      sets.kept.set(key, { value, uses });
       return { value, kept: true };
     }
-    sets.seen.set(key, true);
+    sets.seen.set(key, { uses });
+    sets.recent?.set(key, value);
     return { value, kept: false };
   }
+
+  private newSets(): SecondUseSets<IK, V> {
+    const { max, seen, recent } = this.options;
+    return {
+      kept: new LRUCache({ max }), seen: new LRUCache({ max: seen }), recent: recent ? new LRUCache({ max: recent }) : null, asks: 0,
+    };
+  }
+}
+
+/** Room left, or more uses than the least recently used value kept, which the new one would push out. */
+function admits<IK extends NonNullable<unknown>, V extends NonNullable<unknown>>(kept: LRUCache<IK, Kept<V>>, uses: number): boolean {
+  if (kept.size < kept.max) return true;
+  const victim = kept.rkeys().next();
+  return victim.done === true || uses > (kept.peek(victim.value)?.uses ?? 0);
+}
+
+/** Halves every count in place (no reordering): TinyLFU's reset, so uses measure recent demand. */
+function halveUses<IK extends NonNullable<unknown>, V extends NonNullable<unknown>>(sets: SecondUseSets<IK, V>): void {
+  sets.asks = 0;
+  for (const entry of sets.kept.values()) entry.uses >>= 1;
+  for (const entry of sets.seen.values()) entry.uses >>= 1;
 }

@@ -1,6 +1,6 @@
 // Where a flavor (+ PCI devices) fits and how many instances, per host and in total, for exactly the request
 // query.ts translates (domain.md §4.6, §4.7): the hosts that fit are the hosts Placement returns.
-import { KeyedWeakMemo, WeakMemo } from '../../lib/memo.ts';
+import { KeyedWeakMemo, SecondUseMemo, WeakMemo } from '../../lib/memo.ts';
 import { makeFinding } from '../findings/catalog.ts';
 import { hostIndex, type ClassColumn, type HostIndex, type IndexedHost, type IndexedProvider, type RootColumn } from './host-index.ts';
 import { allocationOn } from './allocation.ts';
@@ -954,9 +954,17 @@ function firstHosts(scan: HostScan, n: number): Int32Array {
   return scan.top;
 }
 
-/** Scans kept per host list; each holds two numbers per host, so a few hundred stay small at 15,000 hosts. */
+/**
+ * Scans kept per host list; each holds two numbers per host, so a few hundred stay small at 15,000 hosts. Kept as
+ * SecondUseMemo keeps (from a key's second use, and once full only for keys asked more often than the one pushed
+ * out): kept as they came, requests over more flavors and workloads than fit swapped a kept scan for nearly every
+ * new one, each scan's per-host array (60 KB outside V8's heap) died in the old generation, and their growth started
+ * a full collection of the whole heap every 1–3 s ("external memory pressure", `--trace-incremental-marking`),
+ * during which answers waited 50–130 ms (issue 16). The last RECENT_SCANS serve one answer's repeated asks.
+ */
 const SCAN_CACHE_SIZE = 256;
-const scans = new KeyedWeakMemo<HostIndex, string, HostScan>({ max: SCAN_CACHE_SIZE });
+const RECENT_SCANS = 16;
+const scans = new SecondUseMemo<HostIndex, string, HostScan>({ max: SCAN_CACHE_SIZE, seen: 2 * SCAN_CACHE_SIZE, recent: RECENT_SCANS });
 
 /**
  * The scan of these hosts for this request, computed once: a host list never changes (a sync makes a new one)
@@ -967,7 +975,7 @@ function hostScan(hosts: readonly Host[], request: CapacityRequest): HostScan {
   const index = hostIndex(hosts);
   return scans.get(index, scanKey(request), () => (request.deviceTraits.length === 0
     ? scanHosts(index, request)
-    : withDeviceTraits(index, hostScan(hosts, { ...request, deviceTraits: [] }), request)));
+    : withDeviceTraits(index, hostScan(hosts, { ...request, deviceTraits: [] }), request))).value;
 }
 
 /**
