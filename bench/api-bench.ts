@@ -1,13 +1,14 @@
 // API benchmark (issues 5, 16): the real service (`node bin/nova-advisor.js serve`, the production entry) on
 // 127.0.0.1 over a PostgreSQL database holding one synthetic snapshot, loaded with autocannon.
 const USAGE = `npx tsx bench/api-bench.ts [--hosts 15000] [--flavors 2000] [--images 100000] [--seed 1] [--runs 3]
-    [--duration 10] [--connections 10] [--rate 1000] [--curve 1000,4000,15000]
+    [--duration 10] [--connections 10] [--rate 1000] [--curve 1000,4000,15000] [--workers 1]
     [--admin-url postgres://postgres@127.0.0.1:5432/test] [--json FILE]
 Starts the service --runs times: cold start (spawn → GET /readyz 200), the first recommendation and validation right
 after ready, the CPU it spends after ready until idle, its heap then. On the last start, per scenario, --runs measured
 runs of --duration s: req/s, p50/p99 latency, the service's CPU per request (its user + system time from
 /proc/<pid>/stat ÷ answers), GC share (its /metrics), the machine's load; the uncached scenarios also at --rate req/s
-offered (0: not). --curve: for each host count a fresh service loaded with uncached recommendations, then uncached
+offered (0: not). --workers: the service's WORKERS (processes on one port; its CPU and memory are theirs summed).
+--curve: for each host count a fresh service loaded with uncached recommendations, then uncached
 validations, --runs times: CPU per answer. Figures over runs print as min–max (median m).`;
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,10 +27,10 @@ import { openDatabase } from '../src/store/database.ts';
 import { PgSnapshotStore } from '../src/store/pg-store.ts';
 import {
   DEFAULT_ADMIN_DATABASE_URL, MiB, createScratchDatabase, finishReport, formatCount, formatLoadavg, formatMachineLoad, formatMiB,
-  formatMs, formatRange, intFlag, measureCpu, newReport, processCpuMs, processMemory, sampleRss, startChild, startTsChild, summarise,
+  formatMs, formatRange, intFlag, measureCpu, newReport, sampleRss, startChild, startTsChild, summarise, treeCpuMs, treeMemory,
   type BenchReport, type Child, type CpuWindow, type ScratchDatabase,
 } from './common.ts';
-import type { PacedRequest, PacedResult } from './paced-load.ts';
+import { PACED_WARMUP_SECONDS, type PacedRequest, type PacedResult } from './paced-load.ts';
 import { DEFAULT_OPTIONS, generateSyntheticCloud, type SyntheticCloudOptions, SYNTHETIC_CLOUD_FLAGS } from './synthetic-cloud.ts';
 
 /** Issue 16's targets, at 15,000 hosts on 2 cores. */
@@ -158,7 +159,7 @@ interface Service {
 }
 
 /** Spawns the service over the database; resolves at /readyz 200 with the cold start and a CPU window from spawn. */
-async function startService(databaseUrl: string): Promise<{ service: Service; coldMs: number; sinceSpawn: { stop(): CpuWindow } }> {
+async function startService(databaseUrl: string, workers: number): Promise<{ service: Service; coldMs: number; sinceSpawn: { stop(): CpuWindow } }> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   // No OS_* variables: the service must answer from the stored snapshot, not sync a cloud.
@@ -168,6 +169,7 @@ async function startService(databaseUrl: string): Promise<{ service: Service; co
     ...env, DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: String(port), AUTH_MODE: 'none', DEMO_CLOUD: 'false', LOG_LEVEL: 'warn',
     // autocannon loads from one address: the per-address limit would answer it 429.
     RATE_LIMIT_PER_ADDRESS: '0',
+    WORKERS: String(workers),
   });
   const sinceSpawn = measureCpu(child.pid);
   try {
@@ -182,11 +184,11 @@ async function startService(databaseUrl: string): Promise<{ service: Service; co
 /** Waits until the service is idle (the work it does in the background after ready is over): how long, and its CPU. */
 async function waitIdle(pid: number): Promise<{ ms: number; cpuMs: number; settled: boolean }> {
   const started = performance.now();
-  const first = processCpuMs(pid);
+  const first = treeCpuMs(pid);
   let last = first;
   for (;;) {
     await sleep(IDLE_WINDOW_MS);
-    const now = processCpuMs(pid);
+    const now = treeCpuMs(pid);
     const idle = now - last <= IDLE_CPU_MS;
     last = now;
     if (idle || performance.now() - started > IDLE_TIMEOUT_MS) {
@@ -209,8 +211,8 @@ interface Start {
   window: CpuWindow;
 }
 
-async function startAndSettle(databaseUrl: string, first: AutocannonRequest[]): Promise<{ service: Service; start: Start }> {
-  const { service, coldMs, sinceSpawn } = await startService(databaseUrl);
+async function startAndSettle(databaseUrl: string, first: AutocannonRequest[], workers: number): Promise<{ service: Service; start: Start }> {
+  const { service, coldMs, sinceSpawn } = await startService(databaseUrl, workers);
   try {
     const check = await checkRequests(service.base, first);
     if (check.failures.length > 0) throw new Error(`first answers after ready failed: ${check.failures.join('; ')}`);
@@ -221,7 +223,7 @@ async function startAndSettle(databaseUrl: string, first: AutocannonRequest[]): 
     return {
       service,
       start: {
-        coldMs, firstMs: check.coldMs, busyAfterReady, heapAtReady: atReady.heapUsed, heapUsed: runtime.heapUsed, rss: processMemory(service.child.pid).rss,
+        coldMs, firstMs: check.coldMs, busyAfterReady, heapAtReady: atReady.heapUsed, heapUsed: runtime.heapUsed, rss: treeMemory(service.child.pid).rss,
         gcShare: runtime.gcSeconds === null ? null : (runtime.gcSeconds * 1000) / window.serviceMs, window,
       },
     };
@@ -356,8 +358,11 @@ interface Run {
   failed: number;
 }
 
-/** What a load run gives, whichever generator ran it; `generatorMs`: the CPU of a generator in a process of its own. */
-type LoadResult = Pick<Run, 'rps' | 'p50' | 'p99' | 'answers' | 'failed'> & { generatorMs?: number };
+/**
+ * What a load run gives, whichever generator ran it; `generatorMs`: the CPU of a generator in a process of its own;
+ * `unmeasured`: answers sent in its warm-up, within the CPU window but not in the latencies.
+ */
+type LoadResult = Pick<Run, 'rps' | 'p50' | 'p99' | 'answers' | 'failed'> & { generatorMs?: number; unmeasured?: number };
 
 /** As fast as answered: autocannon, `connections` closed-loop connections (latencies in whole ms). */
 async function saturatedLoad(base: string, scenario: Scenario, duration: number, connections: number): Promise<LoadResult> {
@@ -372,7 +377,8 @@ async function saturatedLoad(base: string, scenario: Scenario, duration: number,
  */
 async function steadyLoad(base: string, scenario: Scenario, duration: number, connections: number, rate: number): Promise<LoadResult> {
   let turn = 0;
-  const requests = Array.from({ length: Math.max(1, Math.floor(rate * duration)) }, (): PacedRequest => {
+  // The warm-up's requests too, so none is sent twice (an answer asked twice is kept: it would be a cached one).
+  const requests = Array.from({ length: Math.max(1, Math.floor(rate * (duration + PACED_WARMUP_SECONDS))) }, (): PacedRequest => {
     const template = scenario.requests[turn++ % scenario.requests.length]!;
     const request = template.setupRequest ? template.setupRequest({ ...template }) : template;
     return { method: request.method ?? 'GET', path: request.path ?? '/', ...(request.headers && { headers: request.headers }), ...(request.body !== undefined && { body: String(request.body) }) };
@@ -383,7 +389,7 @@ async function steadyLoad(base: string, scenario: Scenario, duration: number, co
   const child = startTsChild('bench/paced-load.ts', ['--base', base, '--requests', file, '--rate', String(rate), '--seconds', String(duration), '--connections', String(connections)]);
   try {
     const result = await child.waitForEvent<PacedResult & { cpuMs: number }>('result', (duration + 60) * 1000);
-    return { rps: result.rps, p50: result.p50, p99: result.p99, answers: result.answers, failed: result.failed, generatorMs: result.cpuMs };
+    return { rps: result.rps, p50: result.p50, p99: result.p99, answers: result.answers, failed: result.failed, generatorMs: result.cpuMs, unmeasured: result.warmup };
   } finally {
     await child.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -391,10 +397,10 @@ async function steadyLoad(base: string, scenario: Scenario, duration: number, co
 }
 
 async function measuredLoad(service: Service, run: (base: string) => Promise<LoadResult>): Promise<Run> {
-  const { result: { generatorMs, ...result }, window, gcMs } = await measured(service, () => run(service.base));
+  const { result: { generatorMs, unmeasured, ...result }, window, gcMs } = await measured(service, () => run(service.base));
   // A generator of its own counts as the load generator, not as the rest of the machine.
   const counted = generatorMs === undefined ? window : { ...window, selfMs: window.selfMs + generatorMs, othersMs: Math.max(0, window.othersMs - generatorMs) };
-  return { ...result, cpuMs: window.serviceMs / result.answers, gcShare: gcMs === null ? null : gcMs / window.serviceMs, window: counted };
+  return { ...result, cpuMs: window.serviceMs / (result.answers + (unmeasured ?? 0)), gcShare: gcMs === null ? null : gcMs / window.serviceMs, window: counted };
 }
 
 const ms1 = (n: number): string => n.toFixed(1);
@@ -426,6 +432,7 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
       connections: { type: 'string' },
       rate: { type: 'string' },
       curve: { type: 'string' },
+      workers: { type: 'string' },
       'admin-url': { type: 'string' },
       json: { type: 'string' },
       help: { type: 'boolean' },
@@ -446,6 +453,7 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
   const connections = intFlag(values, 'connections', 10);
   const rate = intFlag(values, 'rate', TARGET.uncachedRps);
   const curve = hostCounts(values.curve);
+  const workers = Math.max(1, intFlag(values, 'workers', 1));
   const fullSize = size.hosts >= DEFAULT_OPTIONS.hosts;
   const report = newReport('api-bench');
   const add = (name: string, value: string, target?: string, met?: boolean): void => {
@@ -459,6 +467,9 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
     progress(`writing a ${size.hosts}-host / ${size.images}-image snapshot to ${database.name}…`);
     const { samples, writeMs, cloud } = await seedDatabase(database.url, size);
     add('snapshot', `${cloud}: ${formatCount(size.hosts)} hosts, ${formatCount(size.flavors)} flavors, ${formatCount(size.images)} images`);
+    add('service processes (WORKERS)', workers === 1
+      ? '1'
+      : `${workers}: a primary and ${workers} workers on one port; CPU, RSS and the heap (/metrics, summed by the primary) are theirs summed; the cost curve runs 1`);
     add('snapshot write (seeding, one transaction)', formatMs(writeMs));
 
     // The same uncached recommendation and validation first after every start: nothing is cached in a new process.
@@ -471,7 +482,7 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
         await service?.child.stop();
         service = null;
         progress(`start ${r + 1} of ${runs}…`);
-        const started = await startAndSettle(database.url, first);
+        const started = await startAndSettle(database.url, first, workers);
         service = started.service;
         starts.push(started.start);
       }
@@ -481,7 +492,7 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
         progress(`${scenario.name}…`);
         computed = measureScenario(await runScenario(service!, scenario, { runs, duration, connections, rate }), add, report.notes, computed);
       }
-      add('service peak RSS (VmHWM, whole run of the last start)', formatMiB(processMemory(service!.child.pid).peak));
+      add('service peak RSS (VmHWM, whole run of the last start)', formatMiB(treeMemory(service!.child.pid).peak));
     } finally {
       await service?.child.stop();
     }
@@ -500,7 +511,7 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
       'service CPU per request: the service process\'s user + system CPU time (/proc/<pid>/stat, all its threads, 10 ms ticks) over a measured run ÷ the answers in it; it varies far less with the machine\'s load than latency and req/s do',
       'GC share: the service\'s GC pauses (its /metrics nodejs_gc_duration_seconds, every kind) ÷ its CPU time in the same window; /metrics is read just outside the window',
       'machine while measured: 1-minute load average before→after each run; CPU used by the rest of the machine (/proc/stat busy time minus the service and this process) and steal time, in cores; the load generator (autocannon, in this process; the paced runs\' generator, a process of its own, by its own CPU time) shares the 2 cores with the service',
-      `as fast as answered: autocannon, ${connections} connections, ${duration} s per run after ${WARMUP_SECONDS} s warm-up, latencies in whole ms; "at N req/s offered": bench/paced-load.ts, in a process of its own, sends request i at start + i / N over at most ${connections} connections (a request due while all are busy waits for the next free one) and measures each latency from its due time, so waiting counts; the rate is met at 99 % of N (autocannon's own pacing, overallRate, sends each second's share as fast as answered and then waits: bursts of saturated load)`,
+      `as fast as answered: autocannon, ${connections} connections, ${duration} s per run after ${WARMUP_SECONDS} s warm-up, latencies in whole ms; "at N req/s offered": bench/paced-load.ts, in a process of its own, opens its ${connections} connections, sends ${PACED_WARMUP_SECONDS} s of the same load unmeasured, then request i at start + i / N over the connections in turn (a request due while all are busy waits for the next free one) and measures each latency from its due time, so waiting counts (CPU per request counts the warm-up's answers too); the rate is met at 99 % of N (autocannon's own pacing, overallRate, sends each second's share as fast as answered and then waits: bursts of saturated load)`,
       `the service keeps 500 answers per snapshot and kind, each from its request's second time among the last 1,000 asked once (src/advisor/answers.ts), and 256 capacity scans per host list (src/rules/placement/capacity.ts): the "repeated" scenarios measure cached answers, the "new … each time" ones send ${formatCount(DISTINCT)} distinct requests in turn across all connections, so answers (and, in the last recommendation scenario, scans) are computed afresh`,
       '"first answers, one at a time": the first requests of a scenario sent sequentially before the load, each computed afresh (for the repeated scenarios these are their cold figures)',
       `starts: the service is started ${runs} times on the same database; after each, one uncached recommendation and one validation are sent as soon as /readyz is 200, then the bench waits until the service uses ≤ ${IDLE_CPU_MS} ms of CPU in ${IDLE_WINDOW_MS} ms (idle) and reads heap and RSS; the scenarios run on the last start`,
@@ -652,7 +663,7 @@ async function curvePoint(seeded: Seeded | null, size: SyntheticCloudOptions, ad
   try {
     const { database, samples } = seeded ?? { database: own!, samples: (await seedDatabase(own!.url, size)).samples };
     const cold = scenarios(samples).filter((s) => s.coldPath || s.compare === 'validations');
-    const { service } = await startService(database.url);
+    const { service } = await startService(database.url, 1);
     try {
       await waitIdle(service.child.pid);
       const [recommendations, validations] = [await runScenario(service, cold[0]!, o), await runScenario(service, cold[1]!, o)];

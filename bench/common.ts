@@ -78,6 +78,46 @@ export function finishReport(report: BenchReport, jsonPath: string | undefined):
 
 // ---------------------------------------------------------------- memory
 
+/**
+ * A process and the processes it started, and theirs (/proc/<pid>/task/<tid>/children): the service with WORKERS > 1
+ * is its primary and the workers it forked (src/server-workers.ts), each with its own CPU time and memory.
+ */
+export function processTree(pid: number): number[] {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    try {
+      for (const tid of readdirSync(`/proc/${tree[i]}/task`)) {
+        const children = readFileSync(`/proc/${tree[i]}/task/${tid}/children`, 'utf8').trim();
+        if (children !== '') tree.push(...children.split(' ').map(Number));
+      }
+    } catch {
+      // It ended while being read.
+    }
+  }
+  return tree;
+}
+
+/** VmRSS and VmHWM summed over a process tree (processTree): what the service holds, however many processes it runs. */
+export function treeMemory(pid: number): { rss: number; peak: number } {
+  let rss = 0;
+  let peak = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const memory = processMemory(member);
+      rss += memory.rss;
+      peak += memory.peak;
+    } catch {
+      // It ended while being read.
+    }
+  }
+  return { rss, peak };
+}
+
+/** CPU time of a process tree (processTree), in ms. */
+export function treeCpuMs(pid: number): number {
+  return processTree(pid).reduce((sum, member) => sum + processCpuMs(member), 0);
+}
+
 /** VmRSS (now) and VmHWM (peak since start) of a process, in bytes, from /proc/<pid>/status. */
 export function processMemory(pid: number | 'self' = 'self'): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -85,13 +125,13 @@ export function processMemory(pid: number | 'self' = 'self'): { rss: number; pea
   return { rss: kib('VmRSS'), peak: kib('VmHWM') };
 }
 
-/** Samples a process's RSS every interval: VmHWM covers its whole life, this covers one phase. */
-export function sampleRss(pid: number | 'self', intervalMs = 100): { stop(): { peak: number; last: number } } {
+/** Samples the RSS of a process tree (treeMemory) every interval: VmHWM covers a whole life, this covers one phase. */
+export function sampleRss(pid: number, intervalMs = 100): { stop(): { peak: number; last: number } } {
   let peak = 0;
   let last = 0;
   const read = (): void => {
     try {
-      last = processMemory(pid).rss;
+      last = treeMemory(pid).rss;
       peak = Math.max(peak, last);
     } catch {
       // The process has exited; keep what was seen.
@@ -184,12 +224,15 @@ export interface CpuWindow {
   loadAfter: number;
 }
 
-/** Starts measuring the CPU time of `pid`, of this process and of the rest of the machine until stop(). */
+/**
+ * Starts measuring the CPU time of `pid` and the processes it started (treeCpuMs: a service's workers), of this
+ * process and of the rest of the machine until stop().
+ */
 export function measureCpu(pid: number): { stop(): CpuWindow } {
-  const start = { wall: performance.now(), service: processCpuMs(pid), self: processCpuMs(), machine: machineCpuMs(), load: loadavg()[0]! };
+  const start = { wall: performance.now(), service: treeCpuMs(pid), self: processCpuMs(), machine: machineCpuMs(), load: loadavg()[0]! };
   return {
     stop() {
-      const service = processCpuMs(pid) - start.service;
+      const service = treeCpuMs(pid) - start.service;
       const self = processCpuMs() - start.self;
       const machine = machineCpuMs();
       return {

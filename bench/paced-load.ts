@@ -35,6 +35,25 @@ export interface PacedResult {
   max: number;
   /** Most requests that were due while every connection was busy. */
   queuedMax: number;
+  /** Requests sent in the warm-up before the measured ones (their answers are the service's work too). */
+  warmup: number;
+}
+
+/** The unmeasured warm-up of a paced run, in seconds (pacedLoad). */
+export const PACED_WARMUP_SECONDS = 1;
+
+/**
+ * Opens the connections before the clock starts (one GET /healthz on each, all at once), as wrk2 connects before it
+ * measures: the run measures answers at a steady rate, not TCP handshakes and a new process's first requests, which
+ * made the first 0.3 s of each run its slowest.
+ */
+async function openConnections(hostname: string, port: string, agent: http.Agent, connections: number): Promise<void> {
+  await Promise.all(Array.from({ length: connections }, () => new Promise<void>((resolve, reject) => {
+    http.get({ hostname, port, path: '/healthz', agent }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    }).on('error', reject);
+  })));
 }
 
 /** The value below which `fraction` of the sorted values lie (nearest rank). */
@@ -44,17 +63,25 @@ function percentile(sorted: Float64Array, fraction: number): number {
 }
 
 /**
- * Sends `rate` requests a second for `seconds` over at most `connections` keep-alive connections to `base`, each
- * request made by `next()`. Requests due while every connection is busy wait in order for the next free one. After
- * the last is due, waits up to `drainSeconds` for the answers still out; those never answered count as failed.
+ * Sends `rate` requests a second for `warmupSeconds` (1), unmeasured, then for `seconds` over at most `connections`
+ * keep-alive connections to `base`, each request made by `next()`. Requests due while every connection is busy wait in
+ * order for the next free one. After the last is due, waits up to `drainSeconds` for the answers still out; those
+ * never answered count as failed. The warm-up is the same load, steady across its end: as autocannon's runs have one
+ * (api-bench), and as wrk2 calibrates before it records, so the first second of a new process sending (its code not
+ * yet compiled) is not measured as the service's.
  */
-export async function pacedLoad(base: string, next: () => PacedRequest, o: { rate: number; seconds: number; connections: number; drainSeconds?: number }): Promise<PacedResult> {
+export async function pacedLoad(base: string, next: () => PacedRequest, o: { rate: number; seconds: number; connections: number; warmupSeconds?: number; drainSeconds?: number }): Promise<PacedResult> {
   const { hostname, port } = new URL(base);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: o.connections });
+  // FIFO: each request goes out on the connection idle longest, so the load is spread over all of them as wrk2
+  // spreads it (node's default, LIFO, sent nearly all of it over the two or three used last).
+  const agent = new http.Agent({ keepAlive: true, maxSockets: o.connections, scheduling: 'fifo' });
+  await openConnections(hostname, port, agent, o.connections);
   const interval = 1000 / o.rate;
-  const total = Math.floor(o.seconds * o.rate);
-  const latencies = new Float64Array(total);
+  const warm = Math.floor((o.warmupSeconds ?? PACED_WARMUP_SECONDS) * o.rate);
+  const total = warm + Math.floor(o.seconds * o.rate);
+  const latencies = new Float64Array(total - warm);
   let answered = 0;
+  let settledCount = 0;
   let failed = 0;
   let free = o.connections;
   let queuedMax = 0;
@@ -63,25 +90,29 @@ export async function pacedLoad(base: string, next: () => PacedRequest, o: { rat
   const settled = new Promise<void>((resolve) => {
     allSettled = resolve;
   });
-  const finish = (due: number, ok: boolean): void => {
-    latencies[answered++] = performance.now() - due;
-    if (!ok) failed++;
+  const finish = (due: number, ok: boolean, measured: boolean): void => {
+    if (measured) {
+      latencies[answered++] = performance.now() - due;
+      if (!ok) failed++;
+    }
     free++;
     if (waiting.length > 0) send(waiting.shift()!);
-    if (answered === total) allSettled();
+    if (++settledCount === total) allSettled();
   };
   function send(due: number): void {
+    const measured = due >= measuredFrom;
     free--;
     const { method, path, headers, body } = next();
     const req = http.request({ hostname, port, path, method, agent, headers: { ...headers, ...(body !== undefined && { 'content-length': Buffer.byteLength(body) }) } }, (res) => {
       res.resume();
-      res.on('end', () => finish(due, res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300));
-      res.on('error', () => finish(due, false));
+      res.on('end', () => finish(due, res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300, measured));
+      res.on('error', () => finish(due, false, measured));
     });
-    req.on('error', () => finish(due, false));
+    req.on('error', () => finish(due, false, measured));
     req.end(body);
   }
   const start = performance.now();
+  const measuredFrom = start + warm * interval;
   let sent = 0;
   await new Promise<void>((resolve) => {
     // Every millisecond (node's timer granularity), whatever is due goes out; lateness of the timer counts as latency.
@@ -100,12 +131,12 @@ export async function pacedLoad(base: string, next: () => PacedRequest, o: { rat
   const drain = setTimeout(allSettled, (o.drainSeconds ?? 10) * 1000);
   if (total > 0) await settled;
   clearTimeout(drain);
-  const wallMs = performance.now() - start;
+  const wallMs = performance.now() - measuredFrom;
   agent.destroy();
   const sorted = latencies.slice(0, answered).sort();
   return {
-    answers: answered, failed: failed + (total - answered), rps: answered / (wallMs / 1000),
-    p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN, queuedMax,
+    answers: answered, failed: failed + (total - warm - answered), rps: answered / (wallMs / 1000),
+    p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN, queuedMax, warmup: warm,
   };
 }
 

@@ -21,6 +21,8 @@ export interface ReadyFacts {
   msSinceProcessStart: number;
   cpuMs: number;
   phases: Record<string, number>;
+  /** WORKERS > 1: the worker processes answering (src/server-workers.ts); the other facts are the first one's. */
+  workers?: { count: number; pids: number[] };
 }
 
 export function serviceLogger(level: string, format: LogFormat, out: NodeJS.WriteStream = process.stdout): Logger {
@@ -84,6 +86,7 @@ function renderBanner(r: ReadyFacts): string {
     `  database  ${database}`,
     `  auth      ${auth}`,
     `  start     ${phases} (${seconds(r.cpuMs)} of CPU)`,
+    ...(r.workers ? [`  workers   ${r.workers.count} processes (WORKERS), pids ${r.workers.pids.join(', ')}`] : []),
     '',
   ].join('\n');
 }

@@ -1,12 +1,16 @@
 // Thin entry of the HTTP service (`nova-advisor serve`): settings, logger, the shared start-up wiring, the app,
-// listen, graceful close on SIGTERM / SIGINT. The CLI reaches the HTTP app only through here (serve, openapi).
+// listen, graceful close on SIGTERM / SIGINT (as one of WORKERS: when the primary asks, src/server-workers.ts). The
+// CLI reaches the HTTP app only through here (serve, openapi).
+import cluster from 'node:cluster';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import closeWithGrace from 'close-with-grace';
+import type { Logger } from 'pino';
 import { openAppContext } from './app-context.ts';
 import type { Settings } from './config/index.ts';
 import { takeEarly } from './server-early.ts';
 import { serviceLogger, type ReadyFacts } from './server-log.ts';
+import { WORKER_IGNORED_SIGNALS, followPrimary, reportReady, superviseWorkers } from './server-workers.ts';
 
 /** The OpenAPI document (`nova-advisor openapi`), rendered from the routes. */
 export async function renderOpenApi(): Promise<string> {
@@ -26,6 +30,19 @@ export async function serve(settings: Settings): Promise<void> {
   // Since process start: Node, tsx and the modules up to here.
   const modules = Math.round(performance.now());
   const log = serviceLogger(settings.LOG_LEVEL, settings.LOG_FORMAT);
+  if (settings.WORKERS > 1 && cluster.isPrimary) return superviseWorkers(settings, log);
+  if (cluster.isWorker) {
+    // A worker that cannot start must end, so its primary sees it: the IPC channel would keep it running.
+    return serveOne(settings, log, modules).catch((err: unknown) => {
+      process.disconnect?.();
+      throw err;
+    });
+  }
+  return serveOne(settings, log, modules);
+}
+
+/** The service in this process: the whole of it, or one worker of several (WORKERS > 1). */
+async function serveOne(settings: Settings, log: Logger, modules: number): Promise<void> {
   // Fastify and the routes load while the embedded database starts in its worker thread (openAppContext).
   const http = import('./api/http.ts');
   http.catch(() => undefined); // awaited below; a failure is thrown there, not as an unhandled rejection first
@@ -68,7 +85,12 @@ export async function serve(settings: Settings): Promise<void> {
   // (ctx.close). Syncs still running at SHUTDOWN_TIMEOUT_SECONDS are aborted and record their failure; whatever still
   // hangs ABORT_GRACE_MS later is cut by the exit. A second signal exits at once.
   const deadlineMs = settings.SHUTDOWN_TIMEOUT_SECONDS * 1000;
-  closeWithGrace({ delay: deadlineMs + ABORT_GRACE_MS, logger: { error: (m: unknown) => log.error(m) } }, async ({ signal, err }) => {
+  // A worker (WORKERS > 1) shuts down when its primary asks (src/server-workers.ts), never on a signal of its own.
+  const worker = cluster.isWorker;
+  if (worker) for (const signal of WORKER_IGNORED_SIGNALS) process.on(signal, () => undefined);
+  const closer = closeWithGrace({
+    delay: deadlineMs + ABORT_GRACE_MS, logger: { error: (m: unknown) => log.error(m) }, ...(worker && { skip: [...WORKER_IGNORED_SIGNALS] }),
+  }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'crashed; shutting down');
     else log.info({ signal, deadlineMs }, 'shutting down');
     const deadline = setTimeout(() => {
@@ -82,6 +104,7 @@ export async function serve(settings: Settings): Promise<void> {
       clearTimeout(deadline);
     }
   });
+  if (worker) followPrimary(() => void closer.close());
 
   try {
     await app.listen({ host: settings.HOST, port: settings.PORT });
@@ -111,7 +134,12 @@ export async function serve(settings: Settings): Promise<void> {
     cpuMs: cpuMs(),
     phases: { modules, ...ctx.startup.phases, app: appMs, listen: listenMs },
   };
-  log.info(ready, 'ready');
+  if (worker) {
+    log.info({ url, msSinceProcessStart: ready.msSinceProcessStart, cpuMs: ready.cpuMs }, 'worker ready');
+    reportReady(ready);
+  } else {
+    log.info(ready, 'ready');
+  }
 }
 
 /** The host to put in a link: a wildcard address listens on loopback too; an IPv6 literal goes in brackets. */

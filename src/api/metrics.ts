@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { inWorker, shareWithPrimary, workersMetrics } from './worker-metrics.ts';
 import { capacitySummarySteps, hostInstances, readySummary, type CapacitySummary } from '../advisor/capacity-summary.ts';
 import type { Policy } from '../advisor/policy.ts';
 import { endingOnError, runInBackground } from '../lib/turns.ts';
@@ -163,7 +164,8 @@ function syncMetrics(register: Registry, deps: AppDeps): void {
   };
   const gauge = (name: string, help: string, labelNames: string[], value: (last: NonNullable<Awaited<ReturnType<typeof history>>[number][number]>, recent: Awaited<ReturnType<typeof history>>[number]) => [Labels, number] | null) =>
     new Gauge({
-      name, help, labelNames, registers: [register],
+      // Read from the store, alike in every worker (WORKERS > 1): taken once, not summed.
+      name, help, labelNames, registers: [register], aggregator: 'first',
       async collect() {
         this.reset();
         for (const recent of await history()) {
@@ -196,6 +198,7 @@ export function installMetrics(app: FastifyInstance, deps: AppDeps, access: Metr
   const { registry: snapshots, ruleContext } = deps;
   const register = new Registry();
   collectDefaultMetrics({ register, prefix: 'nova_advisor_' });
+  if (inWorker()) shareWithPrimary(register);
   for (const metric of deps.storeMetrics ?? []) register.registerMetric(metric);
 
   const labelNames = ['method', 'route', 'status'] as const;
@@ -211,6 +214,8 @@ export function installMetrics(app: FastifyInstance, deps: AppDeps, access: Metr
     name: 'nova_advisor_snapshot_age_seconds',
     help: 'Age of the snapshot each cloud is answered from',
     labelNames: ['cloud', 'region'],
+    // WORKERS > 1: the oldest any worker answers from (one that has not yet followed a new snapshot shows).
+    aggregator: 'max',
     registers: [register],
     collect() {
       this.reset();
@@ -253,6 +258,11 @@ export function installMetrics(app: FastifyInstance, deps: AppDeps, access: Metr
   app.get('/metrics', { schema: { tags: ['operations'], security: [], summary: 'Prometheus metrics (text exposition format, docs/metrics.md)' } }, async (request, reply) => {
     const body = capacityBody(await seesHosts(request, access));
     // As two chunks: the capacity bytes (MiBs at 15,000 hosts) go out as they are, never copied per scrape.
-    return reply.type(register.contentType).send(Readable.from([Buffer.from(await register.metrics()), body], { objectMode: false }));
+    const counters = inWorker()
+      ? await workersMetrics().catch((err: unknown) => {
+        throw new ApiError('unavailable', `the workers' metrics could not be gathered: ${err instanceof Error ? err.message : String(err)}`, { headers: { 'retry-after': '5' } });
+      })
+      : await register.metrics();
+    return reply.type(register.contentType).send(Readable.from([Buffer.from(counters), body], { objectMode: false }));
   });
 }

@@ -1,5 +1,6 @@
 // All settings, from the environment, parsed once by one zod schema; a bad value stops the start
 // with a message naming the variable (fail fast).
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { osloBoolean } from '../lib/oslo-bool.ts';
 import type { PolicyRoles } from '../advisor/policy.ts';
@@ -62,6 +63,12 @@ export const SettingsSchema = z.object({
    */
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(20),
   /**
+   * Processes that answer on HOST:PORT (node:cluster, src/server-workers.ts), like Nova's `osapi_compute_workers`:
+   * each holds the snapshots and answers on one core, so N use N cores. `auto`: one per core
+   * (os.availableParallelism()). More than 1 needs DATABASE_URL: the embedded database belongs to one process.
+   */
+  WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default(1),
+  /**
    * Overload (@fastify/under-pressure): /v1 requests are answered 503 with Retry-After while the event loop's mean delay
    * is above OVERLOAD_MAX_EVENT_LOOP_DELAY_MS or the V8 heap in use is above OVERLOAD_MAX_HEAP_USED_MB (unset: 90% of
    * the heap limit, before V8 runs out of memory); 0 turns a check off. The delay counts from 2 s after ready (src/api/app.ts).
@@ -106,7 +113,9 @@ export const SettingsSchema = z.object({
   TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
 });
 
-export type Settings = z.infer<typeof SettingsSchema> & {
+export type Settings = Omit<z.infer<typeof SettingsSchema>, 'WORKERS'> & {
+  /** WORKERS as a count (`auto` resolved). */
+  WORKERS: number;
   /** True when an OpenStack cloud is configured (OS_CLOUD or OS_AUTH_URL). */
   cloudConfigured: boolean;
   authMode: 'keystone' | 'none';
@@ -124,8 +133,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const cloudConfigured = Boolean(parsed.data.OS_CLOUD || parsed.data.OS_AUTH_URL);
+  const workers = parsed.data.WORKERS === 'auto' ? availableParallelism() : parsed.data.WORKERS;
+  if (workers > 1 && !parsed.data.DATABASE_URL) {
+    throw new ConfigError(`invalid configuration:\n  WORKERS: ${workers} processes need DATABASE_URL (PostgreSQL); the embedded database belongs to one process`);
+  }
   return {
     ...parsed.data,
+    WORKERS: workers,
     cloudConfigured,
     // Without a cloud there is no Keystone to check tokens against: the demo runs open (and says so).
     authMode: parsed.data.AUTH_MODE ?? (cloudConfigured ? 'keystone' : 'none'),

@@ -1,0 +1,140 @@
+// WORKERS > 1 (`nova-advisor serve`): the first process forks that many workers with node:cluster and supervises
+// them; each worker is the single-process service (src/server.ts) answering on the same HOST:PORT, with the
+// snapshots of its own. Answers are a pure function of a snapshot, which every worker reads from PostgreSQL and
+// follows (LISTEN/NOTIFY), and syncs take a per-cloud advisory lock, so workers are replicas on one machine
+// (tests/integration/replicas.test.ts) that share a port: one core each, as Nova's API runs `osapi_compute_workers`.
+//
+// The primary owns the lifecycle: a signal (SIGTERM, SIGINT) asks every worker to shut down gracefully over IPC
+// (workers ignore signals, so a terminal's Ctrl-C, sent to the whole process group, is one request, not two), a second
+// signal kills them; a worker that dies after it was ready is replaced, one that dies before stops the service (a bad
+// setting or an unreachable database would otherwise restart forever). /metrics is answered by any worker with the
+// counters of all of them, summed by the primary (prom-client's AggregatorRegistry).
+import cluster, { type Worker } from 'node:cluster';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { answerMetricsRequests, isMessage } from './api/worker-metrics.ts';
+import type { Settings } from './config/index.ts';
+import type { ReadyFacts } from './server-log.ts';
+
+/** Messages between the primary and its workers (the prefix keeps them apart from prom-client's own). */
+const WORKER_MESSAGES = {
+  ready: 'nova-advisor:ready',
+  shutdown: 'nova-advisor:shutdown',
+} as const;
+
+interface ReadyMessage {
+  type: typeof WORKER_MESSAGES.ready;
+  facts: ReadyFacts;
+}
+/** After a graceful shutdown's own deadline (src/server.ts: SHUTDOWN_TIMEOUT_SECONDS + 5 s), what is left is killed. */
+const KILL_AFTER_MS = 7_000;
+/** A worker that dies after it was ready is replaced after this long, so a crash loop does not spin. */
+const RESTART_DELAY_MS = 1_000;
+
+/** Forks `settings.WORKERS` workers and supervises them until a signal; resolves when the service stops. */
+export function superviseWorkers(settings: Settings, log: Logger): Promise<void> {
+  answerMetricsRequests();
+  const everReady = new Set<number>();
+  const readyFacts = new Map<number, ReadyFacts>();
+  let announced = false;
+  let stopping = false;
+  let exitCode = 0;
+  let resolveStopped: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    resolveStopped = resolve;
+  });
+  const live = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+
+  cluster.on('message', (worker, message: unknown) => {
+    if (isMessage<ReadyMessage>(message, WORKER_MESSAGES.ready)) {
+      everReady.add(worker.id);
+      readyFacts.set(worker.id, message.facts);
+      if (!announced && readyFacts.size >= settings.WORKERS && live().every((w) => readyFacts.has(w.id))) {
+        announced = true;
+        const facts = [...readyFacts.values()];
+        log.info({
+          ...facts[0]!,
+          msSinceProcessStart: Math.round(performance.now()),
+          cpuMs: facts.reduce((sum, f) => sum + f.cpuMs, 0),
+          workers: { count: settings.WORKERS, pids: live().map((w) => w.process.pid) },
+        }, 'ready');
+      }
+    }
+  });
+
+  cluster.on('exit', (worker, code, signal) => {
+    readyFacts.delete(worker.id);
+    const pid = worker.process.pid;
+    if (stopping) {
+      if (code !== 0) exitCode = 1;
+      if (live().length === 0) resolveStopped();
+      return;
+    }
+    if (!everReady.has(worker.id)) {
+      log.error({ worker: pid, code, signal }, 'a worker stopped before it was ready (see its log above): stopping the service');
+      exitCode = 1;
+      stop();
+      if (live().length === 0) resolveStopped();
+      return;
+    }
+    log.error({ worker: pid, code, signal }, 'a worker stopped; starting another');
+    setTimeout(() => {
+      if (!stopping) cluster.fork();
+    }, RESTART_DELAY_MS).unref();
+  });
+
+  const stop = (): void => {
+    stopping = true;
+    for (const worker of live()) {
+      if (worker.isConnected()) worker.send({ type: WORKER_MESSAGES.shutdown });
+      // A worker that answers ignores it (WORKER_IGNORED_SIGNALS) and shuts down as asked; one still starting ends.
+      worker.process.kill('SIGTERM');
+    }
+    setTimeout(() => {
+      for (const worker of live()) worker.process.kill('SIGKILL');
+      exitCode = 1;
+      resolveStopped();
+    }, settings.SHUTDOWN_TIMEOUT_SECONDS * 1000 + KILL_AFTER_MS).unref();
+  };
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: killing the workers');
+      for (const worker of live()) worker.process.kill('SIGKILL');
+      process.exit(1);
+    }
+    log.info({ signal, workers: live().length }, 'shutting down');
+    stop();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  log.info({ workers: settings.WORKERS }, 'starting workers');
+  for (let i = 0; i < settings.WORKERS; i++) cluster.fork();
+  return stopped.then(() => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    process.exitCode = exitCode;
+  });
+}
+
+/** In a worker: runs `shutdown` when the primary asks, or when it is gone (its IPC channel closed). */
+export function followPrimary(shutdown: () => void): void {
+  let asked = false;
+  const once = (): void => {
+    if (!asked) shutdown();
+    asked = true;
+  };
+  process.on('message', (message: unknown) => {
+    if (isMessage(message, WORKER_MESSAGES.shutdown)) once();
+  });
+  process.once('disconnect', once);
+}
+
+/** In a worker: tells the primary it answers; the primary says `ready` once every worker has. */
+export function reportReady(facts: ReadyFacts): void {
+  process.send?.({ type: WORKER_MESSAGES.ready, facts } satisfies ReadyMessage);
+}
+
+/** Signals a worker leaves to the primary; they would otherwise end it at once (no listener: the default action). */
+export const WORKER_IGNORED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

@@ -1,0 +1,186 @@
+// WORKERS=2 (issue 16: both cores answer): `node bin/nova-advisor.js serve` on a fresh database of the real
+// PostgreSQL with the demo cloud. The primary forks two workers on one port; connections go to both; /metrics counts
+// the requests of both; a worker killed is replaced while the other answers; SIGTERM stops all of them gracefully
+// (exit 0); a worker that cannot start stops the service instead of restarting forever; the embedded database refuses
+// more than one worker.
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReadyFacts } from '../../src/server-log.ts';
+import { createTestDatabase, makeTempDir, type TestDatabase } from '../helpers/db.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/nova-advisor.js', import.meta.url));
+
+interface Service {
+  child: ChildProcess;
+  /** Every JSON log line so far (stdout), parsed. */
+  lines: Record<string, unknown>[];
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The first line `match` accepts, now or when it comes; fails when the service exits first. */
+  line(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  stderr(): string;
+}
+
+const services: ChildProcess[] = [];
+
+function serve(env: Record<string, string>): Service {
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    env: { PATH: process.env['PATH'], HOST: '127.0.0.1', PORT: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'info', AUTH_MODE: 'none', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  services.push(child);
+  const lines: Record<string, unknown>[] = [];
+  const waiting = new Set<() => void>();
+  let buffered = '';
+  let errors = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const parts = buffered.split('\n');
+    buffered = parts.pop()!;
+    for (const part of parts) if (part.startsWith('{')) lines.push(JSON.parse(part) as Record<string, unknown>);
+    for (const wake of waiting) wake();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    errors += chunk.toString();
+  });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => {
+    for (const wake of waiting) wake();
+    resolve({ code, signal });
+  }));
+  const line = (match: (l: Record<string, unknown>) => boolean, timeoutMs = 60_000) => new Promise<Record<string, unknown>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no such log line within ${timeoutMs} ms; stderr: ${errors}`)), timeoutMs);
+    const check = (): void => {
+      const found = lines.find(match);
+      if (found) {
+        waiting.delete(check);
+        clearTimeout(timer);
+        resolve(found);
+      } else if (child.exitCode !== null || child.signalCode !== null) {
+        waiting.delete(check);
+        clearTimeout(timer);
+        reject(new Error(`serve exited (${child.exitCode ?? child.signalCode}) first; stderr: ${errors}`));
+      }
+    };
+    waiting.add(check);
+    check();
+  });
+  return { child, lines, exit, line, stderr: () => errors };
+}
+
+/** GET over a connection of its own (no keep-alive), so the primary hands each to the next worker. */
+function getOnce(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent: false, headers: { connection: 'close' } }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    }).on('error', reject);
+  });
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+let db: TestDatabase;
+afterAll(async () => {
+  for (const child of services) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await db?.drop();
+});
+
+describe('serve with WORKERS=2 on PostgreSQL', () => {
+  let service: Service;
+  let ready: ReadyFacts;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    service = serve({ DATABASE_URL: db.url, WORKERS: '2' });
+    ready = (await service.line((l) => l['msg'] === 'ready')) as unknown as ReadyFacts;
+  }, 90_000);
+
+  it('says ready once both workers answer, with their pids, each a child of the primary', () => {
+    expect(ready.workers?.count).toBe(2);
+    expect(ready.workers?.pids).toHaveLength(2);
+    for (const pid of ready.workers!.pids) {
+      expect(pid).not.toBe(service.child.pid);
+      expect(isAlive(pid)).toBe(true);
+    }
+    // One entry from the primary, not a banner per worker.
+    expect(service.lines.filter((l) => l['msg'] === 'ready')).toHaveLength(1);
+  });
+
+  it('hands connections to both workers, and /metrics counts the requests of both', async () => {
+    const requests = 12;
+    for (let i = 0; i < requests; i++) expect((await getOnce(`${ready.url}/v1/flavors?limit=1`)).status).toBe(200);
+    await service.line((l) => l['msg'] === 'request completed' && l['pid'] === ready.workers!.pids[0]);
+    const completed = service.lines.filter((l) => l['msg'] === 'request completed');
+    const answeredBy = new Set(completed.map((l) => l['pid']));
+    expect([...answeredBy].sort()).toEqual([...ready.workers!.pids].sort());
+    const metrics = await getOnce(`${ready.url}/metrics`);
+    expect(metrics.status).toBe(200);
+    const line = metrics.body.split('\n').find((l) => l.startsWith('nova_advisor_http_requests_total{method="GET",route="/v1/flavors",status="200"}'));
+    expect(line?.split(' ')[1]).toBe(String(requests));
+    // Read alike by every worker: taken once, not summed (one series per cloud, not one per worker).
+    expect(metrics.body.match(/^nova_advisor_snapshot_age_seconds\{/gm)).toHaveLength(1);
+    // The capacity families come once, from the worker that got the scrape (once its summary is ready).
+    let scrape = metrics.body;
+    for (let i = 0; i < 50 && !/^nova_advisor_capacity_info\{/m.test(scrape); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      scrape = (await getOnce(`${ready.url}/metrics`)).body;
+    }
+    expect(scrape.match(/^nova_advisor_capacity_info\{/gm)).toHaveLength(1);
+  });
+
+  it('replaces a worker that dies, while the other one answers', async () => {
+    const [victim, survivor] = ready.workers!.pids;
+    process.kill(victim!, 'SIGKILL');
+    await service.line((l) => l['msg'] === 'a worker stopped; starting another' && l['worker'] === victim);
+    expect(isAlive(survivor!)).toBe(true);
+    expect((await getOnce(`${ready.url}/healthz`)).status).toBe(200);
+    const replaced = await service.line((l) => l['msg'] === 'worker ready' && l['pid'] !== victim && l['pid'] !== survivor);
+    expect(isAlive(replaced['pid'] as number)).toBe(true);
+  }, 60_000);
+
+  it('stops every worker gracefully on SIGTERM and exits 0', async () => {
+    const workers = service.lines.filter((l) => l['msg'] === 'worker ready').map((l) => l['pid'] as number).filter(isAlive);
+    expect(workers).toHaveLength(2);
+    service.child.kill('SIGTERM');
+    expect(await service.exit).toEqual({ code: 0, signal: null });
+    // Each worker ran its own graceful shutdown (src/server.ts), asked once by the primary.
+    expect(service.lines.filter((l) => l['msg'] === 'shutting down' && workers.includes(l['pid'] as number))).toHaveLength(2);
+    for (const pid of workers) expect(isAlive(pid)).toBe(false);
+  }, 60_000);
+});
+
+describe('serve with WORKERS=2 that cannot start', () => {
+  it('stops (exit 1) when a worker fails before it is ready, instead of starting it again and again', async () => {
+    const missing = new URL(db.url);
+    missing.pathname = '/na_test_no_such_database';
+    const service = serve({ DATABASE_URL: missing.toString(), WORKERS: '2' });
+    const { code } = await service.exit;
+    expect(code).toBe(1);
+    const stopped = service.lines.filter((l) => l['msg'] === 'a worker stopped before it was ready (see its log above): stopping the service');
+    expect(stopped.length).toBeGreaterThanOrEqual(1);
+    expect(service.lines.filter((l) => l['msg'] === 'a worker stopped; starting another')).toHaveLength(0);
+  }, 60_000);
+
+  it('refuses more than one worker on the embedded database, naming WORKERS', async () => {
+    const dataDir = await makeTempDir();
+    try {
+      const service = serve({ DATA_DIR: dataDir, WORKERS: '2' });
+      const { code } = await service.exit;
+      expect(code).not.toBe(0);
+      expect(service.stderr()).toMatch(/WORKERS: 2 processes need DATABASE_URL/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
