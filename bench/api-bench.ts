@@ -11,7 +11,7 @@ offered (0: not). --workers: the service's WORKERS (processes on one port; its C
 --curve: for each host count a fresh service loaded with uncached recommendations, then uncached
 validations, --runs times: CPU per answer. Figures over runs print as min–max (median m).`;
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ import type { CloudSnapshot } from '../src/model/index.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { PgSnapshotStore } from '../src/store/pg-store.ts';
 import {
-  DEFAULT_ADMIN_DATABASE_URL, MiB, createScratchDatabase, finishReport, formatCount, formatLoadavg, formatMachineLoad, formatMiB,
+  DEFAULT_ADMIN_DATABASE_URL, MiB, REPO_ROOT, createScratchDatabase, finishReport, formatCount, formatLoadavg, formatMachineLoad, formatMiB,
   formatMs, formatRange, intFlag, measureCpu, newReport, sampleRss, startChild, startTsChild, summarise, treeCpuMs, treeMemory,
   type BenchReport, type Child, type CpuWindow, type ScratchDatabase,
 } from './common.ts';
@@ -46,6 +46,9 @@ const TARGET = {
   heapBytes: 208 * MiB,
 } as const;
 const READY_TIMEOUT_MS = 120_000;
+/** The service as `npm start` runs it (package.json), Node's options included: `node <these>`. */
+const START_COMMAND = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+  .split(' ').filter((word) => word !== '').slice(1);
 /** The service counts as idle after ready once it uses at most IDLE_CPU_MS of CPU in IDLE_WINDOW_MS (4 % of a core). */
 const IDLE_WINDOW_MS = 500;
 const IDLE_CPU_MS = 20;
@@ -165,7 +168,7 @@ async function startService(databaseUrl: string, workers: number): Promise<{ ser
   // No OS_* variables: the service must answer from the stored snapshot, not sync a cloud.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OS_')));
   const started = performance.now();
-  const child = startChild(process.execPath, ['bin/nova-advisor.js', 'serve'], {
+  const child = startChild(process.execPath, [...START_COMMAND], {
     ...env, DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: String(port), AUTH_MODE: 'none', DEMO_CLOUD: 'false', LOG_LEVEL: 'warn',
     // autocannon loads from one address: the per-address limit would answer it 429.
     RATE_LIMIT_PER_ADDRESS: '0',
