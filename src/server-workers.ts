@@ -19,6 +19,7 @@ import type { ReadyFacts } from './server-log.ts';
 /** Messages between the primary and its workers (the prefix keeps them apart from prom-client's own). */
 const WORKER_MESSAGES = {
   ready: 'nova-advisor:ready',
+  allReady: 'nova-advisor:all-ready',
   shutdown: 'nova-advisor:shutdown',
 } as const;
 
@@ -33,7 +34,7 @@ const RESTART_DELAY_MS = 1_000;
 
 /** Forks `settings.WORKERS` workers and supervises them until a signal; resolves when the service stops. */
 export function superviseWorkers(settings: Settings, log: Logger): Promise<void> {
-  answerMetricsRequests();
+  answerMetricsRequests(() => live().filter((w) => everReady.has(w.id)));
   const everReady = new Set<number>();
   const readyFacts = new Map<number, ReadyFacts>();
   let announced = false;
@@ -49,8 +50,11 @@ export function superviseWorkers(settings: Settings, log: Logger): Promise<void>
     if (isMessage<ReadyMessage>(message, WORKER_MESSAGES.ready)) {
       everReady.add(worker.id);
       readyFacts.set(worker.id, message.facts);
+      // A worker started after the others (one replaced) answers /readyz as soon as it is ready itself.
+      if (announced) worker.send({ type: WORKER_MESSAGES.allReady });
       if (!announced && readyFacts.size >= settings.WORKERS && live().every((w) => readyFacts.has(w.id))) {
         announced = true;
+        for (const w of live()) w.send({ type: WORKER_MESSAGES.allReady });
         const facts = [...readyFacts.values()];
         log.info({
           ...facts[0]!,
@@ -129,6 +133,21 @@ export function followPrimary(shutdown: () => void): void {
     if (isMessage(message, WORKER_MESSAGES.shutdown)) once();
   });
   process.once('disconnect', once);
+}
+
+/**
+ * In a worker, from its start: why /readyz is not 200 yet though this worker answers (AppDeps.othersNotReady), null
+ * once the primary says every worker does.
+ */
+export function othersNotReady(): () => string | null {
+  let all = false;
+  const onMessage = (message: unknown): void => {
+    if (!isMessage(message, WORKER_MESSAGES.allReady)) return;
+    all = true;
+    process.off('message', onMessage);
+  };
+  process.on('message', onMessage);
+  return () => (all ? null : 'the other workers are still starting (WORKERS)');
 }
 
 /** In a worker: tells the primary it answers; the primary says `ready` once every worker has. */

@@ -117,6 +117,10 @@ describe('serve with WORKERS=2 on PostgreSQL', () => {
     expect(service.lines.filter((l) => l['msg'] === 'ready')).toHaveLength(1);
   });
 
+  it('is ready (/readyz 200) from either worker once the primary says so', async () => {
+    for (let i = 0; i < 4; i++) expect((await getOnce(`${ready.url}/readyz`)).status).toBe(200);
+  });
+
   it('hands connections to both workers, and /metrics counts the requests of both', async () => {
     const requests = 12;
     for (let i = 0; i < requests; i++) expect((await getOnce(`${ready.url}/v1/flavors?limit=1`)).status).toBe(200);
