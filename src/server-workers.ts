@@ -34,9 +34,9 @@ const RESTART_DELAY_MS = 1_000;
 
 /** Forks `settings.WORKERS` workers and supervises them until a signal; resolves when the service stops. */
 export function superviseWorkers(settings: Settings, log: Logger): Promise<void> {
-  answerMetricsRequests(() => live().filter((w) => everReady.has(w.id)));
-  const everReady = new Set<number>();
+  // The workers ready, by cluster id: a worker is in it from its ready message until it exits.
   const readyFacts = new Map<number, ReadyFacts>();
+  answerMetricsRequests(() => live().filter((w) => readyFacts.has(w.id)));
   let announced = false;
   let stopping = false;
   let exitCode = 0;
@@ -48,7 +48,6 @@ export function superviseWorkers(settings: Settings, log: Logger): Promise<void>
 
   cluster.on('message', (worker, message: unknown) => {
     if (isMessage<ReadyMessage>(message, WORKER_MESSAGES.ready)) {
-      everReady.add(worker.id);
       readyFacts.set(worker.id, message.facts);
       // A worker started after the others (one replaced) answers /readyz as soon as it is ready itself.
       if (announced) worker.send({ type: WORKER_MESSAGES.allReady });
@@ -67,17 +66,15 @@ export function superviseWorkers(settings: Settings, log: Logger): Promise<void>
   });
 
   cluster.on('exit', (worker, code, signal) => {
-    readyFacts.delete(worker.id);
+    const wasReady = readyFacts.delete(worker.id);
     const pid = worker.process.pid;
-    if (stopping) {
-      if (code !== 0) exitCode = 1;
-      if (live().length === 0) resolveStopped();
-      return;
-    }
-    if (!everReady.has(worker.id)) {
+    if (!stopping && !wasReady) {
       log.error({ worker: pid, code, signal }, 'a worker stopped before it was ready (see its log above): stopping the service');
       exitCode = 1;
       stop();
+    }
+    if (stopping) {
+      if (code !== 0) exitCode = 1;
       if (live().length === 0) resolveStopped();
       return;
     }

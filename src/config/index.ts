@@ -67,7 +67,8 @@ export const SettingsSchema = z.object({
    * each holds the snapshots and answers on one core, so N use N cores. `auto`: one per core
    * (os.availableParallelism()). More than 1 needs DATABASE_URL: the embedded database belongs to one process.
    */
-  WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default(1),
+  WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(64)]).default(1)
+    .transform((workers) => (workers === 'auto' ? availableParallelism() : workers)),
   /**
    * Overload (@fastify/under-pressure): /v1 requests are answered 503 with Retry-After while the event loop's mean delay
    * is above OVERLOAD_MAX_EVENT_LOOP_DELAY_MS or the V8 heap in use is above OVERLOAD_MAX_HEAP_USED_MB (unset: 90% of
@@ -111,11 +112,13 @@ export const SettingsSchema = z.object({
    * is refused within this bound; keystonemiddleware's token_cache_time default is 300 s.
    */
   TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+}).superRefine((settings, ctx) => {
+  if (settings.WORKERS > 1 && !settings.DATABASE_URL) {
+    ctx.addIssue({ code: 'custom', path: ['WORKERS'], message: `${settings.WORKERS} processes need DATABASE_URL (PostgreSQL); the embedded database belongs to one process` });
+  }
 });
 
-export type Settings = Omit<z.infer<typeof SettingsSchema>, 'WORKERS'> & {
-  /** WORKERS as a count (`auto` resolved). */
-  WORKERS: number;
+export type Settings = z.infer<typeof SettingsSchema> & {
   /** True when an OpenStack cloud is configured (OS_CLOUD or OS_AUTH_URL). */
   cloudConfigured: boolean;
   authMode: 'keystone' | 'none';
@@ -133,13 +136,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const cloudConfigured = Boolean(parsed.data.OS_CLOUD || parsed.data.OS_AUTH_URL);
-  const workers = parsed.data.WORKERS === 'auto' ? availableParallelism() : parsed.data.WORKERS;
-  if (workers > 1 && !parsed.data.DATABASE_URL) {
-    throw new ConfigError(`invalid configuration:\n  WORKERS: ${workers} processes need DATABASE_URL (PostgreSQL); the embedded database belongs to one process`);
-  }
   return {
     ...parsed.data,
-    WORKERS: workers,
     cloudConfigured,
     // Without a cloud there is no Keystone to check tokens against: the demo runs open (and says so).
     authMode: parsed.data.AUTH_MODE ?? (cloudConfigured ? 'keystone' : 'none'),
