@@ -115,7 +115,15 @@ export function treeMemory(pid: number): { rss: number; peak: number } {
 
 /** CPU time of a process tree (processTree), in ms. */
 export function treeCpuMs(pid: number): number {
-  return processTree(pid).reduce((sum, member) => sum + processCpuMs(member), 0);
+  let ms = 0;
+  for (const member of processTree(pid)) {
+    try {
+      ms += processCpuMs(member);
+    } catch {
+      // It ended while being read.
+    }
+  }
+  return ms;
 }
 
 /** VmRSS (now) and VmHWM (peak since start) of a process, in bytes, from /proc/<pid>/status. */
