@@ -68,7 +68,7 @@ function checkFlavor(flavor: Flavor | null): Finding[] {
   const alias = flavor.extraSpecs['pci_passthrough:alias'];
   if (alias !== undefined && parseAliasSpec(alias) === null) {
     findings.push(makeFinding('pci-alias-syntax-invalid', 'pci_passthrough:alias',
-      `pci_passthrough:alias=${alias} does not match name:count[,name:count…].`, [flavorEvidence('pci_passthrough:alias', alias)]));
+      `pci_passthrough:alias=${alias} does not match name:count[,name:count...].`, [flavorEvidence('pci_passthrough:alias', alias)]));
   }
   const policy = flavor.extraSpecs['group_policy'];
   if (policy !== undefined && policy !== 'none' && policy !== 'isolate') {

@@ -152,7 +152,7 @@ export function checkNic(scope: AdviceScope): Finding[] {
   }
   if (model === 'igb') {
     findings.push(makeFinding('igb-needs-recent-hypervisor', 'hw_vif_model',
-      'hw_vif_model=igb needs Nova 2025.1+, libvirt ≥ 9.3.0 and QEMU ≥ 8.0.0 on the compute.',
+      'hw_vif_model=igb needs Nova 2025.1+, libvirt >= 9.3.0 and QEMU >= 8.0.0 on the compute.',
       [imageEvidence('hw_vif_model', raw)]));
     const old = igbTooOld(scope);
     if (old.length > 0) {

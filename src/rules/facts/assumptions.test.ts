@@ -37,7 +37,7 @@ describe('answers list the facts they rest on (§5.3, §2.2, §2.3, §4.5)', () 
     { fact: 'virt_type', facts: { virtType: 'qemu' }, says: /virt_type=kvm.*§2\.2/ },
     { fact: 'vhost_net', facts: {}, says: /fails to start.*§2\.2/ },
     { fact: 'ovs_dpdk', facts: {}, says: /vhost-user.*passes no traffic.*§2\.2/ },
-    { fact: 'kernel_major', facts: {}, says: /3 ⇒ 8, 4 ⇒ 256.*§2\.2/ },
+    { fact: 'kernel_major', facts: {}, says: /3 => 8, 4 => 256.*§2\.2/ },
     { fact: 'default_machine_type', facts: {}, says: /hw_machine_type is not pc.*§2\.3/ },
     { fact: 'pci_in_placement', facts: {}, says: /pci_in_placement is on.*§4\.5/ },
   ])('§2.2 §2.3 §4.5 ifWrong of $fact ($facts)', ({ fact, facts, says }) => {

@@ -11,7 +11,7 @@ export function novaConfFindings(reports: readonly NovaConfReport[] | undefined,
   const mine = (reports ?? []).filter((r) => r.cloud === undefined || r.cloud === cloud);
   if (mine.length === 0) return [];
   const describe = (r: NovaConfReport) => `${r.label}: read ${r.read.length ? r.read.join('; ') : 'nothing'}${r.notUnderstood.length ? `; not understood ${r.notUnderstood.join('; ')}` : ''}`;
-  return [makeFinding('nova-conf-read', null, `Declared facts come partly from nova.conf — ${mine.map(describe).join(' | ')}.`,
+  return [makeFinding('nova-conf-read', null, `Declared facts come partly from nova.conf - ${mine.map(describe).join(' | ')}.`,
     mine.map((r) => ({ source: 'declared-host-fact' as const, ref: r.label, value: `${r.read.length} read, ${r.notUnderstood.length} not understood` })))];
 }
 
@@ -48,7 +48,7 @@ const HOST_FACTS: readonly { key: keyof HostFacts; fact: string; basis: string; 
   { key: 'virtType', fact: 'virt_type', basis: 'a typical current KVM compute', ifWrong: either((f) => f.virtType === 'kvm', 'if the hosts run virt_type=qemu, there is no vhost: multiqueue and rx_queue_size are silently ignored and the NIC model list is QEMU\'s (§1.2, §2.2)', 'if the hosts run virt_type=kvm, vhost-net and multiqueue apply and the advice on queues is too cautious (§2.2)') },
   { key: 'vhostNet', fact: 'vhost_net', basis: 'a typical current KVM compute', ifWrong: either((f) => f.vhostNet, 'if vhost_net is not loaded, a multiqueue guest fails to start on kvm (libvirt demands vhost for queues > 1) (§2.2)', 'if vhost_net is loaded, multiqueue is available and the advice leaves throughput unused (§2.2)') },
   { key: 'ovsDpdk', fact: 'ovs_dpdk', basis: 'a typical current KVM compute', ifWrong: either((f) => f.ovsDpdk, 'if the ports are not vhost-user, huge pages are advised where they are not needed (§2.2)', 'if the ports are vhost-user (OVS-DPDK), a flavor without huge pages gets an interface that passes no traffic (§2.2)') },
-  { key: 'kernelMajor', fact: 'kernel_major', basis: 'a typical current KVM compute', ifWrong: () => 'when max_queues is unset, the queue cap follows the host kernel major (3 ⇒ 8, 4 ⇒ 256, ≥ 5 ⇒ none, §2.2): a wrong kernel gives a wrong queue count' },
+  { key: 'kernelMajor', fact: 'kernel_major', basis: 'a typical current KVM compute', ifWrong: () => 'when max_queues is unset, the queue cap follows the host kernel major (3 => 8, 4 => 256, >= 5 => none, §2.2): a wrong kernel gives a wrong queue count' },
   { key: 'defaultMachineType', fact: 'default_machine_type', basis: "Nova's x86 default", ifWrong: (f) => `if [libvirt] hw_machine_type is not ${f.defaultMachineType}, images without hw_machine_type get another machine type, and with it other CD-ROM / disk buses (IDE only on pc, SATA on q35) (§2.3)` },
   { key: 'architecture', fact: 'architecture', basis: 'x86_64 computes', ifWrong: (f) => `if the computes are not ${f.architecture ?? 'x86_64'}, images without hw_architecture get another built-in machine type (aarch64 virt, ppc64le pseries, s390x s390-ccw-virtio) and a scsi CD-ROM on aarch64 / ppc / s390 (§2.3)` },
   { key: 'useVirtioForBridges', fact: 'use_virtio_for_bridges', basis: "Nova's default", ifWrong: either((f) => f.useVirtioForBridges === false, 'if [libvirt] use_virtio_for_bridges is on (Nova\'s default), images without hw_vif_model get virtio (§2.1 step 3)', 'if [libvirt] use_virtio_for_bridges is off, images without hw_vif_model (and no libosinfo answer) get no <model>: the hypervisor\'s default NIC, not virtio (§2.1 step 3)') },

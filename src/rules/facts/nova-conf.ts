@@ -67,7 +67,7 @@ const bool = (fact: keyof HostFacts): Reader => (value) => {
 };
 const int = (fact: keyof HostFacts, min: number, allowed?: number[]): Reader => (value) => {
   const n = Number(value);
-  if (!/^-?\d+$/.test(value) || n < min || (allowed && !allowed.includes(n))) return `not ${allowed ? `one of ${allowed.join(', ')}` : `an integer ≥ ${min}`} (${value})`;
+  if (!/^-?\d+$/.test(value) || n < min || (allowed && !allowed.includes(n))) return `not ${allowed ? `one of ${allowed.join(', ')}` : `an integer >= ${min}`} (${value})`;
   return { [fact]: n };
 };
 const ARCHES = ['x86_64', 'i686', 'aarch64', 'armv7l', 'ppc64le', 's390x'];

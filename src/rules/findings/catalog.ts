@@ -143,7 +143,7 @@ export const FINDINGS = [
   },
   {
     id: 'pci-alias-syntax-invalid', severity: 'error',
-    trigger: 'pci_passthrough:alias does not match name:count[,name:count…].',
+    trigger: 'pci_passthrough:alias does not match name:count[,name:count...].',
     remedy: 'Write e.g. "sriov-nic:2" or "a1:1, a2:1".',
     source: 'domain.md §1.5',
   },
@@ -205,7 +205,7 @@ export const FINDINGS = [
   {
     id: 'multiqueue-single-vcpu', severity: 'warning',
     trigger: 'Multiqueue requested for a flavor with fewer than 2 vCPUs: ignored.',
-    remedy: 'Use a flavor with ≥ 2 vCPUs, or drop the setting.',
+    remedy: 'Use a flavor with >= 2 vCPUs, or drop the setting.',
     source: 'domain.md §1.3, §2.2',
   },
   {
@@ -223,7 +223,7 @@ export const FINDINGS = [
   {
     id: 'pci-alias-unresolved', severity: 'warning',
     trigger: 'A flavor alias name could not be mapped to a Placement resource class.',
-    remedy: 'Pass aliasResourceClasses in the request (alias → resource class).',
+    remedy: 'Pass aliasResourceClasses in the request (alias -> resource class).',
     source: 'domain.md §4.2, §4.5',
   },
   {
@@ -253,7 +253,7 @@ export const FINDINGS = [
   // ---------------------------------------------------------------- for the operator's information
   {
     id: 'os-distro-not-short-id', severity: 'info',
-    trigger: 'os_distro uses the Glance vocabulary (ubuntu, windows, rhel…), not a libosinfo short-id.',
+    trigger: 'os_distro uses the Glance vocabulary (ubuntu, windows, rhel...), not a libosinfo short-id.',
     remedy: 'Nothing to fix; Nova\'s libosinfo lookup ignores it, so hw_vif_model / hw_disk_bus must be explicit.',
     source: 'domain.md §1.4, §2.4, §7 surprise 2',
   },
@@ -277,13 +277,13 @@ export const FINDINGS = [
   },
   {
     id: 'igb-hypervisor-too-old', severity: 'warning',
-    trigger: 'hw_vif_model=igb and the declared libvirt (< 9.3.0) or QEMU (< 8.0.0) version — or the lowest QEMU version os-hypervisors reports — is below igb\'s minimum.',
+    trigger: 'hw_vif_model=igb and the declared libvirt (< 9.3.0) or QEMU (< 8.0.0) version - or the lowest QEMU version os-hypervisors reports - is below igb\'s minimum.',
     remedy: 'Upgrade libvirt / QEMU on the computes, or use e1000e.',
     source: 'domain.md §1.2, §5.3',
   },
   {
     id: 'igb-needs-recent-hypervisor', severity: 'info',
-    trigger: 'hw_vif_model=igb needs Nova 2025.1+, libvirt ≥ 9.3.0 and QEMU ≥ 8.0.0.',
+    trigger: 'hw_vif_model=igb needs Nova 2025.1+, libvirt >= 9.3.0 and QEMU >= 8.0.0.',
     remedy: 'Check the hosts report COMPUTE_NET_VIF_MODEL_IGB.',
     source: 'domain.md §1.2',
   },
@@ -326,7 +326,7 @@ export const FINDINGS = [
   },
   {
     id: 'host-resource-insufficient', severity: 'warning',
-    trigger: 'capacity − used of a resource class is below what one instance asks.',
+    trigger: 'capacity - used of a resource class is below what one instance asks.',
     remedy: 'Free capacity, raise allocation_ratio, or use other hosts.',
     source: 'domain.md §4.7',
   },
@@ -350,21 +350,21 @@ export const FINDINGS = [
   },
   {
     id: 'host-pci-insufficient', severity: 'warning',
-    trigger: 'Not enough free PCI devices of the resource class (Σ free for group_policy none, distinct providers for isolate).',
+    trigger: 'Not enough free PCI devices of the resource class (the sum of free for group_policy none, distinct providers for isolate).',
     remedy: 'Free devices, use other hosts, or relax group_policy.',
     source: 'domain.md §4.6, §4.7',
   },
   {
     id: 'host-resource-reserved', severity: 'warning',
-    trigger: 'A resource class (root or PCI provider) lacks room for one instance only because of its reserved units: int((total − reserved) × allocation_ratio) − used is too small, int(total × allocation_ratio) − used would do.',
+    trigger: 'A resource class (root or PCI provider) lacks room for one instance only because of its reserved units: int((total - reserved) × allocation_ratio) - used is too small, int(total × allocation_ratio) - used would do.',
     remedy: 'Lower reserved if the units are not really held back (an operator setting, or Nova\'s one_time_use devices, reserved = total once allocated), or use other hosts.',
     source: 'domain.md §4.5, §4.7',
   },
   // ---------------------------------------------------------------- declared host facts per aggregate / trait (facts/host-facts.ts)
   {
     id: 'host-facts-differ', severity: 'warning',
-    trigger: 'The hosts the image and flavor can land on are declared with different host facts (virt_type, vhost-net, OVS-DPDK, …).',
-    remedy: 'The answer assumes the value most of those hosts have; pin the flavor to alike hosts (trait:CUSTOM_…=required) or make them alike.',
+    trigger: 'The hosts the image and flavor can land on are declared with different host facts (virt_type, vhost-net, OVS-DPDK, ...).',
+    remedy: 'The answer assumes the value most of those hosts have; pin the flavor to alike hosts (trait:CUSTOM_...=required) or make them alike.',
     source: 'domain.md §2.2, §2.6, §7 surprise 6',
   },
   {
@@ -449,7 +449,7 @@ export const FINDINGS = [
   },
   {
     id: 'pci-device-spec-tag-not-boolean', severity: 'warning',
-    trigger: 'A device_spec tags remote_managed or trusted with a value that is no boolean spelling (true / false, yes / no, 1 / 0, …).',
+    trigger: 'A device_spec tags remote_managed or trusted with a value that is no boolean spelling (true / false, yes / no, 1 / 0, ...).',
     remedy: 'Write "true" or "false": Nova does not refuse the value but reads it loosely (bool_from_string, strict=False), so anything else is false.',
     source: 'domain.md §4.1',
   },

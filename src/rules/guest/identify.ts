@@ -195,7 +195,7 @@ export function analyseGuest(
   }
   evidence.push({
     source: knowledge.source, ref: `${family.ref}: ${family.distro}`,
-    value: `virtio-net ≥ ${family.firstVersion.virtioNet ?? 'never'}, virtio-blk ≥ ${family.firstVersion.virtioBlk ?? 'never'}, virtio-scsi ≥ ${family.firstVersion.virtioScsi ?? 'never'}, q35 ≥ ${family.firstVersion.q35 ?? 'never'}`,
+    value: `virtio-net >= ${family.firstVersion.virtioNet ?? 'never'}, virtio-blk >= ${family.firstVersion.virtioBlk ?? 'never'}, virtio-scsi >= ${family.firstVersion.virtioScsi ?? 'never'}, q35 >= ${family.firstVersion.q35 ?? 'never'}`,
   });
 
   let virtio: GuestIdentity['virtio'];

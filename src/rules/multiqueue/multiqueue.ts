@@ -118,5 +118,5 @@ export function adviseMultiqueue(scope: AdviceScope, nicModel: string | null): R
   }
   evidence.push(queueEvidence(facts));
   return { key, value: 'true', current, evidence,
-    reason: `Set ${key}=true: the ${scope.workload} profile wants NIC throughput; it takes effect only with flavors of ≥ 2 vCPUs (queues = min(vCPUs, ${queueCap(facts) ?? 'no cap'})).` };
+    reason: `Set ${key}=true: the ${scope.workload} profile wants NIC throughput; it takes effect only with flavors of >= 2 vCPUs (queues = min(vCPUs, ${queueCap(facts) ?? 'no cap'})).` };
 }

@@ -50,7 +50,7 @@ export function planPci(scope: AdviceScope, request: Pick<AdviceRequest, 'aliasR
     const resolution = resolveAlias(entry.name, classes, request.aliasResourceClasses);
     findings.push(...resolution.findings);
     if (resolution.resourceClass !== null && resolution.deviceClass === null) {
-      findings.push(notInPlacement(`Alias "${entry.name}" → ${resolution.resourceClass}`, classes));
+      findings.push(notInPlacement(`Alias "${entry.name}" -> ${resolution.resourceClass}`, classes));
     }
     planned.push({ name: entry.name, count: entry.count, deviceClass: resolution.deviceClass,
       missingClass: resolution.deviceClass ? null : resolution.resourceClass,

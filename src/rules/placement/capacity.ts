@@ -356,7 +356,7 @@ function resourceFinding(ih: IndexedHost, rc: string, amount: number, fit: numbe
   }
   const free = ih.root.free[rc] ?? 0;
   const evidence: Evidence[] = [{ source: 'placement', ref: `${name} ${rc}`,
-    value: `total ${inventory.total}, reserved ${inventory.reserved}, ratio ${inventory.allocationRatio} ⇒ capacity ${inventoryCapacity(inventory)}, used ${ih.host.usages[rc] ?? 0}, free ${free}` }];
+    value: `total ${inventory.total}, reserved ${inventory.reserved}, ratio ${inventory.allocationRatio} => capacity ${inventoryCapacity(inventory)}, used ${ih.host.usages[rc] ?? 0}, free ${free}` }];
   if (fit < 0) {
     return makeFinding('host-resource-unit-mismatch', rc,
       `${name}: ${rc} ${amount} is outside min_unit ${inventory.minUnit} / max_unit ${inventory.maxUnit} or not a multiple of step_size ${inventory.stepSize}.`,

@@ -156,7 +156,7 @@ function kindCaveats(vnicType: VnicType, scope: RuleScope): PreviewNote[] {
     case 'remote-managed': {
       const hosts = scope.hosts.filter((h) => h.traits.includes('COMPUTE_REMOTE_MANAGED_PORTS')).length;
       return [unplugged,
-        { subject: 'COMPUTE_REMOTE_MANAGED_PORTS', reason: `the scheduler requires this trait for remote-managed ports (root_required); a compute reports it with libvirt ≥ 7.9.0 and a device_spec tagged remote_managed. ${hosts} of ${scope.hosts.length} host(s) have it. Server create is refused (403 ForbiddenWithRemoteManagedPorts) until every nova-compute is at service version 61 (Yoga).`, source: 'domain.md §1.6; NOVA scheduler/request_filter.py remote_managed_ports_filter, compute/resource_tracker.py, compute/api.py _check_vnic_remote_managed_min_version' }];
+        { subject: 'COMPUTE_REMOTE_MANAGED_PORTS', reason: `the scheduler requires this trait for remote-managed ports (root_required); a compute reports it with libvirt >= 7.9.0 and a device_spec tagged remote_managed. ${hosts} of ${scope.hosts.length} host(s) have it. Server create is refused (403 ForbiddenWithRemoteManagedPorts) until every nova-compute is at service version 61 (Yoga).`, source: 'domain.md §1.6; NOVA scheduler/request_filter.py remote_managed_ports_filter, compute/resource_tracker.py, compute/api.py _check_vnic_remote_managed_min_version' }];
     }
     default:
       return [];
@@ -286,7 +286,7 @@ export function previewNic(scope: RuleScope, vnicType: VnicType, backend: VnicBa
       ? 'virt_type=qemu: Nova forces the user-space backend (libvirt would otherwise enable vhost for non-KVM guests)'
       : driver === 'vhost'
         ? `${mqApplies ? 'multiqueue' : 'rx_queue_size'} makes Nova set name='vhost': vhost-net must be loaded`
-        : `no multiqueue and no rx_queue_size: no name, libvirt uses vhost-net if loaded${facts.vhostNet ? '' : ' — declared absent, so the slower user-space backend, silently'}`;
+        : `no multiqueue and no rx_queue_size: no name, libvirt uses vhost-net if loaded${facts.vhostNet ? '' : ' - declared absent, so the slower user-space backend, silently'}`;
   return { ...result, driverName: value(driver, driverReason, macvtap ? 'NOVA virt/libvirt/designer.py set_vif_host_backend_hw_veb; domain.md §2.2' : 'domain.md §2.1, §2.2', driverEvidence) };
 }
 

@@ -73,7 +73,7 @@ export function parseAlias(object: Record<string, unknown>, field: string, pciIn
     errors.push(`unknown key "${key}" (additionalProperties false${since ? `; new in Nova ${releaseName(since)}, ${releaseName(release)} refuses it` : ''})`);
   }
   const rawName = str('name');
-  if (rawName === null || rawName.length < 1 || rawName.length > 256) errors.push('name is required, 1–256 characters');
+  if (rawName === null || rawName.length < 1 || rawName.length > 256) errors.push('name is required, 1-256 characters');
   // The schema checks the name as written; Nova then strips it, so " vf" and "vf " are one alias (NOVA
   // `nova/pci/request.py` `_get_alias_from_config`: `spec.pop('name').strip()`).
   const name = rawName?.trim() ?? null;
@@ -150,7 +150,7 @@ export function groupFindings(entries: ParsedAlias[], pciInPlacement: boolean, r
   if (entries.some((e) => e.numaPolicy !== first.numaPolicy)) problems.push('numa_policy differs');
   if (entries.some((e) => e.deviceType !== first.deviceType)) problems.push('device_type differs');
   if (NOVA_RELEASES.indexOf(release) <= NOVA_RELEASES.indexOf(LAST_DEV_TYPE_KEYERROR_RELEASE) && entries.some((e) => e.deviceType === null)) {
-    problems.push(`an entry has no device_type, which ${releaseName(release)} cannot read when several entries share a name (KeyError 'dev_type' ⇒ PciInvalidAlias)`);
+    problems.push(`an entry has no device_type, which ${releaseName(release)} cannot read when several entries share a name (KeyError 'dev_type' => PciInvalidAlias)`);
   }
   const refused = problems.length > 0;
   if (pciInPlacement) problems.push('pci_in_placement allows one entry per alias name');

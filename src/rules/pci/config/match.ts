@@ -152,7 +152,7 @@ export function matchFlavors(flavorList: readonly Flavor[], byName: ReadonlyMap<
     const evidence: Evidence[] = [{ source: 'flavor', ref: `${flavor.name} pci_passthrough:alias`, value: spec }];
     const entries = parseAliasSpec(spec);
     if (entries === null) {
-      findings.push(makeFinding('pci-alias-syntax-invalid', `flavor ${flavor.name}`, `Flavor ${flavor.name}: pci_passthrough:alias=${spec} does not match name:count[,name:count…].`, evidence));
+      findings.push(makeFinding('pci-alias-syntax-invalid', `flavor ${flavor.name}`, `Flavor ${flavor.name}: pci_passthrough:alias=${spec} does not match name:count[,name:count...].`, evidence));
       continue;
     }
     for (const { name, count } of entries) {
