@@ -6,7 +6,7 @@ import type { CloudSnapshot, SnapshotRef } from '../model/index.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
 import { SecondUseMemo, WeakMemo } from '../lib/memo.ts';
 import type { RuleContext } from '../rules/index.ts';
-import { encodedJson } from '../schemas/encoded.ts';
+import { encodedObjectJson, type ObjectJson } from '../schemas/encoded.ts';
 
 export function snapshotRef(snapshot: CloudSnapshot, now: Date = new Date()): SnapshotRef {
   return {
@@ -24,14 +24,31 @@ export function snapshotRef(snapshot: CloudSnapshot, now: Date = new Date()): Sn
  * generation, and its object graph (hundreds of objects for a recommendation) kept beside its JSON was copied and
  * promoted with it on every uncached answer.
  */
-export interface Computed<K> {
+export class Computed<K> {
+  private pieces: ObjectJson | null;
+  private flat: string | null = null;
+
+  constructor(encoded: ObjectJson, readonly kept: K) {
+    this.pieces = encoded;
+  }
+
   /**
    * The JSON of the body encoded through its response schema (the encoding both edges give; `encodedJson`): a
    * cached answer is encoded once, not by every request that sends it again (issue 16), and joined only with the
-   * snapshot reference (`spliced`).
+   * snapshot reference (`spliced`). Joined when first read, and its pieces dropped.
    */
-  json: string;
-  kept: K;
+  get json(): string {
+    if (this.flat === null) {
+      this.flat = this.pieces!.text();
+      this.pieces = null;
+    }
+    return this.flat;
+  }
+
+  /** The JSON with the snapshot reference first: joined with it in one copy while its pieces are still apart. */
+  withSnapshot(ref: SnapshotRef): string {
+    return this.pieces ? this.pieces.withFirst(snapshotMember(ref)) : spliced(ref, this.json);
+  }
 }
 
 /** Answers kept per snapshot and kind; enough for the requests a cloud's tooling repeats, bounded in memory (~1–50 KB each). */
@@ -62,8 +79,10 @@ export class AnswerCache<T, K = undefined> {
   get(ctx: RuleContext, snapshot: CloudSnapshot, request: unknown, compute: () => T): { computed: Computed<K>; cached: boolean } {
     const { value, kept } = this.perContext.get(ctx).get(snapshot, canonicalJson(request), () => {
       const body = compute();
-      return { json: encodedJson(this.schema, body), kept: this.keep(body) };
+      return new Computed(encodedObjectJson(this.schema, body), this.keep(body));
     });
+    // Joined as it goes into the cache: a cached answer holds one string, not its thousands of pieces.
+    if (kept) void value.json;
     return { computed: value, cached: kept };
   }
 }
@@ -76,17 +95,19 @@ export interface Answer<T> {
   json(): string | Buffer;
 }
 
+const snapshotMember = (ref: SnapshotRef): string => `"snapshot":${JSON.stringify(ref)}`;
+
 /** `encoded` (the JSON of an object, `{…}`) with the snapshot reference as its first member. */
 function spliced(ref: SnapshotRef, encoded: string): string {
   // A comma after the reference unless the rest is the closing brace alone. The rest is a slice: no copy of the answer.
-  return `{"snapshot":${JSON.stringify(ref)}${encoded.length > 2 ? ',' : ''}${encoded.slice(1)}`;
+  return `{${snapshotMember(ref)}${encoded.length > 2 ? ',' : ''}${encoded.slice(1)}`;
 }
 
 class EncodedAnswer<T extends object> implements Answer<T> {
   constructor(
     private readonly snapshot: CloudSnapshot,
-    private readonly encoded: Encoded,
-    private readonly render: (snapshot: CloudSnapshot, encoded: Encoded) => string | Buffer,
+    private readonly encoded: Computed<unknown>,
+    private readonly render: (snapshot: CloudSnapshot, encoded: Computed<unknown>) => string | Buffer,
   ) {}
 
   json(): string | Buffer {
@@ -99,11 +120,6 @@ class EncodedAnswer<T extends object> implements Answer<T> {
   }
 }
 
-/** An answer's encoding, held in an object of its own: the cache of sent copies is keyed by it, not by its text. */
-interface Encoded {
-  readonly json: string;
-}
-
 /**
  * Cached answers as last sent: the reference changes only when its age in whole seconds does, so the requests
  * for an answer within one second share one copy instead of each splicing its own (tens of KB for a
@@ -113,9 +129,9 @@ interface Encoded {
  * its age is right. Bounded, since each copy is as large as its answer: more than the answers asked for again
  * within a second.
  */
-const sent = new LRUCache<Encoded, { snapshotId: string; from: number; until: number; json: string | Buffer }>({ max: 128 });
+const sent = new LRUCache<Computed<unknown>, { snapshotId: string; from: number; until: number; json: string | Buffer }>({ max: 128 });
 
-function renderCached(snapshot: CloudSnapshot, encoded: Encoded): string | Buffer {
+function renderCached(snapshot: CloudSnapshot, encoded: Computed<unknown>): string | Buffer {
   const now = Date.now();
   const last = sent.get(encoded);
   // By id, not the object: a copy must not keep a snapshot a sync replaced in memory.
@@ -131,7 +147,7 @@ function renderCached(snapshot: CloudSnapshot, encoded: Encoded): string | Buffe
   return json;
 }
 
-const renderFresh = (snapshot: CloudSnapshot, encoded: Encoded): string => spliced(snapshotRef(snapshot), encoded.json);
+const renderFresh = (snapshot: CloudSnapshot, encoded: Computed<unknown>): string => encoded.withSnapshot(snapshotRef(snapshot));
 
 /**
  * An `AnswerCache` answer on the snapshot it was computed from: a cached one through the copies `renderCached`
@@ -143,5 +159,5 @@ export function answerOf<T extends object>(snapshot: CloudSnapshot, computed: Co
 
 /** An answer not worth caching (computed once per request). */
 export function freshAnswer<T extends object>(snapshot: CloudSnapshot, body: T, schema: z.ZodType<T>): Answer<T> {
-  return new EncodedAnswer(snapshot, { json: encodedJson(schema, body) }, renderFresh);
+  return new EncodedAnswer(snapshot, new Computed(encodedObjectJson(schema, body), undefined), renderFresh);
 }
