@@ -25,29 +25,23 @@ export function snapshotRef(snapshot: CloudSnapshot, now: Date = new Date()): Sn
  * promoted with it on every uncached answer.
  */
 export class Computed<K> {
-  private pieces: ObjectJson | null;
-  private flat: string | null = null;
-
-  constructor(encoded: ObjectJson, readonly kept: K) {
-    this.pieces = encoded;
-  }
+  constructor(
+    private readonly encoded: ObjectJson,
+    readonly kept: K,
+  ) {}
 
   /**
    * The JSON of the body encoded through its response schema (the encoding both edges give; `encodedJson`): a
    * cached answer is encoded once, not by every request that sends it again (issue 16), and joined only with the
-   * snapshot reference (`spliced`). Joined when first read, and its pieces dropped.
+   * snapshot reference (`withSnapshot`). Joined when first read (ObjectJson.text).
    */
   get json(): string {
-    if (this.flat === null) {
-      this.flat = this.pieces!.text();
-      this.pieces = null;
-    }
-    return this.flat;
+    return this.encoded.text();
   }
 
-  /** The JSON with the snapshot reference first: joined with it in one copy while its pieces are still apart. */
+  /** The JSON with the snapshot reference as its first member, in one copy (ObjectJson.withFirst). */
   withSnapshot(ref: SnapshotRef): string {
-    return this.pieces ? this.pieces.withFirst(snapshotMember(ref)) : spliced(ref, this.json);
+    return this.encoded.withFirst(`"snapshot":${JSON.stringify(ref)}`);
   }
 }
 
@@ -91,16 +85,8 @@ export class AnswerCache<T, K = undefined> {
 export interface Answer<T> {
   /** The encoded body as an object (what the CLI prints and formats). */
   object(): T & { snapshot: SnapshotRef };
-  /** The same as JSON (what HTTP sends; text, or its UTF-8 bytes), the snapshot reference spliced into the answer's encoding. */
+  /** The same as JSON (what HTTP sends; text, or its UTF-8 bytes), the snapshot reference joined into the answer's encoding. */
   json(): string | Buffer;
-}
-
-const snapshotMember = (ref: SnapshotRef): string => `"snapshot":${JSON.stringify(ref)}`;
-
-/** `encoded` (the JSON of an object, `{…}`) with the snapshot reference as its first member. */
-function spliced(ref: SnapshotRef, encoded: string): string {
-  // A comma after the reference unless the rest is the closing brace alone. The rest is a slice: no copy of the answer.
-  return `{${snapshotMember(ref)}${encoded.length > 2 ? ',' : ''}${encoded.slice(1)}`;
 }
 
 class EncodedAnswer<T extends object> implements Answer<T> {
@@ -122,7 +108,7 @@ class EncodedAnswer<T extends object> implements Answer<T> {
 
 /**
  * Cached answers as last sent: the reference changes only when its age in whole seconds does, so the requests
- * for an answer within one second share one copy instead of each splicing its own (tens of KB for a
+ * for an answer within one second share one copy instead of each joining its own (tens of KB for a
  * recommendation). The first request gets text: an answer asked once (computed for it) then costs no memory
  * outside V8's heap, which would start full collections (encodedJson). Asked again within the second, the copy
  * becomes UTF-8 bytes, which later requests send as they are. Each copy holds the times (epoch ms) between which
@@ -140,7 +126,7 @@ function renderCached(snapshot: CloudSnapshot, encoded: Computed<unknown>): stri
     return last.json;
   }
   const ref = snapshotRef(snapshot, new Date(now));
-  const json = spliced(ref, encoded.json);
+  const json = encoded.withSnapshot(ref);
   // ageSeconds is 0 until a second past takenAt (a snapshot from a clock ahead of ours included).
   const secondStart = Date.parse(snapshot.takenAt) + ref.ageSeconds * 1000;
   sent.set(encoded, { snapshotId: snapshot.id, from: ref.ageSeconds === 0 ? -Infinity : secondStart, until: secondStart + 1000, json });
@@ -151,7 +137,7 @@ const renderFresh = (snapshot: CloudSnapshot, encoded: Computed<unknown>): strin
 
 /**
  * An `AnswerCache` answer on the snapshot it was computed from: a cached one through the copies `renderCached`
- * shares, one the cache does not keep spliced for this request alone.
+ * shares, one the cache does not keep joined with its reference for this request alone.
  */
 export function answerOf<T extends object>(snapshot: CloudSnapshot, computed: Computed<unknown>, cached: boolean): Answer<T> {
   return new EncodedAnswer(snapshot, computed, cached ? renderCached : renderFresh);

@@ -146,32 +146,22 @@ export function sharedBetweenAnswers<T extends z.core.$ZodType>(schema: T): T {
 }
 
 /**
- * JSON text being written: its pieces in order, the JSON of shared values among them as the very strings kept for
- * them, joined once at the end. Appended with `+=`, the pieces made a tree of one string object per piece, copied
- * again when the text was first read whole (String::Flatten); a cached answer kept as that tree held thousands of
- * small strings (the service's heap reached 830 MB). `join` copies each piece once into one flat string.
- */
-class JsonText {
-  readonly parts: string[] = [];
-
-  add(text: string): void {
-    this.parts.push(text);
-  }
-}
-
-/**
- * The JSON of an encoded object, its pieces not yet joined: `text()` joins them alone, `withFirst(member)` with a
- * member put before the object's own, each into one flat string. An answer sent once (computed for its request) is
- * so copied once, with its snapshot reference: spliced into joined text, it was copied again whole when its length
- * in UTF-8 was read (Buffer.byteLength flattens). With the pieces joined by `join` rather than `+=`, an uncached
- * recommendation allocates 313 KB instead of 464 (issue 16, `--trace-gc-nvp`).
+ * The JSON of an encoded object as written: its pieces in order (the JSON of shared values among them as the very
+ * strings kept for them) until `text()` joins them into one flat string, which it keeps in their place. `join` copies
+ * each piece once; appended with `+=`, the pieces made a tree of one string object per piece, copied again when the
+ * text was first read whole (String::Flatten), and a cached answer kept as that tree held thousands of small strings
+ * (the service's heap reached 830 MB). `withFirst(member)` joins the pieces with a member put before the object's
+ * own, in the same one copy: an answer sent once (computed for its request) and its snapshot reference. Spliced into
+ * joined text, such an answer was copied again whole when its length in UTF-8 was read (Buffer.byteLength flattens).
+ * Together, an uncached recommendation allocates 313 KB instead of 464 (issue 16, `--trace-gc-nvp`).
  */
 export class ObjectJson {
-  /** `parts[0]` is the object's opening brace, or the whole object (written by JSON.stringify). */
-  constructor(private readonly parts: string[]) {}
+  /** `parts[0]` is the object's opening brace, or the whole object (written by JSON.stringify, or joined). */
+  constructor(private parts: string[]) {}
 
   text(): string {
-    return this.parts.join('');
+    if (this.parts.length > 1) this.parts = [this.parts.join('')];
+    return this.parts[0]!;
   }
 
   /** The object's JSON with `member` (`"name":value`) as its first member, a comma after it unless the object is empty. */
@@ -190,7 +180,7 @@ export class ObjectJson {
 }
 
 /** Writes an encoded value as JSON.stringify would. */
-type Write = (value: unknown, out: JsonText) => void;
+type Write = (value: unknown, out: string[]) => void;
 
 /** A value JSON.stringify leaves out of an object and writes as null in an array. */
 const omitted = (value: unknown): boolean => value === undefined || typeof value === 'function' || typeof value === 'symbol';
@@ -208,18 +198,18 @@ function objectWriter(memberOf: (key: string) => Member): Write {
   return (input, out) => {
     const value = input as Record<string, unknown>;
     let first = true;
-    out.add('{');
+    out.push('{');
     for (const key of Object.keys(value)) {
       const member = value[key];
       if (omitted(member)) continue;
       const { name, write } = memberOf(key);
-      if (!first) out.add(',');
-      out.add(name);
+      if (!first) out.push(',');
+      out.push(name);
       first = false;
       if (write) write(member, out);
-      else out.add(JSON.stringify(member));
+      else out.push(JSON.stringify(member));
     }
-    out.add('}');
+    out.push('}');
   };
 }
 
@@ -239,13 +229,13 @@ function writerOf(schema: z.core.$ZodType): Write | null {
   if (sharedNodes.has(schema)) {
     const kept = new WeakMap<object, string>();
     return (value, out) => {
-      if (typeof value !== 'object' || value === null) return out.add(JSON.stringify(value));
+      if (typeof value !== 'object' || value === null) return out.push(JSON.stringify(value));
       let json = kept.get(value);
       if (json === undefined) {
         json = JSON.stringify(value);
         kept.set(value, json);
       }
-      out.add(json);
+      out.push(json);
     };
   }
   const def = schema._zod.def;
@@ -266,19 +256,19 @@ function writerOf(schema: z.core.$ZodType): Write | null {
       if (item === null) return null;
       return (input, out) => {
         const value = input as unknown[];
-        out.add('[');
+        out.push('[');
         for (let i = 0; i < value.length; i++) {
-          if (i > 0) out.add(',');
-          if (omitted(value[i])) out.add('null');
+          if (i > 0) out.push(',');
+          if (omitted(value[i])) out.push('null');
           else item(value[i], out);
         }
-        out.add(']');
+        out.push(']');
       };
     }
     case 'nullable':
     case 'optional': {
       const inner = writerMemo.get((def as z.core.$ZodNullableDef | z.core.$ZodOptionalDef).innerType);
-      return inner === null ? null : (value, out) => (value === null ? out.add('null') : inner(value, out));
+      return inner === null ? null : (value, out) => (value === null ? out.push('null') : inner(value, out));
     }
     default:
       return null;
@@ -302,7 +292,7 @@ export function encodedObjectJson<T>(schema: z.ZodType<T>, value: T): ObjectJson
   const encoded = encodedAs(schema, value);
   const write = writerMemo.get(schema);
   if (write === null) return new ObjectJson([JSON.stringify(encoded)]);
-  const out = new JsonText();
+  const out: string[] = [];
   write(encoded, out);
-  return new ObjectJson(out.parts);
+  return new ObjectJson(out);
 }
