@@ -472,7 +472,7 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
     add('snapshot', `${cloud}: ${formatCount(size.hosts)} hosts, ${formatCount(size.flavors)} flavors, ${formatCount(size.images)} images`);
     add('service processes (WORKERS)', workers === 1
       ? '1'
-      : `${workers}: a primary and ${workers} workers on one port; CPU, RSS and the heap (/metrics, summed by the primary) are theirs summed; the cost curve runs 1`);
+      : `${workers}: a primary and ${workers} workers on one port, started one after another (ready when the first answers; the others start during "service busy after ready", and the scenarios run once all answer); CPU, RSS and the heap (/metrics, summed by the primary) are theirs summed; the cost curve runs 1`);
     add('snapshot write (seeding, one transaction)', formatMs(writeMs));
 
     // The same uncached recommendation and validation first after every start: nothing is cached in a new process.

@@ -21,8 +21,11 @@ export interface ReadyFacts {
   msSinceProcessStart: number;
   cpuMs: number;
   phases: Record<string, number>;
-  /** WORKERS > 1: the worker processes answering (src/server-workers.ts); the other facts are the first one's. */
-  workers?: { count: number; pids: number[] };
+  /**
+   * WORKERS > 1 (src/server-workers.ts): how many, how many answer and their pids. `ready` comes when the first one
+   * answers (the others start after it, one after another) and its other facts are that worker's.
+   */
+  workers?: { count: number; ready: number; pids: number[] };
 }
 
 export function serviceLogger(level: string, format: LogFormat, out: NodeJS.WriteStream = process.stdout): Logger {
@@ -86,7 +89,7 @@ function renderBanner(r: ReadyFacts): string {
     `  database  ${database}`,
     `  auth      ${auth}`,
     `  start     ${phases} (${seconds(r.cpuMs)} of CPU)`,
-    ...(r.workers ? [`  workers   ${r.workers.count} processes (WORKERS), pids ${r.workers.pids.join(', ')}`] : []),
+    ...(r.workers ? [`  workers   ${r.workers.ready} of ${r.workers.count} answering (WORKERS), pid ${r.workers.pids.join(', ')}; the others start one after another`] : []),
     '',
   ].join('\n');
 }

@@ -4,6 +4,12 @@
 // follows (LISTEN/NOTIFY), and syncs take a per-cloud advisory lock, so workers are replicas on one machine
 // (tests/integration/replicas.test.ts) that share a port: one core each, as Nova's API runs `osapi_compute_workers`.
 //
+// Workers start one after another: each is forked when the one before it answers. Loading the snapshots is most of a
+// start and takes a core, so N workers loading at once on the same cores (and one PostgreSQL) made the first one ready
+// no sooner than the last (7.4 s for two on 2 cores against 3.4 s for one, bench/RESULTS.md section 10). A worker
+// listens only once it has loaded, so the service is ready (/readyz 200 from every worker that answers, the `ready`
+// entry) when the first one answers, and says `all workers ready` when the last one does.
+//
 // The primary owns the lifecycle: a signal (SIGTERM, SIGINT) asks every worker to shut down gracefully over IPC
 // (workers ignore signals, so a terminal's Ctrl-C, sent to the whole process group, is one request, not two), a second
 // signal kills them; a worker that dies after it was ready is replaced, one that dies before stops the service (a bad
@@ -19,7 +25,6 @@ import type { ReadyFacts } from './server-log.ts';
 /** Messages between the primary and its workers (the prefix keeps them apart from prom-client's own). */
 const WORKER_MESSAGES = {
   ready: 'nova-advisor:ready',
-  allReady: 'nova-advisor:all-ready',
   shutdown: 'nova-advisor:shutdown',
 } as const;
 
@@ -37,7 +42,10 @@ export function superviseWorkers(settings: Settings, log: Logger): Promise<void>
   // The workers ready, by cluster id: a worker is in it from its ready message until it exits.
   const readyFacts = new Map<number, ReadyFacts>();
   answerMetricsRequests(() => live().filter((w) => readyFacts.has(w.id)));
+  // Of the first settings.WORKERS, how many are forked; replacements are not counted.
+  let forked = 0;
   let announced = false;
+  let allAnnounced = false;
   let stopping = false;
   let exitCode = 0;
   let resolveStopped: () => void = () => undefined;
@@ -45,23 +53,28 @@ export function superviseWorkers(settings: Settings, log: Logger): Promise<void>
     resolveStopped = resolve;
   });
   const live = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+  const forkNext = (): void => {
+    forked += 1;
+    cluster.fork();
+  };
+  const workersLog = () => ({ count: settings.WORKERS, ready: readyFacts.size, pids: live().filter((w) => readyFacts.has(w.id)).map((w) => w.process.pid) });
 
   cluster.on('message', (worker, message: unknown) => {
-    if (isMessage<ReadyMessage>(message, WORKER_MESSAGES.ready)) {
-      readyFacts.set(worker.id, message.facts);
-      // A worker started after the others (one replaced) answers /readyz as soon as it is ready itself.
-      if (announced) worker.send({ type: WORKER_MESSAGES.allReady });
-      if (!announced && readyFacts.size >= settings.WORKERS && live().every((w) => readyFacts.has(w.id))) {
-        announced = true;
-        for (const w of live()) w.send({ type: WORKER_MESSAGES.allReady });
-        const facts = [...readyFacts.values()];
-        log.info({
-          ...facts[0]!,
-          msSinceProcessStart: Math.round(performance.now()),
-          cpuMs: facts.reduce((sum, f) => sum + f.cpuMs, 0),
-          workers: { count: settings.WORKERS, pids: live().map((w) => w.process.pid) },
-        }, 'ready');
-      }
+    if (!isMessage<ReadyMessage>(message, WORKER_MESSAGES.ready)) return;
+    readyFacts.set(worker.id, message.facts);
+    if (!announced) {
+      announced = true;
+      log.info({ ...message.facts, msSinceProcessStart: Math.round(performance.now()), workers: workersLog() }, 'ready');
+    }
+    if (!stopping && forked < settings.WORKERS) forkNext();
+    if (!allAnnounced && readyFacts.size >= settings.WORKERS) {
+      allAnnounced = true;
+      const facts = [...readyFacts.values()];
+      log.info({
+        msSinceProcessStart: Math.round(performance.now()),
+        cpuMs: facts.reduce((sum, f) => sum + f.cpuMs, 0),
+        workers: workersLog(),
+      }, 'all workers ready');
     }
   });
 
@@ -110,8 +123,8 @@ export function superviseWorkers(settings: Settings, log: Logger): Promise<void>
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  log.info({ workers: settings.WORKERS }, 'starting workers');
-  for (let i = 0; i < settings.WORKERS; i++) cluster.fork();
+  log.info({ workers: settings.WORKERS }, 'starting workers, one after another');
+  forkNext();
   return stopped.then(() => {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
@@ -132,22 +145,7 @@ export function followPrimary(shutdown: () => void): void {
   process.once('disconnect', once);
 }
 
-/**
- * In a worker, from its start: why /readyz is not 200 yet though this worker answers (AppDeps.othersNotReady), null
- * once the primary says every worker does.
- */
-export function othersNotReady(): () => string | null {
-  let all = false;
-  const onMessage = (message: unknown): void => {
-    if (!isMessage(message, WORKER_MESSAGES.allReady)) return;
-    all = true;
-    process.off('message', onMessage);
-  };
-  process.on('message', onMessage);
-  return () => (all ? null : 'the other workers are still starting (WORKERS)');
-}
-
-/** In a worker: tells the primary it answers; the primary says `ready` once every worker has. */
+/** In a worker: tells the primary it answers; the primary then starts the next worker, if one is still to start. */
 export function reportReady(facts: ReadyFacts): void {
   process.send?.({ type: WORKER_MESSAGES.ready, facts } satisfies ReadyMessage);
 }

@@ -10,7 +10,7 @@ import { openAppContext } from './app-context.ts';
 import type { Settings } from './config/index.ts';
 import { takeEarly } from './server-early.ts';
 import { serviceLogger, type ReadyFacts } from './server-log.ts';
-import { WORKER_IGNORED_SIGNALS, followPrimary, othersNotReady, reportReady, superviseWorkers } from './server-workers.ts';
+import { WORKER_IGNORED_SIGNALS, followPrimary, reportReady, superviseWorkers } from './server-workers.ts';
 
 /** The OpenAPI document (`nova-advisor openapi`), rendered from the routes. */
 export async function renderOpenApi(): Promise<string> {
@@ -74,7 +74,6 @@ async function serveOne(settings: Settings, log: Logger, modules: number): Promi
     ruleContext: ctx.ruleContext,
     sync: ctx.sync,
     storeMetrics: ctx.storeMetrics,
-    ...(cluster.isWorker && { othersNotReady: othersNotReady() }),
     logger: log,
     ...(keystone && { tokenValidator: new KeystoneTokenValidator(keystone.authUrl, { tls: keystone.tls, log, validTtlMs: settings.TOKEN_CACHE_SECONDS * 1000 }), authRealm: keystone.authUrl }),
   });

@@ -55,11 +55,6 @@ export interface AppDeps {
   authRealm?: string;
   /** The store's metrics (AppContext.storeMetrics), served at /metrics too. */
   storeMetrics?: Metric[];
-  /**
-   * Why the service is not ready though this process is, or null: as one of WORKERS (src/server-workers.ts), until
-   * every worker has started, so /readyz is 200 once all of them answer, as the primary's `ready` entry says.
-   */
-  othersNotReady?: () => string | null;
 }
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;

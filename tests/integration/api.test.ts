@@ -102,21 +102,6 @@ describe.each(backends)('API on $name with the demo cloud', (backend) => {
     });
   });
 
-  it('as one of WORKERS, is not ready while the other workers start (503 with Retry-After), then is', async () => {
-    let others: string | null = 'the other workers are still starting (WORKERS)';
-    const worker = await started(depsOf(ctx, { othersNotReady: () => others }));
-    try {
-      const waiting = await request(worker.server).get('/readyz');
-      expectProblem(waiting, 503, 'unavailable');
-      expect(waiting.body.detail).toBe('the other workers are still starting (WORKERS)');
-      expect(Number(waiting.headers['retry-after'])).toBeGreaterThan(0);
-      others = null;
-      expect((await request(worker.server).get('/readyz')).status).toBe(200);
-    } finally {
-      await worker.close();
-    }
-  });
-
   it('is ready once the demo snapshot is loaded', async () => {
     const res = await request(app.server).get('/readyz');
     expect(res.status).toBe(200);

@@ -31,8 +31,6 @@ export const healthRoutes: FastifyPluginAsyncZod<AppDeps> = async (app, deps) =>
         throw new ApiError('unavailable', 'the database does not answer', { headers: { 'retry-after': '5' } });
       }
       if (deps.registry.current() === null) throw noSnapshot(undefined);
-      const others = deps.othersNotReady?.() ?? null;
-      if (others !== null) throw new ApiError('unavailable', others, { headers: { 'retry-after': '1' } });
       return { status: 'ready' as const, clouds: deps.registry.clouds() };
     },
   );
