@@ -2,7 +2,12 @@
 // start (the longest phase of a first start) runs beside the module loading instead of after it. On a loaded 2-core
 // machine two runnable threads also get twice the share of one. serve() takes the started database (takeEarly); a
 // command that ends without taking it closes it (closeUntaken), or its worker would keep the process alive.
-import { loadSettings } from './config/index.ts';
+//
+// `serve` with WORKERS > 1, in the first process: it only supervises the workers (superviseEarly), so it forks the
+// first one before the commands' modules load. Loading them (the CLI, the rules, the store) took the first process
+// ~1.2-1.9 s that every worker's start waited for, since each worker loads them again itself.
+import cluster from 'node:cluster';
+import { loadSettings, type Settings } from './config/index.ts';
 import { openDatabase, type Database, type StoreLog } from './store/database.ts';
 
 interface Early {
@@ -44,16 +49,32 @@ class DeferredLog implements StoreLog {
   }
 }
 
+/** The settings when the command line is `serve`; undefined otherwise, or when they are wrong (serve reports that). */
+function serveSettings(argv: string[], env: NodeJS.ProcessEnv): Settings | undefined {
+  if (argv[2] !== 'serve' || argv.length > 3) return undefined;
+  try {
+    return loadSettings(env);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * In the first process of `serve` with WORKERS > 1: supervises the workers (src/server-workers.ts) and resolves when
+ * the service stops. Null in any other process (a worker, another command, WORKERS=1, wrong settings).
+ */
+export function superviseEarly(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> | null {
+  if (!cluster.isPrimary) return null;
+  const settings = serveSettings(argv, env);
+  if (!settings || settings.WORKERS <= 1) return null;
+  return Promise.all([import('./server-log.ts'), import('./server-workers.ts')]).then(([{ serviceLogger }, { superviseWorkers }]) =>
+    superviseWorkers(settings, serviceLogger(settings.LOG_LEVEL, settings.LOG_FORMAT)));
+}
+
 /** Starts the embedded database now when the command line is `serve` without DATABASE_URL; else does nothing. */
 export function startEarly(argv: string[], env: NodeJS.ProcessEnv = process.env): void {
-  if (argv[2] !== 'serve' || argv.length > 3) return;
-  let settings;
-  try {
-    settings = loadSettings(env);
-  } catch {
-    return; // serve reports the configuration error itself
-  }
-  if (settings.DATABASE_URL) return;
+  const settings = serveSettings(argv, env);
+  if (!settings || settings.DATABASE_URL) return;
   const log = new DeferredLog();
   const database = openDatabase({ dataDir: settings.DATA_DIR }, log);
   database.catch(() => undefined); // serve awaits it and reports the failure; until then it is not unhandled

@@ -123,7 +123,7 @@ export function superviseWorkers(settings: Settings, log: Logger): Promise<void>
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  log.info({ workers: settings.WORKERS }, 'starting workers, one after another');
+  log.info({ workers: settings.WORKERS, msSinceProcessStart: Math.round(performance.now()) }, 'starting workers, one after another');
   forkNext();
   return stopped.then(() => {
     process.off('SIGTERM', onSignal);

@@ -10,7 +10,7 @@ import { openAppContext } from './app-context.ts';
 import type { Settings } from './config/index.ts';
 import { takeEarly } from './server-early.ts';
 import { serviceLogger, type ReadyFacts } from './server-log.ts';
-import { WORKER_IGNORED_SIGNALS, followPrimary, reportReady, superviseWorkers } from './server-workers.ts';
+import { WORKER_IGNORED_SIGNALS, followPrimary, reportReady } from './server-workers.ts';
 
 /** The OpenAPI document (`nova-advisor openapi`), rendered from the routes. */
 export async function renderOpenApi(): Promise<string> {
@@ -26,11 +26,11 @@ function cpuMs(): number {
   return Math.round((user + system) / 1000);
 }
 
+/** One process's service: the only one, or a worker (the first process of WORKERS > 1 supervises them: server-early.ts superviseEarly). */
 export async function serve(settings: Settings): Promise<void> {
   // Since process start: Node, tsx and the modules up to here.
   const modules = Math.round(performance.now());
   const log = serviceLogger(settings.LOG_LEVEL, settings.LOG_FORMAT);
-  if (settings.WORKERS > 1 && cluster.isPrimary) return superviseWorkers(settings, log);
   if (cluster.isWorker) {
     // A worker that cannot start must end, so its primary sees it: the IPC channel would keep it running.
     return serveOne(settings, log, modules).catch((err: unknown) => {

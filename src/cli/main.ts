@@ -1,26 +1,33 @@
 // Entry of the `nova-advisor` command (bin/nova-advisor.js): the commands of program.ts on this process's
 // stdout, stderr and exit code.
-import { closeUntaken, startEarly } from '../server-early.ts';
+import { closeUntaken, startEarly, superviseEarly } from '../server-early.ts';
 
-// `serve`: the embedded database starts in its thread before the commands' modules load (src/server-early.ts).
-startEarly(process.argv);
-const { streamText } = await import('./input.ts');
-const { EXIT, processContext, runCli } = await import('./program.ts');
+// `serve` with WORKERS > 1: the first process supervises the workers, forked before anything else loads.
+const supervising = superviseEarly(process.argv);
+if (supervising) await supervising;
+else await runCommand();
 
-// A reader that stops early (`| head`) closes the pipe: end quietly with the verdict's exit code, as
-// other command-line tools do, instead of crashing on EPIPE.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EPIPE') throw err;
-  process.exit(process.exitCode ?? EXIT.ok);
-});
+async function runCommand(): Promise<void> {
+  // `serve`: the embedded database starts in its thread before the commands' modules load (src/server-early.ts).
+  startEarly(process.argv);
+  const { streamText } = await import('./input.ts');
+  const { EXIT, processContext, runCli } = await import('./program.ts');
 
-await runCli(process.argv, {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-  exit: (code) => {
-    process.exitCode = code;
-  },
-  withContext: processContext,
-  stdin: () => streamText(process.stdin),
-});
-await closeUntaken();
+  // A reader that stops early (`| head`) closes the pipe: end quietly with the verdict's exit code, as
+  // other command-line tools do, instead of crashing on EPIPE.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? EXIT.ok);
+  });
+
+  await runCli(process.argv, {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    exit: (code) => {
+      process.exitCode = code;
+    },
+    withContext: processContext,
+    stdin: () => streamText(process.stdin),
+  });
+  await closeUntaken();
+}
