@@ -91,6 +91,11 @@ describe('the readable log (a terminal)', () => {
     ]);
   });
 
+  it('says in the banner of WORKERS > 1 that the first worker answers and the others still start', () => {
+    const text = renderEntry(JSON.stringify({ level: 30, time: 0, msg: 'ready', ...ready, workers: { count: 2, ready: 1, pids: [4242] } }));
+    expect(text.split('\n').at(-2)).toBe('  workers   1 of 2 answering (WORKERS), pid 4242; the others start one after another');
+  });
+
   it('shows any other entry on one line: time, level, message, fields', () => {
     const time = new Date(2026, 0, 1, 9, 5, 7).getTime();
     expect(renderEntry(JSON.stringify({ level: 40, time, pid: 1, hostname: 'h', msg: 'retrying', attempt: 2, url: 'GET /v2 x' }))).toBe(
