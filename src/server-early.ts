@@ -49,8 +49,11 @@ class DeferredLog implements StoreLog {
   }
 }
 
-/** The settings when the command line is `serve`; undefined otherwise, or when they are wrong (serve reports that). */
-function serveSettings(argv: string[], env: NodeJS.ProcessEnv): Settings | undefined {
+/**
+ * The settings when the command line is `serve`; undefined otherwise, or when they are wrong (serve reports that).
+ * Read once for both of what starts early (superviseEarly, startEarly).
+ */
+export function serveSettings(argv: string[], env: NodeJS.ProcessEnv = process.env): Settings | undefined {
   if (argv[2] !== 'serve' || argv.length > 3) return undefined;
   try {
     return loadSettings(env);
@@ -63,17 +66,14 @@ function serveSettings(argv: string[], env: NodeJS.ProcessEnv): Settings | undef
  * In the first process of `serve` with WORKERS > 1: supervises the workers (src/server-workers.ts) and resolves when
  * the service stops. Null in any other process (a worker, another command, WORKERS=1, wrong settings).
  */
-export function superviseEarly(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> | null {
-  if (!cluster.isPrimary) return null;
-  const settings = serveSettings(argv, env);
-  if (!settings || settings.WORKERS <= 1) return null;
+export function superviseEarly(settings: Settings | undefined): Promise<void> | null {
+  if (!cluster.isPrimary || !settings || settings.WORKERS <= 1) return null;
   return Promise.all([import('./server-log.ts'), import('./server-workers.ts')]).then(([{ serviceLogger }, { superviseWorkers }]) =>
     superviseWorkers(settings, serviceLogger(settings.LOG_LEVEL, settings.LOG_FORMAT)));
 }
 
-/** Starts the embedded database now when the command line is `serve` without DATABASE_URL; else does nothing. */
-export function startEarly(argv: string[], env: NodeJS.ProcessEnv = process.env): void {
-  const settings = serveSettings(argv, env);
+/** Starts the embedded database now for `serve`'s settings (serveSettings) without DATABASE_URL; else does nothing. */
+export function startEarly(settings: Settings | undefined): void {
   if (!settings || settings.DATABASE_URL) return;
   const log = new DeferredLog();
   const database = openDatabase({ dataDir: settings.DATA_DIR }, log);

@@ -1,15 +1,17 @@
 // Entry of the `nova-advisor` command (bin/nova-advisor.js): the commands of program.ts on this process's
 // stdout, stderr and exit code.
-import { closeUntaken, startEarly, superviseEarly } from '../server-early.ts';
+import { closeUntaken, serveSettings, startEarly, superviseEarly } from '../server-early.ts';
 
-// `serve` with WORKERS > 1: the first process supervises the workers, forked before anything else loads.
-const supervising = superviseEarly(process.argv);
+// `serve`'s settings, read once for what starts before the commands' modules load (src/server-early.ts). With
+// WORKERS > 1 the first process supervises the workers, forked before anything else loads.
+const serving = serveSettings(process.argv);
+const supervising = superviseEarly(serving);
 if (supervising) await supervising;
 else await runCommand();
 
 async function runCommand(): Promise<void> {
   // `serve`: the embedded database starts in its thread before the commands' modules load (src/server-early.ts).
-  startEarly(process.argv);
+  startEarly(serving);
   const { streamText } = await import('./input.ts');
   const { EXIT, processContext, runCli } = await import('./program.ts');
 
