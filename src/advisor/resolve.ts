@@ -61,8 +61,8 @@ export function resolveFlavor(snapshot: CloudSnapshot, ref: FlavorRef | undefine
     ephemeralGb: ref.ephemeral ?? 0,
     swapMb: ref.swap ?? 0,
     isPublic: true,
-    accessProjects: [],
     extraSpecs: ref.extra_specs ?? {},
+    accessProjects: [],
   };
 }
 

@@ -8,7 +8,7 @@ import { adviseDisk } from './devices/disk.ts';
 import { makeFinding } from './findings/catalog.ts';
 import { adviseMultiqueue } from './multiqueue/multiqueue.ts';
 import { adviseNic, givesHugePages, instancesByModel, vhostUserBasis, vhostUserNeedsHugePages } from './devices/nic.ts';
-import { imageEvidence, flavorEvidence, storageBusTrait, vifModelTrait } from './vocabulary/nova.ts';
+import { imageEvidence, flavorEvidence, storageBusTrait, vifModelTrait, STORAGE_BUS_TRAITS, VIF_MODEL_TRAITS } from './vocabulary/nova.ts';
 import { planPci } from './pci/plan.ts';
 import { previewOf } from './preview/preview.ts';
 import { factAssumptions, type FactSources } from './facts/assumptions.ts';
@@ -90,8 +90,8 @@ export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, know
       capacityHosts: request.capacityHosts,
       ports: { vnicType: request.vnicType, count: scope.profile.nics },
       deviceTraits: [
-        ...(nic.model ? [{ trait: vifModelTrait(nic.model), familyPrefix: 'COMPUTE_NET_VIF_MODEL_', property: 'hw_vif_model' }] : []),
-        { trait: storageBusTrait(disk.bus), familyPrefix: 'COMPUTE_STORAGE_BUS_', property: 'hw_disk_bus' },
+        ...(nic.model ? [{ trait: vifModelTrait(nic.model), familyPrefix: VIF_MODEL_TRAITS, property: 'hw_vif_model' }] : []),
+        { trait: storageBusTrait(disk.bus), familyPrefix: STORAGE_BUS_TRAITS, property: 'hw_disk_bus' },
       ],
     };
     // The release's PCPU→VCPU fallback query (placement/pcpu-fallback.ts), for the hosts without PCPU inventory.

@@ -4,12 +4,11 @@ import { guestLabel } from '../guest/identify.ts';
 import { deviceSupportFindings, scopedSupport, traitEvidence } from './host-traits.ts';
 import {
   DISK_BUSES, DISK_BUSES_BY_VIRT_TYPE, NO_DEVICE_ADVICE_VIRT_TYPES, defaultBusesFor, SCSI_MODELS, hostFactEvidence, imageEvidence, normaliseDiskBus,
-  normaliseScsiModel, storageBusTrait,
+  normaliseScsiModel, storageBusTrait, STORAGE_BUS_TRAITS,
 } from '../vocabulary/nova.ts';
 import { effectiveMachineType, isQ35, type AdviceScope, type RuleScope } from '../scope.ts';
 import type { Evidence, Finding, Recommendation } from '../../model/index.ts';
 
-const STORAGE_TRAIT_PREFIX = 'COMPUTE_STORAGE_BUS_';
 /** IDE takes at most 4 devices (TooManyDiskDevices, §2.3). */
 const IDE_MAX_DEVICES = 4;
 /**
@@ -46,7 +45,7 @@ function checkBusProperty(scope: RuleScope, field: 'hw_disk_bus' | 'hw_cdrom_bus
       [...evidence, machineTypeEvidence(scope)]));
   }
   if (field === 'hw_disk_bus') {
-    findings.push(...deviceSupportFindings(scope, field, bus, storageBusTrait(bus), STORAGE_TRAIT_PREFIX,
+    findings.push(...deviceSupportFindings(scope, field, bus, storageBusTrait(bus), STORAGE_BUS_TRAITS,
       { all: 'disk-bus-unsupported-on-all-hosts', some: 'disk-bus-unsupported-on-some-hosts' }));
   }
   return findings;
@@ -123,8 +122,8 @@ function recommendation(scope: RuleScope, key: string, value: string, reason: st
 /** Hosts in scope that report SATA and IDE (§2.6). */
 function sataAndIde(scope: RuleScope): { sata: number; ide: number } {
   return {
-    sata: scopedSupport(scope, storageBusTrait('sata'), STORAGE_TRAIT_PREFIX).supporting,
-    ide: scopedSupport(scope, storageBusTrait('ide'), STORAGE_TRAIT_PREFIX).supporting,
+    sata: scopedSupport(scope, storageBusTrait('sata'), STORAGE_BUS_TRAITS).supporting,
+    ide: scopedSupport(scope, storageBusTrait('ide'), STORAGE_BUS_TRAITS).supporting,
   };
 }
 
@@ -210,7 +209,7 @@ export function adviseDisk(scope: AdviceScope): DiskAdvice {
     }
   }
   const trait = storageBusTrait(bus);
-  const support = scopedSupport(scope, trait, STORAGE_TRAIT_PREFIX);
+  const support = scopedSupport(scope, trait, STORAGE_BUS_TRAITS);
   const diskRecommendation = recommendations.find((r) => r.key === 'hw_disk_bus');
   diskRecommendation?.evidence.push(traitEvidence(trait, support));
   if (support.supporting === 0 && support.lacking > 0) {

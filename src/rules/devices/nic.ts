@@ -4,14 +4,13 @@ import { guestLabel } from '../guest/identify.ts';
 import { deviceSupportFindings, scopedSupport, traitEvidence } from './host-traits.ts';
 import {
   NO_DEVICE_ADVICE_VIRT_TYPES, PASSTHROUGH_VNIC_TYPES, VIF_MODELS, VIF_MODELS_BY_VIRT_TYPE, flavorEvidence, hostFactEvidence, imageEvidence,
-  normaliseVifModel, vifModelTrait,
+  normaliseVifModel, vifModelTrait, VIF_MODEL_TRAITS,
 } from '../vocabulary/nova.ts';
 import type { AdviceScope, RuleScope } from '../scope.ts';
 import { parseVersion, reaches } from '../vocabulary/version.ts';
 import type { Evidence, Finding, HostFacts, Recommendation, VnicBackend } from '../../model/index.ts';
 import type { GuestAnalysis } from '../guest/identify.ts';
 
-const VIF_TRAIT_PREFIX = 'COMPUTE_NET_VIF_MODEL_';
 
 /** Why Nova's implicit choice is not good enough, for reasons and findings (§2.1 step 2–3, §2.4). */
 function implicitNicChoice(scope: RuleScope): string {
@@ -177,7 +176,7 @@ export function checkNic(scope: AdviceScope): Finding[] {
       `${basis.why} but hw_vif_model=${model}: vhost-user requires virtio.`,
       [imageEvidence('hw_vif_model', raw), ...basis.evidence]));
   }
-  findings.push(...deviceSupportFindings(scope, 'hw_vif_model', model, vifModelTrait(model), VIF_TRAIT_PREFIX,
+  findings.push(...deviceSupportFindings(scope, 'hw_vif_model', model, vifModelTrait(model), VIF_MODEL_TRAITS,
     { all: 'vif-model-unsupported-on-all-hosts', some: 'vif-model-unsupported-on-some-hosts' }));
   return findings;
 }
@@ -201,7 +200,7 @@ function emulatedNicCandidates(scope: RuleScope): string[] {
  */
 function chooseEmulatedNic(scope: RuleScope): { model: string; alternatives: string[]; why: string; evidence: Evidence[] } {
   const ranked = emulatedNicCandidates(scope)
-    .map((model, order) => ({ model, order, support: scopedSupport(scope, vifModelTrait(model), VIF_TRAIT_PREFIX) }))
+    .map((model, order) => ({ model, order, support: scopedSupport(scope, vifModelTrait(model), VIF_MODEL_TRAITS) }))
     .sort((a, b) => b.support.supporting - a.support.supporting || a.order - b.order);
   const best = ranked[0]!;
   const evidence = ranked.map((r) => traitEvidence(vifModelTrait(r.model), r.support));
@@ -276,7 +275,7 @@ export function adviseNic(scope: AdviceScope): NicAdvice {
     why = 'the guest has a virtio-net driver, the fastest paravirtual NIC';
   }
   const trait = vifModelTrait(model);
-  const support = scopedSupport(scope, trait, VIF_TRAIT_PREFIX);
+  const support = scopedSupport(scope, trait, VIF_MODEL_TRAITS);
   if (!evidence.some((e) => e.ref === trait)) evidence.push(traitEvidence(trait, support));
   const findings: Finding[] = [];
   if (support.supporting === 0 && support.lacking > 0) {

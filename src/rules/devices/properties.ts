@@ -4,7 +4,9 @@ import { adviseDisk } from './disk.ts';
 import { scopedSupport, traitEvidence } from './host-traits.ts';
 import { adviseNic, guestLacksVirtio } from './nic.ts';
 import { effectiveMachineType, isQ35, type AdviceScope } from '../scope.ts';
-import { normaliseDiskBus, normaliseScsiModel, normaliseVifModel, storageBusTrait, vifModelTrait } from '../vocabulary/nova.ts';
+import {
+  GRAPHICS_MODEL_TRAITS, STORAGE_BUS_TRAITS, VIF_MODEL_TRAITS, normaliseDiskBus, normaliseScsiModel, normaliseVifModel, storageBusTrait, vifModelTrait,
+} from '../vocabulary/nova.ts';
 import type { Evidence, Finding, PropertyCheck } from '../../model/index.ts';
 
 /** Nova's VideoModel enum (§1.2); libvirt reports the models its domain capabilities list (§2.6). */
@@ -18,18 +20,18 @@ interface DeviceProperty {
   trait(value: string): string;
 }
 
-const storageBus = (key: string): DeviceProperty => ({ key, familyPrefix: 'COMPUTE_STORAGE_BUS_', read: normaliseDiskBus, trait: storageBusTrait });
+const storageBus = (key: string): DeviceProperty => ({ key, familyPrefix: STORAGE_BUS_TRAITS, read: normaliseDiskBus, trait: storageBusTrait });
 
 /** The image properties a host's traits say it can or cannot provide (§2.5 prefixes, §2.6). */
 const DEVICE_PROPERTIES: readonly DeviceProperty[] = [
-  { key: 'hw_vif_model', familyPrefix: 'COMPUTE_NET_VIF_MODEL_', read: normaliseVifModel, trait: vifModelTrait },
+  { key: 'hw_vif_model', familyPrefix: VIF_MODEL_TRAITS, read: normaliseVifModel, trait: vifModelTrait },
   storageBus('hw_disk_bus'),
   storageBus('hw_cdrom_bus'),
   storageBus('hw_floppy_bus'),
   {
-    key: 'hw_video_model', familyPrefix: 'COMPUTE_GRAPHICS_MODEL_',
+    key: 'hw_video_model', familyPrefix: GRAPHICS_MODEL_TRAITS,
     read: (raw) => (VIDEO_MODELS.includes(raw.trim().toLowerCase()) ? raw.trim().toLowerCase() : null),
-    trait: (value) => `COMPUTE_GRAPHICS_MODEL_${value.toUpperCase()}`,
+    trait: (value) => `${GRAPHICS_MODEL_TRAITS}${value.toUpperCase()}`,
   },
 ];
 

@@ -85,13 +85,19 @@ export function normaliseArchitecture(raw: string): string {
   return ARCH_ALIASES[lower] ?? lower;
 }
 
+/** The families of device-model traits the libvirt driver reports (§2.5, §2.6): NIC models, storage buses, video models. */
+export const VIF_MODEL_TRAITS = 'COMPUTE_NET_VIF_MODEL_';
+export const STORAGE_BUS_TRAITS = 'COMPUTE_STORAGE_BUS_';
+export const GRAPHICS_MODEL_TRAITS = 'COMPUTE_GRAPHICS_MODEL_';
+export const DEVICE_TRAIT_FAMILIES: readonly string[] = [VIF_MODEL_TRAITS, STORAGE_BUS_TRAITS, GRAPHICS_MODEL_TRAITS];
+
 /** Trait a libvirt host reports for a NIC model, e.g. spapr-vlan ⇒ COMPUTE_NET_VIF_MODEL_SPAPR_VLAN (§2.5, §2.6). */
 export function vifModelTrait(model: string): string {
-  return `COMPUTE_NET_VIF_MODEL_${model.toUpperCase().replace(/-/g, '_')}`;
+  return `${VIF_MODEL_TRAITS}${model.toUpperCase().replace(/-/g, '_')}`;
 }
 
 export function storageBusTrait(bus: string): string {
-  return `COMPUTE_STORAGE_BUS_${bus.toUpperCase().replace(/-/g, '_')}`;
+  return `${STORAGE_BUS_TRAITS}${bus.toUpperCase().replace(/-/g, '_')}`;
 }
 
 /**
