@@ -3,9 +3,10 @@
 // machine two runnable threads also get twice the share of one. serve() takes the started database (takeEarly); a
 // command that ends without taking it closes it (closeUntaken), or its worker would keep the process alive.
 //
-// `serve` with WORKERS > 1, in the first process: it only supervises the workers (superviseEarly), so it forks the
-// first one before the commands' modules load. Loading them (the CLI, the rules, the store) took the first process
-// ~1.2-1.9 s that every worker's start waited for, since each worker loads them again itself.
+// `serve` with WORKERS > 1, in the first process: it only supervises the workers (superviseEarly), so the first one is
+// forked before the commands' modules load (by bin/nova-advisor.js, before tsx loads). Loading them (the CLI, the
+// rules, the store) took the first process ~1.2-1.9 s that every worker's start waited for, since each worker loads
+// them again itself.
 import cluster from 'node:cluster';
 import { loadSettings, type Settings } from './config/index.ts';
 import { openDatabase, type Database, type StoreLog } from './store/database.ts';
@@ -67,7 +68,11 @@ export function serveSettings(argv: string[], env: NodeJS.ProcessEnv = process.e
  * the service stops. Null in any other process (a worker, another command, WORKERS=1, wrong settings).
  */
 export function superviseEarly(settings: Settings | undefined): Promise<void> | null {
-  if (!cluster.isPrimary || !settings || settings.WORKERS <= 1) return null;
+  if (!cluster.isPrimary || !settings || settings.WORKERS <= 1) {
+    // A worker bin/nova-advisor.js forked on the variables, which the settings as a whole refuse: serve reports why.
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill();
+    return null;
+  }
   return Promise.all([import('./server-log.ts'), import('./server-workers.ts')]).then(([{ serviceLogger }, { superviseWorkers }]) =>
     superviseWorkers(settings, serviceLogger(settings.LOG_LEVEL, settings.LOG_FORMAT)));
 }

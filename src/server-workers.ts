@@ -41,9 +41,11 @@ const RESTART_DELAY_MS = 1_000;
 export function superviseWorkers(settings: Settings, log: Logger): Promise<void> {
   // The workers ready, by cluster id: a worker is in it from its ready message until it exits.
   const readyFacts = new Map<number, ReadyFacts>();
+  const live = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
   answerMetricsRequests(() => live().filter((w) => readyFacts.has(w.id)));
-  // Of the first settings.WORKERS, how many are forked; replacements are not counted.
-  let forked = 0;
+  // Of the first settings.WORKERS, how many are forked; replacements are not counted. bin/nova-advisor.js has forked
+  // the first one already, before this process loaded its modules (one that ended meanwhile is forked again here).
+  let forked = live().filter((w) => !w.isDead()).length;
   let announced = false;
   let allAnnounced = false;
   let stopping = false;
@@ -52,7 +54,6 @@ export function superviseWorkers(settings: Settings, log: Logger): Promise<void>
   const stopped = new Promise<void>((resolve) => {
     resolveStopped = resolve;
   });
-  const live = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
   const forkNext = (): void => {
     forked += 1;
     cluster.fork();
@@ -123,8 +124,8 @@ export function superviseWorkers(settings: Settings, log: Logger): Promise<void>
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  log.info({ workers: settings.WORKERS, msSinceProcessStart: Math.round(performance.now()) }, 'starting workers, one after another');
-  forkNext();
+  log.info({ workers: settings.WORKERS, forkedBeforeModules: forked, msSinceProcessStart: Math.round(performance.now()) }, 'starting workers, one after another');
+  if (forked === 0) forkNext();
   return stopped.then(() => {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);

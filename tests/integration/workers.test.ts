@@ -99,6 +99,13 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/** When a process started (epoch ms, ~10 ms steps): /proc/<pid>/stat's starttime is in clock ticks (USER_HZ, 100 on Linux) since boot; /proc/uptime is seconds since boot. */
+function startedAt(pid: number): number {
+  const startTicks = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]);
+  const uptimeS = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  return Date.now() - (uptimeS - startTicks / 100) * 1000;
+}
+
 describe('serve with WORKERS=2 on PostgreSQL', () => {
   let service: Service;
   let ready: ReadyFacts;
@@ -130,11 +137,14 @@ describe('serve with WORKERS=2 on PostgreSQL', () => {
   it('starts the second worker only after the first answers, so they do not load the snapshots at once', () => {
     const [second] = all.pids.filter((pid) => pid !== ready.workers!.pids[0]);
     const firstReadyAt = service.lines.find((l) => l['msg'] === 'worker ready' && l['pid'] === ready.workers!.pids[0])!['time'] as number;
-    // /proc/<pid>/stat's starttime is in clock ticks (USER_HZ, 100 on Linux) since boot; /proc/uptime is seconds since boot.
-    const startTicks = Number(readFileSync(`/proc/${second}/stat`, 'utf8').split(') ')[1]!.split(' ')[19]);
-    const uptimeS = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
-    const secondStartedAt = Date.now() - (uptimeS - startTicks / 100) * 1000;
-    expect(secondStartedAt).toBeGreaterThan(firstReadyAt - 50);
+    expect(startedAt(second!)).toBeGreaterThan(firstReadyAt - 50);
+  });
+
+  it('forks the first worker before the primary loads the service\'s modules, which it then supervises', () => {
+    const starting = service.lines.find((l) => l['msg'] === 'starting workers, one after another')!;
+    expect(starting).toMatchObject({ workers: 2, forkedBeforeModules: 1 });
+    // The primary loads tsx, zod and the settings before it logs this (~0.9 s): the worker began before all of it.
+    expect(startedAt(ready.workers!.pids[0]!)).toBeLessThan((starting['time'] as number) - 100);
   });
 
   it('is ready (/readyz 200) from either worker', async () => {
