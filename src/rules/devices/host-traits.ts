@@ -31,8 +31,8 @@ const groupsMemo = new WeakMemo<readonly Host[], TraitSetGroup[]>((hosts) => {
 /**
  * Groups the hosts by trait set ahead of the first answer (the registry does, when a snapshot becomes current), and
  * works out the support of every device-model trait the hosts report, and of one none reports, per family for hosts
- * that no required or forbidden trait narrows (most images' and flavors' scope): a few milliseconds, which the
- * first answers after a start otherwise spent on the traits of their own images (issue 16).
+ * that no required or forbidden trait narrows (most images' and flavors' scope): 6-28 ms with the grouping at 15,000
+ * hosts on a slow VM, which the first answers after a start otherwise spent on the traits of their own images (issue 16).
  */
 export function prepareHostSupport(hosts: readonly Host[]): void {
   groupsMemo.get(hosts);

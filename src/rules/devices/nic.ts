@@ -11,7 +11,6 @@ import { parseVersion, reaches } from '../vocabulary/version.ts';
 import type { Evidence, Finding, HostFacts, Recommendation, VnicBackend } from '../../model/index.ts';
 import type { GuestAnalysis } from '../guest/identify.ts';
 
-
 /** Why Nova's implicit choice is not good enough, for reasons and findings (§2.1 step 2–3, §2.4). */
 function implicitNicChoice(scope: RuleScope): string {
   const db = scope.facts.osinfoDbVersion ? ` (osinfo-db ${scope.facts.osinfoDbVersion}, declared)` : '';
