@@ -5,7 +5,7 @@ import { KeyedWeakMemo, WeakMemo } from '../../lib/memo.ts';
 import { NAMED_HOSTS, makeFinding, type FindingId } from '../findings/catalog.ts';
 import { COMPUTE_STATUS_DISABLED } from '../placement/compute-service.ts';
 import { hostIndex } from '../placement/host-index.ts';
-import { scopeTraits, type ScopeTraits } from '../facts/host-facts.ts';
+import { UNNARROWED, scopeTraits, type ScopeTraits } from '../facts/host-facts.ts';
 import { DEVICE_TRAIT_FAMILIES } from '../vocabulary/nova.ts';
 import type { RuleScope } from '../scope.ts';
 import type { Evidence, Finding, Host, HostSupport } from '../../model/index.ts';
@@ -42,9 +42,6 @@ export function prepareHostSupport(hosts: readonly Host[]): void {
     for (const trait of traits) if (trait.startsWith(family)) hostSupport(hosts, trait, family, UNNARROWED);
   }
 }
-
-/** The scope of an image and flavor without required or forbidden root traits. */
-const UNNARROWED: ScopeTraits = { required: [], forbidden: [] };
 
 function reportsFamily(group: TraitSetGroup, prefix: string): boolean {
   let reports = group.families.get(prefix);

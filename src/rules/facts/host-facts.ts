@@ -56,7 +56,8 @@ function traitsWith(specs: Record<string, string>, value: string): string[] {
   return Object.entries(specs).flatMap(([key, v]) => (v === value ? (/^trait:(.+)$/.exec(key)?.slice(1) ?? []) : []));
 }
 
-const NONE: ScopeTraits = { required: [], forbidden: [] };
+/** The scope of an image and flavor without required or forbidden root traits: every host. */
+export const UNNARROWED: ScopeTraits = { required: [], forbidden: [] };
 
 /**
  * Per flavor and per image properties object (none is written once made): an answer asks once per rule that counts
@@ -66,12 +67,12 @@ const NONE: ScopeTraits = { required: [], forbidden: [] };
 const flavorTraits = new WeakMemo<Flavor, ScopeTraits>((flavor) => {
   const required = traitsWith(flavor.extraSpecs, 'required');
   const forbidden = traitsWith(flavor.extraSpecs, 'forbidden');
-  return required.length + forbidden.length === 0 ? NONE : { required: [...new Set(required)].sort(), forbidden: [...new Set(forbidden)].sort() };
+  return required.length + forbidden.length === 0 ? UNNARROWED : { required: [...new Set(required)].sort(), forbidden: [...new Set(forbidden)].sort() };
 });
 const imageTraits = new WeakMemo<Record<string, string>, string[]>((properties) => traitsWith(properties, 'required'));
 
 export function scopeTraits(flavor: Flavor | null, properties: Record<string, string>): ScopeTraits {
-  const fromFlavor = flavor ? flavorTraits.get(flavor) : NONE;
+  const fromFlavor = flavor ? flavorTraits.get(flavor) : UNNARROWED;
   const fromImage = imageTraits.get(properties);
   if (fromImage.length === 0) return fromFlavor;
   return { required: [...new Set([...fromFlavor.required, ...fromImage])].sort(), forbidden: fromFlavor.forbidden };
