@@ -3,10 +3,13 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --ignore-scripts: `prepare` (the embedded database's template) needs the sources; the runtime stage makes it.
+# --ignore-scripts: `prepare` (the build and the embedded database's template) needs the sources; they follow, and the
+# runtime stage makes the template.
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts/build.mjs ./scripts/
+# dist/ with the web page's files beside the compiled code, as src/api/routes/web.ts reads them (scripts/build.mjs).
 RUN npm run build
 
 FROM node:20-bookworm-slim
@@ -18,8 +21,6 @@ ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 DATA_DIR=/data OSINFO_DB_PATH=/us
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# The web page (/ui/) is static files beside the compiled code, as src/api/routes/web.ts reads them.
-COPY --from=build /app/src/web ./dist/web
 COPY bin ./bin
 COPY migrations ./migrations
 # The embedded database's template (src/store/pglite-template.ts), made once here: the container's first start in an

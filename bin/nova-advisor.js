@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Entry for `npx nova-advisor` and `npm start`: runs the compiled CLI when dist/ exists (the Docker image),
-// otherwise the TypeScript sources through tsx, so a fresh clone needs no build step.
+// Entry for `npx nova-advisor` and `npm start`: runs the compiled CLI (dist/, which `npm ci` builds: scripts/build.mjs)
+// when it is as new as the sources, otherwise the TypeScript sources through tsx, so an edit runs at once.
 import cluster from 'node:cluster';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 
 // `serve` with WORKERS > 1 (and the DATABASE_URL it needs), in the first process: the first worker is forked before
-// tsx and any module of the service load here. Their loading took this process ~0.9 s (Node, tsx, zod and the
+// any module of the service loads here. Their loading took this process ~0.9 s through tsx (Node, tsx, zod and the
 // settings) that the first worker's start, and so the service's readiness, waited for. src/server-early.ts checks
 // the settings as before and supervises the worker forked here (src/server-workers.ts), or stops it when they are
 // wrong; this reads the two variables only as the settings would, never more loosely.
@@ -16,9 +16,24 @@ if (cluster.isPrimary && process.argv[2] === 'serve' && process.argv.length === 
   if (Number.isInteger(workers) && workers > 1 && workers <= 64) cluster.fork();
 }
 
-const compiled = new URL('../dist/cli/main.js', import.meta.url);
-if (existsSync(compiled)) {
-  await import(compiled.href);
+/**
+ * Whether to run dist/: it was built from the sources as they are, its stamp (the time its build started) no older
+ * than any file of src/ or the tsconfig files; or there are no sources (the Docker image). Reading the ~240 files'
+ * times takes ~3 ms; loading the service through tsx took ~0.6 s more than from dist/.
+ */
+function runCompiled() {
+  const at = (path) => new URL(`../${path}`, import.meta.url);
+  if (!existsSync(at('dist/cli/main.js'))) return false;
+  if (!existsSync(at('src'))) return true;
+  if (!existsSync(at('dist/.built'))) return false;
+  const built = statSync(at('dist/.built')).mtimeMs;
+  const newer = (path) => existsSync(path) && statSync(path).mtimeMs > built;
+  if (newer(at('tsconfig.json')) || newer(at('tsconfig.build.json'))) return false;
+  return !readdirSync(at('src'), { recursive: true, withFileTypes: true }).some((entry) => !entry.isDirectory() && newer(`${entry.parentPath}/${entry.name}`));
+}
+
+if (runCompiled()) {
+  await import(new URL('../dist/cli/main.js', import.meta.url).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();

@@ -143,7 +143,8 @@ describe('serve with WORKERS=2 on PostgreSQL', () => {
   it('forks the first worker before the primary loads the service\'s modules, which it then supervises', () => {
     const starting = service.lines.find((l) => l['msg'] === 'starting workers, one after another')!;
     expect(starting).toMatchObject({ workers: 2, forkedBeforeModules: 1 });
-    // The primary loads tsx, zod and the settings before it logs this (~0.9 s): the worker began before all of it.
+    // The primary loads its modules (through tsx or from dist/), zod and the settings before it logs this: the worker
+    // began before all of it.
     expect(startedAt(ready.workers!.pids[0]!)).toBeLessThan((starting['time'] as number) - 100);
   });
 
