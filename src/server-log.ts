@@ -22,6 +22,11 @@ export interface ReadyFacts {
   cpuMs: number;
   phases: Record<string, number>;
   /**
+   * What runs: `dist` (compiled, what `npm ci` and `npm run build` make) or `sources` (src/ through tsx, when dist/ is
+   * missing or older than a source: bin/nova-advisor.js). Each process loads the sources in about twice the time.
+   */
+  code: 'dist' | 'sources';
+  /**
    * WORKERS > 1 (src/server-workers.ts): how many, how many answer and their pids. `ready` comes when the first one
    * answers (the others start after it, one after another) and its other facts are that worker's.
    */
@@ -88,7 +93,7 @@ function renderBanner(r: ReadyFacts): string {
     `  answers   ${answers}`,
     `  database  ${database}`,
     `  auth      ${auth}`,
-    `  start     ${phases} (${seconds(r.cpuMs)} of CPU)`,
+    `  start     ${phases} (${seconds(r.cpuMs)} of CPU), ${r.code === 'dist' ? 'compiled (dist/)' : 'the sources through tsx (dist/ is missing or older than src/: npm run build)'}`,
     ...(r.workers ? [`  workers   ${r.workers.ready} of ${r.workers.count} answering (WORKERS), pid ${r.workers.pids.join(', ')}; the others start one after another`] : []),
     '',
   ].join('\n');

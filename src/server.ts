@@ -28,7 +28,7 @@ function cpuMs(): number {
 
 /** One process's service: the only one, or a worker (the first process of WORKERS > 1 supervises them: server-early.ts superviseEarly). */
 export async function serve(settings: Settings): Promise<void> {
-  // Since process start: Node, tsx and the modules up to here.
+  // Since process start: Node and the modules up to here (compiled, or the sources through tsx: `code` in the ready entry).
   const modules = Math.round(performance.now());
   const log = serviceLogger(settings.LOG_LEVEL, settings.LOG_FORMAT);
   if (cluster.isWorker) {
@@ -133,6 +133,8 @@ async function serveOne(settings: Settings, log: Logger, modules: number): Promi
     msSinceProcessStart: Math.round(performance.now()),
     cpuMs: cpuMs(),
     phases: { modules, ...ctx.startup.phases, app: appMs, listen: listenMs },
+    // This module is server.js in dist/, server.ts run through tsx (bin/nova-advisor.js chooses).
+    code: import.meta.url.endsWith('.ts') ? 'sources' : 'dist',
   };
   if (worker) {
     log.info({ url, msSinceProcessStart: ready.msSinceProcessStart, cpuMs: ready.cpuMs }, 'worker ready');

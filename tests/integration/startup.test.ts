@@ -75,7 +75,7 @@ describe('the readable log (a terminal)', () => {
   const ready: ReadyFacts = {
     url: 'http://127.0.0.1:8080', docs: 'http://127.0.0.1:8080/docs', ui: 'http://127.0.0.1:8080/ui/', mode: 'clouds',
     clouds: ['east/RegionOne', 'west'], withoutSnapshot: ['east/RegionTwo'], database: { kind: 'postgres' }, auth: { mode: 'keystone', keystone: 'http://127.0.0.1:5000/v3' },
-    msSinceProcessStart: 3120, cpuMs: 2950, phases: { modules: 700, database: 1500 },
+    msSinceProcessStart: 3120, cpuMs: 2950, phases: { modules: 700, database: 1500 }, code: 'dist',
   };
 
   it('shows the ready entry as a banner: docs, web page, clouds, database, auth and how to get a token, start phases', () => {
@@ -86,9 +86,14 @@ describe('the readable log (a terminal)', () => {
       '  answers   east/RegionOne, west; no snapshot yet of east/RegionTwo: run nova-advisor sync, or POST /v1/sync',
       '  database  PostgreSQL (DATABASE_URL)',
       '  auth      Keystone tokens in X-Auth-Token, checked against http://127.0.0.1:5000/v3 (get one: openstack token issue -f value -c id)',
-      '  start     modules 0.7 s, database 1.5 s (3.0 s of CPU)',
+      '  start     modules 0.7 s, database 1.5 s (3.0 s of CPU), compiled (dist/)',
       '',
     ]);
+  });
+
+  it('says in the banner when the sources run through tsx, and how to start quicker', () => {
+    const text = renderEntry(JSON.stringify({ level: 30, time: 0, msg: 'ready', ...ready, code: 'sources' }));
+    expect(text.split('\n').at(-2)).toBe('  start     modules 0.7 s, database 1.5 s (3.0 s of CPU), the sources through tsx (dist/ is missing or older than src/: npm run build)');
   });
 
   it('says in the banner of WORKERS > 1 that the first worker answers and the others still start', () => {
