@@ -1,9 +1,10 @@
 // bin/nova-advisor.js picks what to run (issue 16): dist/ (built by `npm ci`, scripts/build.mjs) while it was built
 // from the sources as they are, the sources through tsx once any of them is newer, so an edit is never served stale;
 // without src/ (the Docker image), dist/. Run on a folder of the test's own: the real bin and node_modules, a src/ and
-// a dist/ whose main modules each print which one ran, and dist/.built stamped as the build script stamps it.
+// a dist/ whose main modules each print which one ran, and dist/.built stamped as the build script stamps it. And the
+// build script where TypeScript is not installed (`npm ci --omit=dev` runs prepare too).
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,11 +23,18 @@ async function file(path: string, text: string, time = EARLIER): Promise<void> {
   await utimes(join(dir, path), time, time);
 }
 
-/** Which main module `node bin/nova-advisor.js` ran. */
-function ran(): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(process.execPath, [join(dir, 'bin/nova-advisor.js'), '--version'], (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout.trim()))),
+/** `node <args>` in the test's folder: its exit code and output. */
+function node(args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) =>
+    execFile(process.execPath, args, { cwd: dir }, (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, out: stdout + stderr })),
   );
+}
+
+/** Which main module `node bin/nova-advisor.js` ran. */
+async function ran(): Promise<string> {
+  const { code, out } = await node(['bin/nova-advisor.js', '--version']);
+  if (code !== 0) throw new Error(out);
+  return out.trim();
 }
 
 beforeEach(async () => {
@@ -70,5 +78,25 @@ describe('bin/nova-advisor.js', () => {
     await rm(join(dir, 'src'), { recursive: true });
     await rm(join(dir, 'dist/.built'));
     expect(await ran()).toBe('compiled');
+  });
+});
+
+describe('scripts/build.mjs without TypeScript installed', () => {
+  beforeEach(async () => {
+    await cp(join(ROOT, 'scripts/build.mjs'), join(dir, 'scripts/build.mjs'));
+    await rm(join(dir, 'node_modules'));
+    await rm(join(dir, 'dist'), { recursive: true });
+  });
+
+  it('builds nothing under --optional (npm ci\'s prepare) and says the sources will run, so the install goes on', async () => {
+    const { code, out } = await node(['scripts/build.mjs', '--optional']);
+    expect({ code, out }).toMatchObject({ code: 0, out: expect.stringContaining('the sources run through tsx') });
+    await expect(stat(join(dir, 'dist'))).rejects.toThrow();
+  });
+
+  it('fails `npm run build`, naming the missing compiler', async () => {
+    const { code, out } = await node(['scripts/build.mjs']);
+    expect(code).not.toBe(0);
+    expect(out).toContain('no TypeScript compiler');
   });
 });
