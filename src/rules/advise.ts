@@ -1,7 +1,7 @@
 // advise(): recommendations for one workload, with the findings on what the image/flavor have now
 // and the capacity of the advised configuration.
 import { computeCapacity } from './placement/capacity.ts';
-import { capacityWithFallback, fallbackHostsThatFit, pcpuFallbackQuery } from './placement/pcpu-fallback.ts';
+import { capacityWithFallback, fallbackHostsThatFit, pcpuFallbackQuery, totalInstancesWithFallback } from './placement/pcpu-fallback.ts';
 import { releaseName } from './release/release.ts';
 import { releaseEvidence } from './release/checks.ts';
 import { adviseDisk } from './devices/disk.ts';
@@ -97,12 +97,11 @@ export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, know
     // The release's PCPU→VCPU fallback query (placement/pcpu-fallback.ts), for the hosts without PCPU inventory.
     const fallback = pcpuFallbackQuery(snapshot.hosts, advisedFlavor, advisedProperties,
       { facts, pci: pci.demands, release: release.release }, { ...preview.placement, notes: [] });
-    const capacityOf = (r: typeof capacityRequest) => (fallback ? capacityWithFallback(snapshot.hosts, r, fallback) : computeCapacity(snapshot.hosts, r));
-    capacity = capacityOf(capacityRequest);
+    capacity = fallback ? capacityWithFallback(snapshot.hosts, capacityRequest, fallback) : computeCapacity(snapshot.hosts, capacityRequest);
     // The emulated NIC went to the model most hosts report; the reason also says what each would fit (devices/nic.ts).
     if (nic.recommendation && nic.alternatives.length > 0) {
-      const counts = [nic.model!, ...nic.alternatives].map((model) => ({ model, instances: capacityOf({ ...capacityRequest, capacityHosts: 0,
-        deviceTraits: capacityRequest.deviceTraits.map((d) => (d.property === 'hw_vif_model' ? { ...d, trait: vifModelTrait(model) } : d)) }).totalInstances }));
+      const counts = [nic.model!, ...nic.alternatives].map((model) => ({ model, instances: totalInstancesWithFallback(snapshot.hosts, { ...capacityRequest,
+        deviceTraits: capacityRequest.deviceTraits.map((d) => (d.property === 'hw_vif_model' ? { ...d, trait: vifModelTrait(model) } : d)) }, fallback) }));
       nic.recommendation.reason += ` ${instancesByModel(request.flavor.name, counts)}`;
     }
     const viaFallback = fallback ? fallbackHostsThatFit(snapshot.hosts, capacityRequest, fallback) : 0;

@@ -1053,6 +1053,11 @@ function allocationIn(scan: HostScan, query: PlacementQuery, host?: string): Ins
   return allocationOn(scan.index.byName[at]!, query, new Set(scan.unseen));
 }
 
+/** How many instances of the request fit in all (Capacity.totalInstances), read from its scan alone. */
+export function totalInstances(hosts: readonly Host[], request: CapacityRequest): number {
+  return hostScan(hosts, request).totalInstances;
+}
+
 /** The first `n` hosts that fit, as the answer lists them. */
 function listedHosts(scan: HostScan, n: number): HostFit[] {
   const { index: { byName }, instances } = scan;

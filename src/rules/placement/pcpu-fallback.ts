@@ -6,7 +6,7 @@
 // query when it has PCPU inventory and by the VCPU query otherwise.
 import { WeakMemo } from '../../lib/memo.ts';
 import { hasPcpuFallback, releaseName } from '../release/release.ts';
-import { BLOCKED_EXAMPLES, DEFAULT_CAPACITY_HOSTS, candidateHosts, computeCapacity, type CapacityRequest } from './capacity.ts';
+import { BLOCKED_EXAMPLES, DEFAULT_CAPACITY_HOSTS, candidateHosts, computeCapacity, totalInstances, type CapacityRequest } from './capacity.ts';
 import { placementQuery, type PlacementQueryContext } from './query.ts';
 import type { Capacity, Flavor, Host, NovaRelease, PlacementQuery } from '../../model/index.ts';
 
@@ -71,6 +71,18 @@ export function capacityWithFallback(hosts: readonly Host[], request: CapacityRe
       : null,
     allocation: [a.allocation, b.allocation].find((x) => x !== null && x.host === fit[0]?.host) ?? null,
   };
+}
+
+/**
+ * capacityWithFallback's totalInstances (computeCapacity's without a fallback) and nothing else: for answers that
+ * compare counts, such as the instances each NIC model would fit, without the hosts, examples and allocation.
+ */
+export function totalInstancesWithFallback(hosts: readonly Host[], request: CapacityRequest, fallback: PlacementQuery | null): number {
+  if (!fallback) return totalInstances(hosts, request);
+  const { pcpu, legacy } = byPcpu.get(hosts);
+  if (legacy.length === 0) return totalInstances(hosts, request);
+  if (pcpu.length === 0) return totalInstances(hosts, { ...request, query: fallback });
+  return totalInstances(pcpu, request) + totalInstances(legacy, { ...request, query: fallback });
 }
 
 /** Candidate hosts with the fallback, as candidateHosts counts and names them. */

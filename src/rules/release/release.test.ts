@@ -117,6 +117,23 @@ describe('§1.5 §7 the PCPU→VCPU fallback query', () => {
   });
 });
 
+describe('§1.5 §3.1 the instances each emulated NIC would fit, with the PCPU→VCPU fallback', () => {
+  it('§1.5 §3.1 Zed: counted on the PCPU host by the PCPU query and on the others by the VCPU one', () => {
+    const pinned = flavor('pinned', 2, 1024, 10, { 'hw:cpu_policy': 'dedicated' });
+    const exact = (total: number) => ({ total, reserved: 0, minUnit: 1, maxUnit: total, stepSize: 1, allocationRatio: 1 });
+    const kvmWithout = (model: string) => ['COMPUTE_NODE', 'COMPUTE_NET_VIF_MODEL_VIRTIO', `COMPUTE_NET_VIF_MODEL_${model}`, 'COMPUTE_STORAGE_BUS_IDE', 'COMPUTE_STORAGE_BUS_SATA', 'COMPUTE_STORAGE_BUS_VIRTIO'];
+    // PCPU 8 / 2, MEMORY_MB 8192 / 1024, DISK_GB 100 / 10: 4 instances, e1000e only.
+    const pcpuHost = host('pcpu-host', { traits: kvmWithout('E1000E'), inventories: { PCPU: exact(8), MEMORY_MB: exact(8192), DISK_GB: exact(100) } });
+    // host()'s inventories: VCPU 32 × 16 / 2 = 256, MEMORY_MB (65536 − 512) × 1.5 / 1024 = 95, DISK_GB 1000 / 10 = 100: 95 each.
+    const cloud = { ...snapshot([pcpuHost, host('vcpu-e1000', { traits: kvmWithout('E1000') }), host('vcpu-e1000e', { traits: kvmWithout('E1000E') })]), apis: ZED_APIS, flavors: [pinned] };
+    const answer = advise(cloud, request(image({ os_distro: 'windows', os_version: '2022' }), pinned), ctx());
+    const nic = answer.imageProperties.find((r) => r.key === 'hw_vif_model')!;
+    expect(nic.value).toBe('e1000e');
+    expect(nic.reason).toContain('99 instance(s) fit with e1000e, 95 instance(s) fit with e1000');
+    expect(answer.capacity!.totalInstances).toBe(99);
+  });
+});
+
 describe('§4.1 §4.2 §4.5 pci-check follows the release', () => {
   // The lab's own lines: /var/lib/openstack-lab/etc/nova/nova.conf [pci] (they created the lab's providers).
   const LAB_DEVICE_SPECS = [
