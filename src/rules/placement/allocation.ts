@@ -80,6 +80,11 @@ function keyOfPlaced(placed: Placed): string {
  * Same asks take providers in non-decreasing order (strictly increasing under isolate), so each way is tried once.
  */
 function search(ih: IndexedHost, rootResources: Record<string, number>, slots: readonly Slot[]): { found: Placed[]; groups: Map<IndexedProvider, string[]> | null; cutShort: boolean } {
+  // Only the root's resources (a flavor without devices): one way to place them, what the search would find alone.
+  if (slots.length === 0) {
+    const { placed, groups } = consolidate(ih.root, rootResources, slots, []);
+    return { found: [placed], groups, cutShort: false };
+  }
   // Units left on the root and on the providers some slot may take, the only ones the search reads (a host has
   // dozens of PCI providers, a plain flavor's search none of them).
   const left = new Map<IndexedProvider, Map<string, number>>([ih.root, ...slots.flatMap((slot) => slot.eligible)].map((p) => [p, new Map(Object.entries(p.free))]));

@@ -508,12 +508,12 @@ function scanHosts(index: HostIndex, request: CapacityRequest): HostScan {
     counts[field]! += tally.rootBlocked[r]!;
   });
   const { instances, totalInstances, hostsThatFit, firstBlocked } = tally;
-  return {
-    ...scanOf(index, plan, instances, countsOf(plan, counts), pciOnlyOf(index, plan)), totalInstances, hostsThatFit, firstBlocked,
+  return scanOf(index, plan, instances, countsOf(plan, counts), pciOnlyOf(index, plan), {
+    totalInstances, hostsThatFit, firstBlocked,
     top: selected > 0 ? positionsOf(tally.keys, tally.kept, hostCount) : topHosts(instances, plan.listed),
     firstFitting: tally.firstFitting, free: freeOf(classes, tally.sums),
     blockedExamples: blockedExamplesOf(index, plan, firstBlocked),
-  };
+  });
 }
 
 /**
@@ -711,11 +711,11 @@ function withDeviceTraits(index: HostIndex, base: HostScan, request: CapacityReq
   // The same hosts shown, none of them with a device-model blocker: the same findings as the base's.
   const sameExamples = firstBlocked.length === base.firstBlocked.length
     && firstBlocked.every((at, i) => at === base.firstBlocked[i] && deviceFields[traitSetOf[at]!]!.length === 0);
-  return {
-    // Device-model traits are root traits: what the PCI devices alone allow does not change.
-    ...scanOf(index, plan, instances, merged, base.pciOnly), totalInstances, hostsThatFit, top, firstBlocked, firstFitting: null,
+  // Device-model traits are root traits: what the PCI devices alone allow does not change.
+  return scanOf(index, plan, instances, merged, base.pciOnly, {
+    totalInstances, hostsThatFit, top, firstBlocked, firstFitting: null,
     free: freeOf(classes, sums), blockedExamples: sameExamples ? base.blockedExamples : blockedExamplesOf(index, plan, firstBlocked),
-  };
+  });
 }
 
 /** The classes the plan asks, in the order answers list them, and the free-unit columns of those some host has. */
@@ -753,11 +753,20 @@ function blockedExamplesOf(index: HostIndex, plan: Plan, firstBlocked: readonly 
   return firstBlocked.map((at) => hostFit(index.byName[at]!, 0, hostFindings(index, at, plan)));
 }
 
-/** What every scan holds besides its totals, free units, examples and first hosts. */
-function scanOf(index: HostIndex, plan: Plan, instances: Int32Array, counts: ReadonlyMap<string, number>, pciOnly: Capacity['pciOnly']): Pick<HostScan, 'index' | 'instances' | 'pciOnly' | 'unseen' | 'blocked'> {
+/** What a scan found besides its hosts' instances, blockers and PCI-only figures. */
+type ScanTotals = Pick<HostScan, 'totalInstances' | 'hostsThatFit' | 'top' | 'firstBlocked' | 'firstFitting' | 'free' | 'blockedExamples'>;
+
+/**
+ * A scan, every field written in one literal and one order: every scan then has one shape. Spread into a literal
+ * (`{ ...common, totalInstances, … }`), the common part was copied property by property at run time, a third of a
+ * 300-host scan's own time (CPU profile, placement-compare's flavors in process).
+ */
+function scanOf(index: HostIndex, plan: Plan, instances: Int32Array, counts: ReadonlyMap<string, number>, pciOnly: Capacity['pciOnly'], totals: ScanTotals): HostScan {
   return {
     index, instances, pciOnly, unseen: plan.unseen,
     blocked: Object.fromEntries([...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b))),
+    totalInstances: totals.totalInstances, hostsThatFit: totals.hostsThatFit, top: totals.top, firstBlocked: totals.firstBlocked,
+    firstFitting: totals.firstFitting, free: totals.free, blockedExamples: totals.blockedExamples,
   };
 }
 
