@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
 import { pino } from 'pino';
+import type { FlavorRef } from '../src/schemas/flavor.ts';
 import { WORKLOADS } from '../src/schemas/recommendation.ts';
 import { normaliseCloud } from '../src/sync/normalise.ts';
 import type { CloudSnapshot } from '../src/model/index.ts';
@@ -57,15 +58,8 @@ const IDLE_TIMEOUT_MS = 120_000;
 const WARMUP_SECONDS = 2;
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
-/** A flavor given in the request itself (POST /v1/recommendations `flavor`: Nova's field names). */
-interface InlineFlavor {
-  vcpus: number;
-  ram: number;
-  disk: number;
-  ephemeral: number;
-  swap: number;
-  extra_specs: Record<string, string>;
-}
+/** A flavor given in the request itself, every field of the request schema's inline flavor (src/schemas/flavor.ts FlavorRef). */
+type InlineFlavor = Required<Pick<FlavorRef, 'vcpus' | 'ram' | 'disk' | 'ephemeral' | 'swap' | 'extra_specs'>>;
 
 /** What the request bodies are made of, picked from the snapshot before it leaves this process. */
 interface Samples {
