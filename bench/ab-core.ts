@@ -2,13 +2,14 @@
 // requests, compared for equality, then their CPU per answer in passes taken in turn. On this shared 2-core VM the
 // same build measured in two processes a minute apart differed by up to 40 %, more than most changes to the rules
 // make; passes of both builds interleaved in one process see the same machine, so their ratio is what a change did.
-const USAGE = `npx tsx bench/ab-core.ts --base REF [--scenario uncached-recommendations] [--passes 10] [--warmup 2]
+const USAGE = `npx tsx bench/ab-core.ts --base REF [--scenario uncached-recommendations] [--passes 10] [--warmup 2] [--chunk 200]
     [--hosts 15000] [--flavors 2000] [--images 100000] [--seed 1]
 Builds REF (a git commit, branch or tag) in a temporary worktree and this checkout as it is (uncommitted changes
 included), each with scripts/build.mjs, and loads both builds' advisor (src/advisor/advice.ts, compiled) in this
 process over the same synthetic snapshot. Sends each api-bench request of the scenario (bench/requests.ts) to both and
-compares the answers as sent, less the snapshot reference; then --passes passes of all requests per build, the two in
-alternating order (base first in even passes), each pass's CPU time (this process's user + system) ÷ requests.
+compares the answers as sent, less the snapshot reference; then --passes passes of all requests, the two builds taking
+turns on every --chunk requests (base first in even chunks), each build's CPU time in the pass (this process's main
+thread, /proc schedstat) ÷ requests.
 The first --warmup passes of each build are left out of the figures (the JIT is still compiling).
 Scenarios: uncached-recommendations (new image, inline flavor and workload each time: a scan of every host each),
 new-image-recommendations (scans reused over 48 flavors × workloads), uncached-validations.`;
@@ -28,7 +29,7 @@ import type * as RecommendationModule from '../src/schemas/recommendation.ts';
 import type * as ValidationModule from '../src/schemas/validation.ts';
 import type * as NormaliseModule from '../src/sync/normalise.ts';
 import type { SnapshotStore } from '../src/store/types.ts';
-import { REPO_ROOT, formatCount, formatLoadavg, formatRange, intFlag, speedProbeUs, summarise } from './common.ts';
+import { REPO_ROOT, formatCount, formatLoadavg, formatRange, intFlag, speedProbeUs, summarise, threadCpuMs } from './common.ts';
 import { pickSamples, requestBodies } from './requests.ts';
 import { DEFAULT_OPTIONS, SYNTHETIC_CLOUD_FLAGS, generateSyntheticCloud } from './synthetic-cloud.ts';
 
@@ -102,18 +103,36 @@ function firstDifference(a: string, b: string): string {
   return keys.find((key) => JSON.stringify(x![key]) !== JSON.stringify(y![key])) ?? '(member order)';
 }
 
-/** CPU time of this process (user + system, every thread) for one pass of every request, ms per answer. */
-function pass(target: Build, count: number): number {
-  const started = process.cpuUsage();
-  for (let i = 0; i < count; i++) target.answer(i);
-  const { user, system } = process.cpuUsage(started);
-  return (user + system) / 1000 / count;
+/**
+ * CPU time of this process's main thread spent answering requests `from` to `to` − 1, in ms. The main thread alone:
+ * V8's helper threads mark the heap both builds share concurrently, and their CPU landed on whichever build ran at the
+ * time (process CPU time put one build 0.4 ms an answer above the other in single passes of the same code).
+ */
+function cpuMs(target: Build, from: number, to: number): number {
+  const started = threadCpuMs();
+  for (let i = from; i < to; i++) target.answer(i);
+  return threadCpuMs() - started;
+}
+
+/**
+ * One pass of every request through both builds, `chunk` requests at a time, the builds taking turns on each chunk
+ * (base first in even chunks): both see the machine of the same second, where whole passes in turn (8 s each at 15,000
+ * hosts) saw different ones. CPU per answer of each build.
+ */
+function pass(builds: readonly [Build, Build], count: number, chunk: number): [number, number] {
+  const spent = [0, 0];
+  for (let from = 0, c = 0; from < count; from += chunk, c++) {
+    const to = Math.min(count, from + chunk);
+    for (const b of c % 2 === 0 ? [0, 1] : [1, 0]) spent[b]! += cpuMs(builds[b]!, from, to);
+  }
+  return [spent[0]! / count, spent[1]! / count];
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       ...SYNTHETIC_CLOUD_FLAGS, base: { type: 'string' }, scenario: { type: 'string' }, passes: { type: 'string' }, warmup: { type: 'string' },
+      chunk: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -124,6 +143,7 @@ async function main(): Promise<void> {
   }
   const passes = intFlag(values, 'passes', 10);
   const warmup = intFlag(values, 'warmup', 2);
+  const chunk = intFlag(values, 'chunk', 200);
   if (passes <= warmup) throw new Error(`--passes (${passes}) must be more than --warmup (${warmup})`);
   const size = {
     hosts: intFlag(values, 'hosts', DEFAULT_OPTIONS.hosts), flavors: intFlag(values, 'flavors', DEFAULT_OPTIONS.flavors),
@@ -164,7 +184,9 @@ async function main(): Promise<void> {
     const ms: Record<'base' | 'head', number[]> = { base: [], head: [] };
     console.log('  pass  base ms/answer  head ms/answer  head ÷ base');
     for (let p = 0; p < passes; p++) {
-      for (const target of p % 2 === 0 ? [base, head] : [head, base]) ms[target.name as 'base' | 'head'].push(pass(target, bodies.length));
+      const [baseMs, headMs] = pass([base, head], bodies.length, chunk);
+      ms.base.push(baseMs);
+      ms.head.push(headMs);
       probes.push(speedProbeUs());
       console.log(`  ${String(p).padStart(4)}  ${ms.base[p]!.toFixed(3).padStart(14)}  ${ms.head[p]!.toFixed(3).padStart(14)}  ${(ms.head[p]! / ms.base[p]!).toFixed(3).padStart(11)}${p < warmup ? '  (warm-up)' : ''}`);
     }

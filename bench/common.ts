@@ -186,21 +186,26 @@ const TICKS_PER_SECOND = 100;
  */
 export function processCpuMs(pid: number | 'self' = 'self'): number {
   try {
-    let ns = 0;
+    let ms = 0;
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
-        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 1)[0]);
+        ms += threadCpuMs(pid, Number(tid));
       } catch {
         // The thread ended between the listing and the read.
       }
     }
-    return ns / 1e6;
+    return ms;
   } catch {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // proc(5): the command name (field 2) may hold spaces; from field 3 on, utime is field 14 and stime field 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
   }
+}
+
+/** CPU time of one thread of a process, in ms (its /proc/<pid>/task/<tid>/schedstat run time); by default this process's main thread. */
+export function threadCpuMs(pid: number | 'self' = 'self', tid: number = process.pid): number {
+  return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 1)[0]) / 1e6;
 }
 
 /** The machine's busy CPU time (user, nice, system, irq, softirq) and steal time, in ms, from /proc/stat. */
