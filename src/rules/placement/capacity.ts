@@ -485,12 +485,15 @@ function scanHosts(index: HostIndex, request: CapacityRequest): HostScan {
   const fit = scratch(0, hostCount).fill(Infinity);
   const counts = new Int32Array(plan.fields.length);
   keepOutBySet(index, traitFieldsBySet(index, plan, false), fit, counts);
-  // Root classes whose amount passes every root's unit check are read in the final pass (tallyHosts), the others here.
+  // Root classes whose amount passes every root's min_unit and step_size are read in the final pass (tallyHosts), the
+  // hosts whose max_unit is below it kept out first; the others are worked out here.
   const roots: { field: number; free: Float64Array; amount: number }[] = [];
   for (const { field, sources } of reasonsOf(plan)) {
     const only = sources.length === 1 ? sources[0]! : undefined;
-    if (only && !('fits' in only) && only.column && withinUnits(only.column, only.amount) && roots.length < FINAL_PASS_ROOTS) {
-      roots.push({ field, free: only.column.free, amount: only.amount });
+    if (only && !('fits' in only) && only.column && sameUnitRule(only.column, only.amount) && roots.length < FINAL_PASS_ROOTS) {
+      const { column, amount } = only;
+      if (amount > column.units.maxUnit) counts[field]! += keepOutAboveMaxUnit(fit, column, amount);
+      roots.push({ field, free: column.free, amount });
     }
     else counts[field]! += only ? lowerBySource(fit, only) : lowerBy(fit, minUnitsOf(sources, hostCount));
   }
@@ -522,9 +525,32 @@ function scanHosts(index: HostIndex, request: CapacityRequest): HostScan {
  */
 const FINAL_PASS_ROOTS = 3;
 
-/** Every root holding the class passes the unit check for `amount` (RootColumn.units): rootFit is free ÷ amount. */
-function withinUnits({ units }: RootColumn, amount: number): boolean {
-  return amount > 0 && amount >= units.minUnit && amount <= units.maxUnit && units.stepOne;
+/**
+ * Every root holding the class passes the min_unit and step_size checks for `amount` (RootColumn.units): rootFit is
+ * then free ÷ amount, or −1 on a host whose max_unit is below it (keepOutAboveMaxUnit).
+ */
+function sameUnitRule({ units }: RootColumn, amount: number): boolean {
+  return amount > 0 && amount >= units.minUnit && units.stepOne;
+}
+
+/**
+ * Keeps out the hosts whose max_unit is below `amount` and returns how many of them the final pass would have let
+ * through (free units enough): it counts the others itself. It reads the first hosts by max_unit only. A flavor
+ * larger than the smallest hosts' memory used to send its class through a pass of rootFit over every host; without
+ * it, nothing-reused recommendations at 15,000 hosts cost 0.929–1.008 (median 0.974) of what they did, against
+ * 0.969–1.151 (median 1.031) for no change (bench/ab-core.ts, bench/RESULTS.md section 33, issue 16).
+ */
+function keepOutAboveMaxUnit(fit: Float64Array, { byMaxUnit, maxUnit, free }: RootColumn, amount: number): number {
+  let blocked = 0;
+  for (let i = 0; i < byMaxUnit.length; i++) {
+    const at = byMaxUnit[i]!;
+    if (maxUnit[at]! >= amount) break;
+    if (free[at]! >= amount) {
+      fit[at] = 0;
+      blocked++;
+    }
+  }
+  return blocked;
 }
 
 /*
@@ -775,7 +801,7 @@ const FIRST_FITTING = 64;
 
 /** What scanHosts' final pass over the hosts reads and adds up. */
 interface Tally {
-  /** Root classes left to the final pass (withinUnits): free units per host, amount per instance, hosts kept out. */
+  /** Root classes left to the final pass (sameUnitRule): free units per host, amount per instance, hosts kept out. */
   rootFree: Float64Array[];
   rootAmounts: number[];
   rootBlocked: Int32Array;

@@ -57,6 +57,11 @@ export interface RootColumn {
    * limits are 1, the total and 1 almost everywhere), so a scan reads the free units alone.
    */
   units: { minUnit: number; maxUnit: number; stepOne: boolean };
+  /**
+   * The positions of the hosts holding the class, by max_unit ascending: those an amount above `units.maxUnit` exceeds
+   * are the first few (the smallest hosts), so a scan keeps them out without a pass over every host.
+   */
+  byMaxUnit: Int32Array;
 }
 
 /**
@@ -228,6 +233,7 @@ function rootColumnsOf(hosts: readonly IndexedHost[]): Map<string, RootColumn> {
     maxUnit: new Float64Array(hosts.length).fill(NaN),
     stepSize: new Float64Array(hosts.length).fill(NaN),
     units: { minUnit: -Infinity, maxUnit: Infinity, stepOne: true },
+    byMaxUnit: new Int32Array(0),
   });
   hosts.forEach(({ root }, at) => {
     for (const [rc, inventory] of Object.entries(root.inventories)) {
@@ -246,6 +252,13 @@ function rootColumnsOf(hosts: readonly IndexedHost[]): Map<string, RootColumn> {
       units.stepOne &&= inventory.stepSize === 1;
     }
   });
+  for (const col of columns.values()) {
+    const holding: number[] = [];
+    col.maxUnit.forEach((max, at) => {
+      if (!Number.isNaN(max)) holding.push(at);
+    });
+    col.byMaxUnit = Int32Array.from(holding.sort((a, b) => col.maxUnit[a]! - col.maxUnit[b]! || a - b));
+  }
   return columns;
 }
 
