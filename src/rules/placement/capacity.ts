@@ -537,8 +537,8 @@ function sameUnitRule({ units }: RootColumn, amount: number): boolean {
  * Keeps out the hosts whose max_unit is below `amount` and returns how many of them the final pass would have let
  * through (free units enough): it counts the others itself. It reads the first hosts by max_unit only. A flavor
  * larger than the smallest hosts' memory used to send its class through a pass of rootFit over every host; without
- * it, nothing-reused recommendations at 15,000 hosts cost 0.929–1.008 (median 0.974) of what they did, against
- * 0.969–1.151 (median 1.031) for no change (bench/ab-core.ts, bench/RESULTS.md section 33, issue 16).
+ * it, nothing-reused recommendations at 15,000 hosts cost 0.929–1.008 (median 0.974) of what they did, where two runs
+ * of no change read medians of 1.031 and 1.004 (bench/ab-core.ts, bench/RESULTS.md section 33, issue 16).
  */
 function keepOutAboveMaxUnit(fit: Float64Array, { byMaxUnit, maxUnit, free }: RootColumn, amount: number): number {
   let blocked = 0;
