@@ -203,8 +203,8 @@ export function processCpuMs(pid: number | 'self' = 'self'): number {
   }
 }
 
-/** CPU time of one thread of a process, in ms (its /proc/<pid>/task/<tid>/schedstat run time); by default this process's main thread. */
-export function threadCpuMs(pid: number | 'self' = 'self', tid: number = process.pid): number {
+/** CPU time of one thread of a process, in ms (its /proc/<pid>/task/<tid>/schedstat run time). This process's main thread: ('self', process.pid). */
+export function threadCpuMs(pid: number | 'self', tid: number): number {
   return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ', 1)[0]) / 1e6;
 }
 

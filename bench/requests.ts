@@ -74,4 +74,3 @@ export function requestBodies(samples: Samples) {
     uncachedValidations: range(DISTINCT).map((i) => validation(i, true)),
   };
 }
-
