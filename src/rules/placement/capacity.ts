@@ -487,13 +487,14 @@ function scanHosts(index: HostIndex, request: CapacityRequest): HostScan {
   keepOutBySet(index, traitFieldsBySet(index, plan, false), fit, counts);
   // Root classes whose amount passes every root's min_unit and step_size are read in the final pass (tallyHosts), the
   // hosts whose max_unit is below it kept out first; the others are worked out here.
-  const roots: { field: number; free: Float64Array; amount: number }[] = [];
+  const roots: { free: Float64Array; amount: number }[] = [];
   for (const { field, sources } of reasonsOf(plan)) {
     const only = sources.length === 1 ? sources[0]! : undefined;
     if (only && !('fits' in only) && only.column && sameUnitRule(only.column, only.amount) && roots.length < FINAL_PASS_ROOTS) {
       const { column, amount } = only;
       if (amount > column.units.maxUnit) counts[field]! += keepOutAboveMaxUnit(fit, column, amount);
-      roots.push({ field, free: column.free, amount });
+      counts[field]! += hostsBelow(column, amount, hostCount);
+      roots.push({ free: column.free, amount });
     }
     else counts[field]! += only ? lowerBySource(fit, only) : lowerBy(fit, minUnitsOf(sources, hostCount));
   }
@@ -501,15 +502,12 @@ function scanHosts(index: HostIndex, request: CapacityRequest): HostScan {
   // The hosts listed are selected in the same pass when few (topHosts' selection), ranked after it otherwise.
   const selected = plan.listed > FULL_SORT_FROM ? 0 : Math.min(plan.listed, hostCount);
   const tally: Tally = {
-    // Three slots at least: the final pass counts into them for stand-ins too.
-    rootFree: roots.map((r) => r.free), rootAmounts: roots.map((r) => r.amount), rootBlocked: new Int32Array(FINAL_PASS_ROOTS),
+    // sums: three slots at least, as the final pass adds into them for stand-ins too.
+    rootFree: roots.map((r) => r.free), rootAmounts: roots.map((r) => r.amount),
     instances: new Int32Array(hostCount), totalInstances: 0, hostsThatFit: 0, sums: new Float64Array(Math.max(3, classes.length)), firstBlocked: [],
     firstFitting: [], keys: scratch(KEYS_SLOT, selected), kept: 0,
   };
   tallyHosts(fit, columns, tally);
-  roots.forEach(({ field }, r) => {
-    counts[field]! += tally.rootBlocked[r]!;
-  });
   const { instances, totalInstances, hostsThatFit, firstBlocked } = tally;
   return scanOf(index, plan, instances, countsOf(plan, counts), pciOnlyOf(index, plan), {
     totalInstances, hostsThatFit, firstBlocked,
@@ -534,8 +532,8 @@ function sameUnitRule({ units }: RootColumn, amount: number): boolean {
 }
 
 /**
- * Keeps out the hosts whose max_unit is below `amount` and returns how many of them the final pass would have let
- * through (free units enough): it counts the others itself. It reads the first hosts by max_unit only. A flavor
+ * Keeps out the hosts whose max_unit is below `amount` and returns how many of them have free units enough (hostsBelow
+ * counts the others). It reads the first hosts by max_unit only. A flavor
  * larger than the smallest hosts' memory used to send its class through a pass of rootFit over every host; without
  * it, nothing-reused recommendations at 15,000 hosts cost 0.929–1.008 (median 0.974) of what they did, where two runs
  * of no change read medians of 1.031 and 1.004 (bench/ab-core.ts, bench/RESULTS.md section 33, issue 16).
@@ -551,6 +549,23 @@ function keepOutAboveMaxUnit(fit: Float64Array, { byMaxUnit, maxUnit, free }: Ro
     }
   }
   return blocked;
+}
+
+/**
+ * The hosts with fewer free units of the class than `amount` (> 0), those without it included: those the class keeps
+ * out by its free units, as rootFit's floor(free ÷ amount) ≤ 0 does (it is ≥ 1 exactly when free ≥ amount). Counted
+ * by a binary search of the free units in ascending order, so the final pass need not compute the units of hosts
+ * kept out before it (every host, when the flavor asks a class no host holds).
+ */
+function hostsBelow({ freeAscending }: RootColumn, amount: number, hostCount: number): number {
+  let low = 0;
+  let high = freeAscending.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (freeAscending[mid]! < amount) low = mid + 1;
+    else high = mid;
+  }
+  return hostCount - (freeAscending.length - low);
 }
 
 /*
@@ -801,10 +816,9 @@ const FIRST_FITTING = 64;
 
 /** What scanHosts' final pass over the hosts reads and adds up. */
 interface Tally {
-  /** Root classes left to the final pass (sameUnitRule): free units per host, amount per instance, hosts kept out. */
+  /** Root classes left to the final pass (sameUnitRule): free units per host, amount per instance. */
   rootFree: Float64Array[];
   rootAmounts: number[];
-  rootBlocked: Int32Array;
   /** Out: instances per host. */
   instances: Int32Array;
   totalInstances: number;
@@ -825,7 +839,7 @@ interface Tally {
  */
 function tallyHosts(fit: Float64Array, columns: readonly Float64Array[], tally: Tally): void {
   const hostCount = fit.length;
-  const { rootFree, rootAmounts, rootBlocked, instances, sums, firstBlocked, firstFitting, keys } = tally;
+  const { rootFree, rootAmounts, instances, sums, firstBlocked, firstFitting, keys } = tally;
   // Up to FINAL_PASS_ROOTS root classes and three free-unit columns in local variables; missing ones read a column
   // that neither keeps out nor lowers (Infinity free units) or adds nothing (0).
   const never = filledColumn(Infinity, hostCount);
@@ -844,15 +858,12 @@ function tallyHosts(fit: Float64Array, columns: readonly Float64Array[], tally: 
   let kept = 0;
   for (let at = 0; at < hostCount; at++) {
     let f = fit[at]!;
-    const u0 = Math.floor(free0[at]! / amount0);
-    if (!(u0 > 0)) rootBlocked[0]!++;
-    f = lowered(f, u0);
-    const u1 = Math.floor(free1[at]! / amount1);
-    if (!(u1 > 0)) rootBlocked[1]!++;
-    f = lowered(f, u1);
-    const u2 = Math.floor(free2[at]! / amount2);
-    if (!(u2 > 0)) rootBlocked[2]!++;
-    f = lowered(f, u2);
+    // Kept out already (a trait, an ask, a class no host holds): its root classes were counted by hostsBelow.
+    if (f !== 0) {
+      f = lowered(f, Math.floor(free0[at]! / amount0));
+      f = lowered(f, Math.floor(free1[at]! / amount1));
+      f = lowered(f, Math.floor(free2[at]! / amount2));
+    }
     // As stored in an Int32Array: a host no resource or ask bounded (Infinity) takes none.
     const n = f | 0;
     if (n === 0) {

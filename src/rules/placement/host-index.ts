@@ -62,6 +62,8 @@ export interface RootColumn {
    * are the first few (the smallest hosts), so a scan keeps them out without a pass over every host.
    */
   byMaxUnit: Int32Array;
+  /** The free units of the hosts holding the class, ascending: how many have fewer than an amount is a binary search. */
+  freeAscending: Float64Array;
 }
 
 /**
@@ -234,6 +236,7 @@ function rootColumnsOf(hosts: readonly IndexedHost[]): Map<string, RootColumn> {
     stepSize: new Float64Array(hosts.length).fill(NaN),
     units: { minUnit: -Infinity, maxUnit: Infinity, stepOne: true },
     byMaxUnit: new Int32Array(0),
+    freeAscending: new Float64Array(0),
   });
   hosts.forEach(({ root }, at) => {
     for (const [rc, inventory] of Object.entries(root.inventories)) {
@@ -258,6 +261,7 @@ function rootColumnsOf(hosts: readonly IndexedHost[]): Map<string, RootColumn> {
       if (!Number.isNaN(max)) holding.push(at);
     });
     col.byMaxUnit = Int32Array.from(holding.sort((a, b) => col.maxUnit[a]! - col.maxUnit[b]! || a - b));
+    col.freeAscending = Float64Array.from(holding, (at) => col.free[at]!).sort();
   }
   return columns;
 }
