@@ -481,14 +481,25 @@ export const DEFAULT_CAPACITY_HOSTS = 20;
 function scanHosts(index: HostIndex, request: CapacityRequest): HostScan {
   const plan = planOf(index, request);
   const hostCount = index.byName.length;
-  // Instances so far per host; Infinity until some resource or ask bounds it.
-  const fit = scratch(0, hostCount).fill(Infinity);
+  const reasons = reasonsOf(plan);
+  // Instances so far per host: what the first ask alone allows, copied (lowering Infinity to an ask's instances, which
+  // are never negative, gives them as they are), or Infinity until some resource or ask bounds it.
+  const first = reasons.find(({ sources }) => sources.length === 1 && 'fits' in sources[0]!);
+  const firstFits = first && 'fits' in first.sources[0]! ? first.sources[0].fits : undefined;
+  const fit = scratch(0, hostCount);
+  if (firstFits) fit.set(firstFits);
+  else fit.fill(Infinity);
   const counts = new Int32Array(plan.fields.length);
   keepOutBySet(index, traitFieldsBySet(index, plan, false), fit, counts);
   // Root classes whose amount passes every root's min_unit and step_size are read in the final pass (tallyHosts), the
   // hosts whose max_unit is below it kept out first; the others are worked out here.
   const roots: { free: Float64Array; amount: number }[] = [];
-  for (const { field, sources } of reasonsOf(plan)) {
+  for (const reason of reasons) {
+    const { field, sources } = reason;
+    if (reason === first) {
+      counts[field]! += hostsWithout.get(firstFits!);
+      continue;
+    }
     const only = sources.length === 1 ? sources[0]! : undefined;
     if (only && !('fits' in only) && only.column && sameUnitRule(only.column, only.amount) && roots.length < FINAL_PASS_ROOTS) {
       const { column, amount } = only;
@@ -628,6 +639,13 @@ function reasonsOf(plan: Plan): { field: number; sources: Source[] }[] {
   for (const { fieldId, fits } of plan.asks) add(fieldId, { fits });
   return [...byField].map(([field, sources]) => ({ field, sources }));
 }
+
+/** How many hosts an ask's instances per host (askFits) keep out, counted once per ask and host list. */
+const hostsWithout = new WeakMemo((fits: Float64Array): number => {
+  let none = 0;
+  for (let at = 0; at < fits.length; at++) if (!(fits[at]! > 0)) none++;
+  return none;
+});
 
 /** Lowers each host's instances to what `units` allows; returns how many hosts it keeps out (units ≤ 0). */
 function lowerBy(fit: Float64Array, units: Float64Array): number {
