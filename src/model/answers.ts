@@ -74,7 +74,10 @@ export interface HostFit {
   instances: number;
   /** Free PCI devices per resource class on this host, from the nested providers. */
   freePci: Record<string, number>;
-  /** The same, provider by provider (domain.md §4.7: capacity = int((total − reserved) × ratio), free = capacity − used). */
+  /**
+   * The same, provider by provider, for the classes the request asks of providers only (domain.md §4.7: capacity =
+   * int((total − reserved) × ratio), free = capacity − used); absent when it asks none.
+   */
   pciProviders?: PciProviderFree[];
   /** Why it does not fit: resource or trait, with numbers. Empty when it fits. */
   blockers: Finding[];

@@ -138,7 +138,7 @@ export const HostFit = z
     uuid: z.string(),
     instances: z.number().int(),
     freePci: z.record(z.string(), z.number()),
-    pciProviders: sharedBetweenAnswers(z.array(PciProviderFree)).optional().describe('freePci provider by provider (domain.md §4.7).'),
+    pciProviders: sharedBetweenAnswers(z.array(PciProviderFree)).optional().describe('The host\'s PCI providers of the resource classes the request asks of providers (PCI devices, §4.6), with free units each (domain.md §4.7); absent when it asks none. GET /v1/pci/capacity?host= lists them all.'),
     blockers: z.array(Finding),
   })
   .meta({ id: 'HostFit' });

@@ -2,7 +2,7 @@
 // query.ts translates (domain.md §4.6, §4.7): the hosts that fit are the hosts Placement returns.
 import { KeyedWeakMemo, SecondUseMemo, WeakMemo } from '../../lib/memo.ts';
 import { makeFinding } from '../findings/catalog.ts';
-import { hostIndex, type ClassColumn, type HostIndex, type IndexedHost, type IndexedProvider, type RootColumn } from './host-index.ts';
+import { hostIndex, type AskedClasses, type ClassColumn, type HostIndex, type IndexedHost, type IndexedProvider, type RootColumn } from './host-index.ts';
 import { allocationOn } from './allocation.ts';
 import { inventoryCapacity } from '../pci/devices.ts';
 import { NEUTRON_SRIOV_VNIC_TYPES, hostFactEvidence } from '../vocabulary/nova.ts';
@@ -435,9 +435,8 @@ function hostFindings(index: HostIndex, at: number, plan: Plan): Finding[] {
  * shared rather than copied per answer: answers are only read once built (encoded, printed), as the scan's
  * blockedExamples, shared by every answer of one scan, already are.
  */
-function hostFit(ih: IndexedHost, instances: number, blockers: Finding[]): HostFit {
-  const { freePci, pciProviders } = ih.pci;
-  return { host: ih.host.name, uuid: ih.host.uuid, instances, freePci, pciProviders: pciProviders as PciProviderFree[], blockers };
+function hostFit(ih: IndexedHost, asked: AskedClasses, instances: number, blockers: Finding[]): HostFit {
+  return { host: ih.host.name, uuid: ih.host.uuid, instances, freePci: ih.pci.freePci, pciProviders: ih.pciProvidersOf(asked) as PciProviderFree[] | undefined, blockers };
 }
 
 /**
@@ -463,6 +462,8 @@ interface HostScan {
   pciOnly: Capacity['pciOnly'];
   /** Plan.unseen: classes of devices Placement does not show. */
   unseen: readonly string[];
+  /** The classes the plan's asks name: the PCI providers a listed host shows. */
+  asked: AskedClasses;
   /** Positions of the first BLOCKED_EXAMPLES hosts that do not fit, ascending: what a scan derived from this one starts from. */
   firstBlocked: readonly number[];
   /** Positions of the first hosts that fit (up to FIRST_FITTING), ascending, when the scan noted them: the candidates' names. */
@@ -808,8 +809,19 @@ function noteBlocked(firstBlocked: number[], at: number): void {
   if (firstBlocked.length > BLOCKED_EXAMPLES) firstBlocked.pop();
 }
 
+/**
+ * The classes the plan's asks name (a PCI device's, §4.6): a listed host shows its PCI providers of these only, the
+ * evidence of how many devices it has free for the request. Those of other classes bear on nothing the request asks,
+ * and took over half of a recommendation's text (20 hosts of ~10 providers each); /v1/pci/capacity shows them all.
+ */
+function askedClasses(plan: Plan): AskedClasses {
+  const list = [...new Set(plan.asks.flatMap((ask) => ask.classes))].sort();
+  return { list, key: list.join(',') };
+}
+
 function blockedExamplesOf(index: HostIndex, plan: Plan, firstBlocked: readonly number[]): HostFit[] {
-  return firstBlocked.map((at) => hostFit(index.byName[at]!, 0, hostFindings(index, at, plan)));
+  const asked = askedClasses(plan);
+  return firstBlocked.map((at) => hostFit(index.byName[at]!, asked, 0, hostFindings(index, at, plan)));
 }
 
 /** What a scan found besides its hosts' instances, blockers and PCI-only figures. */
@@ -822,7 +834,7 @@ type ScanTotals = Pick<HostScan, 'totalInstances' | 'hostsThatFit' | 'top' | 'fi
  */
 function scanOf(index: HostIndex, plan: Plan, instances: Int32Array, counts: ReadonlyMap<string, number>, pciOnly: Capacity['pciOnly'], totals: ScanTotals): HostScan {
   return {
-    index, instances, pciOnly, unseen: plan.unseen,
+    index, instances, pciOnly, unseen: plan.unseen, asked: askedClasses(plan),
     blocked: Object.fromEntries([...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b))),
     totalInstances: totals.totalInstances, hostsThatFit: totals.hostsThatFit, top: totals.top, firstBlocked: totals.firstBlocked,
     firstFitting: totals.firstFitting, free: totals.free, blockedExamples: totals.blockedExamples,
@@ -1127,7 +1139,7 @@ function listedHosts(scan: HostScan, n: number): HostFit[] {
   const { index: { byName }, instances } = scan;
   const top = firstHosts(scan, n);
   const hosts: HostFit[] = [];
-  for (let i = 0; i < top.length; i++) hosts.push(hostFit(byName[top[i]!]!, instances[top[i]!]!, NO_BLOCKERS));
+  for (let i = 0; i < top.length; i++) hosts.push(hostFit(byName[top[i]!]!, scan.asked, instances[top[i]!]!, NO_BLOCKERS));
   return hosts;
 }
 

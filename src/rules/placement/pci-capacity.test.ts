@@ -174,6 +174,20 @@ describe('capacity per host', () => {
     expect(advice.capacity?.totalInstances).toBe(4);
   });
 
+  // A host with VFs of two classes: a listed host shows the providers of the class asked, none when no device is asked.
+  const twoClasses = snapshot([host('h', { pci: [
+    pciProvider('h', '0000:81:00.0', 'CUSTOM_PCI_8086_154C', 8, 1, []),
+    pciProvider('h', '0000:82:00.0', 'CUSTOM_PCI_15B3_1018', 4, 0, []),
+  ] })]);
+  it.each<{ name: string; specs: Record<string, string>; providers: string[] | undefined }>([
+    { name: 'no device asked', specs: {}, providers: undefined },
+    { name: 'an alias of CUSTOM_PCI_8086_154C', specs: { 'pci_passthrough:alias': 'vf:2' }, providers: ['h_0000:81:00.0'] },
+  ])('§4.6 §4.7 a listed host shows its PCI providers of the classes asked: $name', ({ specs, providers }) => {
+    const fits = advise(twoClasses, request(LAB_IMAGES.ubuntu, flavor('f', 1, 512, 1, specs)), ctx()).capacity!.hosts[0]!;
+    expect(fits.freePci).toEqual({ CUSTOM_PCI_8086_154C: 7, CUSTOM_PCI_15B3_1018: 4 });
+    expect(fits.pciProviders?.map((p) => p.provider)).toEqual(providers);
+  });
+
   it.each([
     { name: 'VCPU ratio 4: 16 / 2', vcpu: inventory(4, { allocationRatio: 4 }), fit: 8 },
     { name: 'VCPU reserved 2: (4−2)×4 / 2', vcpu: inventory(4, { allocationRatio: 4, reserved: 2 }), fit: 4 },
