@@ -121,6 +121,8 @@ interface Plan {
    * Placement does not show them, so they are left out of the count and the answer is unknown (§4.5).
    */
   unseen: string[];
+  /** The classes the asks name: the PCI providers a listed host shows (askedClasses). */
+  asked: AskedClasses;
   /** Every reason a host can be kept out for (resource class, `trait:X`, property), numbered: counts are by number. */
   fields: string[];
   fieldIds: Map<string, number>;
@@ -262,6 +264,7 @@ function planOf(index: HostIndex, request: CapacityRequest): Plan {
     asks,
     pciAsks: asks.filter((a) => a.classes.length > 0 && a.classes.every((rc) => !index.rootColumns.has(rc))),
     unseen: [...unseen].sort(),
+    asked: askedClasses(asks),
     fields: [...fieldIds.keys()],
     fieldIds,
     listed: Math.max(DEFAULT_CAPACITY_HOSTS, request.capacityHosts ?? 0),
@@ -462,7 +465,7 @@ interface HostScan {
   pciOnly: Capacity['pciOnly'];
   /** Plan.unseen: classes of devices Placement does not show. */
   unseen: readonly string[];
-  /** The classes the plan's asks name: the PCI providers a listed host shows. */
+  /** Plan.asked: the PCI providers a listed host shows. */
   asked: AskedClasses;
   /** Positions of the first BLOCKED_EXAMPLES hosts that do not fit, ascending: what a scan derived from this one starts from. */
   firstBlocked: readonly number[];
@@ -498,7 +501,8 @@ function scanHosts(index: HostIndex, request: CapacityRequest): HostScan {
   for (const reason of reasons) {
     const { field, sources } = reason;
     if (reason === first) {
-      counts[field]! += hostsWithout.get(firstFits!);
+      // Instances are never negative: the hosts it keeps out are those it gives none.
+      counts[field]! += firstFits!.length - pciOnlyOfAsk.get(firstFits!).hostsThatFit;
       continue;
     }
     const only = sources.length === 1 ? sources[0]! : undefined;
@@ -641,13 +645,6 @@ function reasonsOf(plan: Plan): { field: number; sources: Source[] }[] {
   return [...byField].map(([field, sources]) => ({ field, sources }));
 }
 
-/** How many hosts an ask's instances per host (askFits) keep out, counted once per ask and host list. */
-const hostsWithout = new WeakMemo((fits: Float64Array): number => {
-  let none = 0;
-  for (let at = 0; at < fits.length; at++) if (!(fits[at]! > 0)) none++;
-  return none;
-});
-
 /** Lowers each host's instances to what `units` allows; returns how many hosts it keeps out (units ≤ 0). */
 function lowerBy(fit: Float64Array, units: Float64Array): number {
   let blocked = 0;
@@ -718,7 +715,10 @@ function pciOnlyOf(index: HostIndex, plan: Plan): Capacity['pciOnly'] {
   return pciFigures(fits);
 }
 
-/** pciOnlyOf for one ask, per its per-host instances (askFits): answers copy it, never change it. */
+/**
+ * pciOnlyOf for one ask, per its per-host instances (askFits): answers copy it, never change it. The scan reads the
+ * first ask's hosts that fit from it too.
+ */
 const pciOnlyOfAsk = new WeakMemo(pciFigures);
 
 function pciFigures(fits: Float64Array): NonNullable<Capacity['pciOnly']> {
@@ -814,14 +814,13 @@ function noteBlocked(firstBlocked: number[], at: number): void {
  * evidence of how many devices it has free for the request. Those of other classes bear on nothing the request asks,
  * and took over half of a recommendation's text (20 hosts of ~10 providers each); /v1/pci/capacity shows them all.
  */
-function askedClasses(plan: Plan): AskedClasses {
-  const list = [...new Set(plan.asks.flatMap((ask) => ask.classes))].sort();
+function askedClasses(asks: readonly Ask[]): AskedClasses {
+  const list = [...new Set(asks.flatMap((ask) => ask.classes))].sort();
   return { list, key: list.join(',') };
 }
 
 function blockedExamplesOf(index: HostIndex, plan: Plan, firstBlocked: readonly number[]): HostFit[] {
-  const asked = askedClasses(plan);
-  return firstBlocked.map((at) => hostFit(index.byName[at]!, asked, 0, hostFindings(index, at, plan)));
+  return firstBlocked.map((at) => hostFit(index.byName[at]!, plan.asked, 0, hostFindings(index, at, plan)));
 }
 
 /** What a scan found besides its hosts' instances, blockers and PCI-only figures. */
@@ -834,7 +833,7 @@ type ScanTotals = Pick<HostScan, 'totalInstances' | 'hostsThatFit' | 'top' | 'fi
  */
 function scanOf(index: HostIndex, plan: Plan, instances: Int32Array, counts: ReadonlyMap<string, number>, pciOnly: Capacity['pciOnly'], totals: ScanTotals): HostScan {
   return {
-    index, instances, pciOnly, unseen: plan.unseen, asked: askedClasses(plan),
+    index, instances, pciOnly, unseen: plan.unseen, asked: plan.asked,
     blocked: Object.fromEntries([...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b))),
     totalInstances: totals.totalInstances, hostsThatFit: totals.hostsThatFit, top: totals.top, firstBlocked: totals.firstBlocked,
     firstFitting: totals.firstFitting, free: totals.free, blockedExamples: totals.blockedExamples,
