@@ -3,7 +3,7 @@
 import { LRUCache } from 'lru-cache';
 import type { z } from 'zod';
 import type { CloudSnapshot, SnapshotRef } from '../model/index.ts';
-import { canonicalJson } from '../lib/canonical-json.ts';
+import { canonicalKey } from '../lib/canonical-json.ts';
 import { SecondUseMemo, WeakMemo } from '../lib/memo.ts';
 import type { RuleContext } from '../rules/index.ts';
 import { encodedObjectJson, type ObjectJson } from '../schemas/encoded.ts';
@@ -71,7 +71,7 @@ export class AnswerCache<T, K = undefined> {
 
   /** The answer, and whether the cache keeps it (its request came before): `answerOf` sends the two differently. */
   get(ctx: RuleContext, snapshot: CloudSnapshot, request: unknown, compute: () => T): { computed: Computed<K>; cached: boolean } {
-    const { value, kept } = this.perContext.get(ctx).get(snapshot, canonicalJson(request), () => {
+    const { value, kept } = this.perContext.get(ctx).get(snapshot, canonicalKey(request), () => {
       const body = compute();
       return new Computed(encodedObjectJson(this.schema, body), this.keep(body));
     });

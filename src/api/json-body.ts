@@ -4,6 +4,7 @@
 // checked against its route's schema once: issue 16, where parsing and checking took a tenth of a cached answer.
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
 import { LRUCache } from 'lru-cache';
+import { digest } from '../lib/canonical-json.ts';
 import { ApiError } from './errors.ts';
 
 /**
@@ -11,6 +12,15 @@ import { ApiError } from './errors.ts';
  * over 64 KiB (a few large bodies would push out many small ones).
  */
 const REPEATED_BODIES = { max: 1000, maxSize: 2 ** 20, maxEntrySize: 2 ** 16 };
+
+/**
+ * A body is kept from the second time its text comes among the last 1,000 seen once, as answers are
+ * (advisor/answers.ts): kept from the first, each body sent once (every uncached recommendation's) stayed for the
+ * next 1,000 requests with its parsed and checked copies, long enough for every scavenge to promote it, and died old:
+ * ~2 KB a request, the most of what the service's scavenges copied (issue 16, `HeapProfiler.startSampling` in a
+ * worker under load). Seen once, only the text's digest is remembered.
+ */
+const SEEN_ONCE = 1000;
 
 /**
  * What Fastify refuses by default (`onProtoPoisoning` / `onConstructorPoisoning`: 'error',
@@ -49,13 +59,14 @@ function deepFreeze<T>(value: T): T {
 
 /**
  * The body parser and the validator compiler of `app` (`compile`: the schemas' own). A body whose text was parsed
- * lately is the same frozen object again, and for such an object a route's body validator keeps its outcome, its
+ * lately, and seen before that (SEEN_ONCE), is the same frozen object again, and for such an object a route's body validator keeps its outcome, its
  * value frozen too: a repeated body costs a lookup of its text. A body that fails its schema is checked every time
  * (Fastify decorates the error it gets).
  * JSON.parse keeps `__proto__` as an own data property (ECMA-262 InternalizeJSONProperty), so the walk sees it.
  */
 export function installJsonBodies<S>(app: FastifyInstance, compile: FastifySchemaCompiler<S>): void {
   const parsed = new LRUCache<string, object>({ ...REPEATED_BODIES, sizeCalculation: (_body, text) => Math.max(1, text.length) });
+  const seenOnce = new LRUCache<string, true>({ max: SEEN_ONCE });
   const kept = new WeakSet<object>();
   app.setValidatorCompiler<S>((route) => {
     const validate = compile(route);
@@ -97,9 +108,14 @@ export function installJsonBodies<S>(app: FastifyInstance, compile: FastifySchem
       done(new ApiError('bad_request', `invalid body: ${fields.join(', ')}`, { errors }), undefined);
       return;
     }
-    if (body !== null && typeof body === 'object') {
-      parsed.set(text, deepFreeze(body));
-      kept.add(body);
+    if (body !== null && typeof body === 'object' && text.length <= REPEATED_BODIES.maxEntrySize) {
+      const key = digest(text);
+      if (seenOnce.delete(key)) {
+        parsed.set(text, deepFreeze(body));
+        kept.add(body);
+      } else {
+        seenOnce.set(key, true);
+      }
     }
     done(null, body);
   });
