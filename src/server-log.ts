@@ -33,6 +33,12 @@ export interface ReadyFacts {
   workers?: { count: number; ready: number; pids: number[] };
 }
 
+/** The service's address as a link: a wildcard address listens on loopback too; an IPv6 literal goes in brackets. */
+export function serviceUrl(host: string, port: number): string {
+  const linked = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${linked}:${port}`;
+}
+
 export function serviceLogger(level: string, format: LogFormat, out: NodeJS.WriteStream = process.stdout): Logger {
   const readable = format === 'pretty' || (format === 'auto' && out.isTTY === true);
   // pino writes each entry as one JSON line to the stream's write(); the readable stream re-renders it.

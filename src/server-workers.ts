@@ -15,12 +15,16 @@
 // signal kills them; a worker that dies after it was ready is replaced, one that dies before stops the service (a bad
 // setting or an unreachable database would otherwise restart forever). /metrics is answered by any worker with the
 // counters of all of them, summed by the primary (prom-client's AggregatorRegistry).
+//
+// The primary listens on HOST:PORT once the first worker is ready and hands each connection to the ready worker holding
+// the fewest (src/server-balancer.ts), where Node's cluster split connections opened at once unevenly.
 import cluster, { type Worker } from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { answerMetricsRequests, isMessage } from './api/worker-metrics.ts';
 import type { Settings } from './config/index.ts';
-import type { ReadyFacts } from './server-log.ts';
+import { ConnectionBalancer } from './server-balancer.ts';
+import { serviceUrl, type ReadyFacts } from './server-log.ts';
 
 /** Messages between the primary and its workers (the prefix keeps them apart from prom-client's own). */
 const WORKER_MESSAGES = {
@@ -42,7 +46,9 @@ export function superviseWorkers(settings: Settings, log: Logger): Promise<void>
   // The workers ready, by cluster id: a worker is in it from its ready message until it exits.
   const readyFacts = new Map<number, ReadyFacts>();
   const live = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
-  answerMetricsRequests(() => live().filter((w) => readyFacts.has(w.id)));
+  const answering = (): Worker[] => live().filter((w) => readyFacts.has(w.id));
+  answerMetricsRequests(answering);
+  const balancer = new ConnectionBalancer(answering);
   // Of the first settings.WORKERS, how many are forked; replacements are not counted. bin/nova-advisor.js has forked
   // the first one already, before this process loaded its modules (one that ended meanwhile is forked again here).
   let forked = live().filter((w) => !w.isDead()).length;
@@ -61,11 +67,24 @@ export function superviseWorkers(settings: Settings, log: Logger): Promise<void>
   const workersLog = () => ({ count: settings.WORKERS, ready: readyFacts.size, pids: live().filter((w) => readyFacts.has(w.id)).map((w) => w.process.pid) });
 
   cluster.on('message', (worker, message: unknown) => {
+    balancer.onMessage(worker, message);
     if (!isMessage<ReadyMessage>(message, WORKER_MESSAGES.ready)) return;
     readyFacts.set(worker.id, message.facts);
     if (!announced) {
       announced = true;
-      log.info({ ...message.facts, msSinceProcessStart: Math.round(performance.now()), workers: workersLog() }, 'ready');
+      void balancer.listen(settings.HOST, settings.PORT).then(({ port }) => {
+        // The worker's facts with the address the service answers on (with PORT=0, the one the primary was given).
+        const url = serviceUrl(settings.HOST, port);
+        const { facts } = message;
+        log.info({
+          ...facts, url, docs: `${url}/docs`, ui: facts.ui === null ? null : `${url}/ui/`,
+          msSinceProcessStart: Math.round(performance.now()), workers: workersLog(),
+        }, 'ready');
+      }, (err: unknown) => {
+        log.error({ err, host: settings.HOST, port: settings.PORT }, 'cannot listen: stopping the service');
+        exitCode = 1;
+        stop();
+      });
     }
     if (!stopping && forked < settings.WORKERS) forkNext();
     if (!allAnnounced && readyFacts.size >= settings.WORKERS) {
@@ -81,6 +100,7 @@ export function superviseWorkers(settings: Settings, log: Logger): Promise<void>
 
   cluster.on('exit', (worker, code, signal) => {
     const wasReady = readyFacts.delete(worker.id);
+    balancer.forget(worker);
     const pid = worker.process.pid;
     if (!stopping && !wasReady) {
       log.error({ worker: pid, code, signal }, 'a worker stopped before it was ready (see its log above): stopping the service');
@@ -100,6 +120,7 @@ export function superviseWorkers(settings: Settings, log: Logger): Promise<void>
 
   const stop = (): void => {
     stopping = true;
+    void balancer.close();
     for (const worker of live()) {
       if (worker.isConnected()) worker.send({ type: WORKER_MESSAGES.shutdown });
       // A worker that answers ignores it (WORKER_IGNORED_SIGNALS) and shuts down as asked; one still starting ends.

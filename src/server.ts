@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import { openAppContext } from './app-context.ts';
 import type { Settings } from './config/index.ts';
 import { takeEarly } from './server-early.ts';
-import { serviceLogger, type ReadyFacts } from './server-log.ts';
+import { takeConnections } from './server-balancer.ts';
+import { serviceLogger, serviceUrl, type ReadyFacts } from './server-log.ts';
 import { WORKER_IGNORED_SIGNALS, followPrimary, reportReady } from './server-workers.ts';
 
 /** The OpenAPI document (`nova-advisor openapi`), rendered from the routes. */
@@ -99,15 +100,22 @@ async function serveOne(settings: Settings, log: Logger, modules: number): Promi
     }, deadlineMs);
     try {
       await app.close();
+      await handed?.drain();
       await ctx.close();
     } finally {
       clearTimeout(deadline);
     }
   });
   if (worker) followPrimary(() => void closer.close());
+  // A worker answers the connections its primary hands over (src/server-balancer.ts). It listens only on a loopback
+  // port of its own, never handed out, so that Node tracks those connections as its server's (the idle ones closed
+  // on shutdown, the header and request timeouts kept).
+  const handed = worker ? takeConnections(app.server) : null;
 
   try {
-    await app.listen({ host: settings.HOST, port: settings.PORT });
+    await app.listen(worker
+      ? { host: '127.0.0.1', port: 0, exclusive: true, listenTextResolver: (address) => `worker listening on ${address}, its own; the service's connections come from the primary` }
+      : { host: settings.HOST, port: settings.PORT });
     // After listen, as the snapshots loaded at start already answer; the watch's first look covers any saved since.
     await ctx.followSnapshots();
   } catch (err) {
@@ -117,8 +125,9 @@ async function serveOne(settings: Settings, log: Logger, modules: number): Promi
   }
   const listenMs = lap();
   const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : settings.PORT;
-  const url = `http://${linkHost(settings.HOST)}:${port}`;
+  // A worker's own port is not the service's: the primary puts the address it listens on in the ready entry.
+  const port = !worker && typeof address === 'object' && address ? address.port : settings.PORT;
+  const url = serviceUrl(settings.HOST, port);
   const embedded = ctx.startup.embedded;
   const ready: ReadyFacts = {
     url,
@@ -137,15 +146,9 @@ async function serveOne(settings: Settings, log: Logger, modules: number): Promi
     code: import.meta.url.endsWith('.ts') ? 'sources' : 'dist',
   };
   if (worker) {
-    log.info({ url, msSinceProcessStart: ready.msSinceProcessStart, cpuMs: ready.cpuMs }, 'worker ready');
+    log.info({ msSinceProcessStart: ready.msSinceProcessStart, cpuMs: ready.cpuMs }, 'worker ready');
     reportReady(ready);
   } else {
     log.info(ready, 'ready');
   }
-}
-
-/** The host to put in a link: a wildcard address listens on loopback too; an IPv6 literal goes in brackets. */
-function linkHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
 }

@@ -2,10 +2,12 @@
 // PostgreSQL with the demo cloud. The primary forks two workers on one port, the second once the first answers (the
 // service is ready then; issue 16: cold start); connections go to both; /metrics counts
 // the requests of both; a worker killed is replaced while the other answers; SIGTERM stops all of them gracefully
-// (exit 0); a worker that cannot start stops the service instead of restarting forever; the embedded database refuses
-// more than one worker.
+// (exit 0), a request in flight on a connection answered first; a worker that cannot start stops the service instead of
+// restarting forever; the embedded database refuses more than one worker. Connections opened at once are spread evenly
+// (src/server-balancer.ts), where Node's cluster split them by which worker acknowledged first.
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import { connect } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +82,16 @@ function getOnce(url: string): Promise<{ status: number; body: string }> {
         body += chunk.toString();
       });
       res.on('end', () => resolve({ status: res.statusCode!, body }));
+    }).on('error', reject);
+  });
+}
+
+/** GET with a request id over `agent` (keep-alive: the connection stays with the worker it was handed to). */
+function getWith(agent: http.Agent, url: string, requestId: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent, headers: { 'x-request-id': requestId } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
     }).on('error', reject);
   });
 }
@@ -174,6 +186,24 @@ describe('serve with WORKERS=2 on PostgreSQL', () => {
     expect(scrape.match(/^nova_advisor_capacity_info\{/gm)).toHaveLength(1);
   });
 
+  it('spreads connections opened at once evenly over the workers, each answering its own', async () => {
+    // The earlier tests' connections (each closed after its request) are no longer counted by then.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
+    try {
+      // Ten requests at once open ten connections at once, as a load generator does.
+      const ids = Array.from({ length: 10 }, (_, i) => `spread-${i}`);
+      expect(await Promise.all(ids.map((id) => getWith(agent, `${ready.url}/healthz`, id)))).toEqual(ids.map(() => 200));
+      const completed = await Promise.all(ids.map((id) => service.line((l) => l['msg'] === 'request completed' && l['reqId'] === id)));
+      const perWorker = new Map<unknown, number>();
+      for (const line of completed) perWorker.set(line['pid'], (perWorker.get(line['pid']) ?? 0) + 1);
+      expect([...perWorker.keys()].sort()).toEqual([...all.pids].sort());
+      expect([...perWorker.values()]).toEqual([5, 5]);
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('replaces a worker that dies, while the other one answers', async () => {
     const [victim, survivor] = all.pids;
     process.kill(victim!, 'SIGKILL');
@@ -184,10 +214,27 @@ describe('serve with WORKERS=2 on PostgreSQL', () => {
     expect(isAlive(replaced['pid'] as number)).toBe(true);
   }, 60_000);
 
-  it('stops every worker gracefully on SIGTERM and exits 0', async () => {
+  it('stops every worker gracefully on SIGTERM and exits 0, answering first a request in flight on a connection', async () => {
     const workers = service.lines.filter((l) => l['msg'] === 'worker ready').map((l) => l['pid'] as number).filter(isAlive);
     expect(workers).toHaveLength(2);
+    // A validation whose body is half sent when the signal comes: its worker has it, and must answer it before it ends.
+    const { port } = new URL(ready.url);
+    const body = JSON.stringify({ properties: { os_distro: 'ubuntu', hw_vif_model: 'virtio' }, name: 'in-flight' });
+    const socket = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString();
+    });
+    const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write(`POST /v1/validations HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\nx-request-id: in-flight\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    await service.line((l) => l['msg'] === 'incoming request' && l['reqId'] === 'in-flight');
     service.child.kill('SIGTERM');
+    await service.line((l) => l['msg'] === 'shutting down' && workers.includes(l['pid'] as number));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    socket.write(body.slice(10));
+    await ended;
+    // Answered, then its connection closed by the worker (idle once answered) before it ended.
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
     expect(await service.exit).toEqual({ code: 0, signal: null });
     // Each worker ran its own graceful shutdown (src/server.ts), asked once by the primary.
     expect(service.lines.filter((l) => l['msg'] === 'shutting down' && workers.includes(l['pid'] as number))).toHaveLength(2);
