@@ -1,11 +1,11 @@
 // WORKERS > 1: the primary accepts the connections on HOST:PORT and hands each to the ready worker holding the fewest
 // (src/server-workers.ts); a worker answers the connections it is handed (`takeConnections`).
 //
-// Node's cluster hands a connection to whichever worker acknowledged its last one first: a client opening 10 keep-alive
-// connections at once got them split 8/3, 7/4 or 9/2 between two workers as often as evenly (ss -tnp while
-// bench/paced-load.ts ran, 6 runs of 10 connections: 3 uneven), and since each connection stays with its worker, one
-// worker answered up to 80 % of the requests: at 1,000 uncached recommendations a second the p99 read 124–201 ms on
-// such runs against 6–11 ms on even ones (issue 16). Counting the connections each worker holds, these are 5/5.
+// Node's cluster hands a connection to whichever worker acknowledged its last one first: bench/paced-load.ts opening its
+// 10 keep-alive connections at once got them split 8/3, 9/2 or 7/4 between two workers about half the time (`ss -tnp`
+// during 22 runs, one idle connection of the harness counted too), and since each connection stays with its worker,
+// one worker answered up to 80 % of the requests: at 1,000 uncached recommendations a second the p99 read 124–201 ms
+// on such runs against 6–11 ms on most even ones (issue 16). Counting the connections each worker holds, they are 5/5.
 import type { Worker } from 'node:cluster';
 import type { Server as HttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
