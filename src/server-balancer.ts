@@ -2,8 +2,8 @@
 // (src/server-workers.ts); a worker answers the connections it is handed (`takeConnections`).
 //
 // Node's cluster hands a connection to whichever worker acknowledged its last one first: bench/paced-load.ts opening its
-// 10 keep-alive connections at once got them split 8/3, 9/2 or 7/4 between two workers about half the time (`ss -tnp`
-// during 22 runs, one idle connection of the harness counted too), and since each connection stays with its worker,
+// 10 keep-alive connections at once got them split 8/3, 9/2 or 7/4 between two workers in 13 of 26 runs (`ss -tnp`,
+// one idle connection of the harness counted too), and since each connection stays with its worker,
 // one worker answered up to 80 % of the requests: at 1,000 uncached recommendations a second the p99 read 124–201 ms
 // on such runs against 6–11 ms on most even ones (issue 16). Counting the connections each worker holds, they are 5/5.
 import type { Worker } from 'node:cluster';
