@@ -67,6 +67,11 @@ describe('bin/nova-advisor.js', () => {
     expect(await ran()).toBe('sources');
   });
 
+  it('runs dist/ when only a README under src/ is newer: documentation is not a source', async () => {
+    await file('src/rules/README.md', '# rules\n', LATER);
+    expect(await ran()).toBe('compiled');
+  });
+
   it('runs the sources when dist/ has no build stamp, or no dist/ at all', async () => {
     await rm(join(dir, 'dist/.built'));
     expect(await ran()).toBe('sources');
