@@ -45,9 +45,7 @@ export class ConnectionBalancer {
 
   /** A worker's message: one of its connections closed. */
   onMessage(worker: Worker, message: unknown): void {
-    if (!isMessage(message, CLOSED)) return;
-    const held = this.held.get(worker.id);
-    if (held !== undefined) this.held.set(worker.id, Math.max(0, held - 1));
+    if (isMessage(message, CLOSED)) this.release(worker);
   }
 
   /** A worker that exited holds nothing. */
@@ -84,9 +82,15 @@ export class ConnectionBalancer {
     worker.send({ type: CONNECTION }, socket, (err: Error | null) => {
       if (!err) return;
       // The worker went away meanwhile: the client sees its connection closed, as when a worker dies.
-      this.held.set(worker.id, Math.max(0, (this.held.get(worker.id) ?? 1) - 1));
+      this.release(worker);
       socket.destroy();
     });
+  }
+
+  /** One connection fewer for `worker`; one that exited (forgotten) stays forgotten. */
+  private release(worker: Worker): void {
+    const held = this.held.get(worker.id);
+    if (held !== undefined) this.held.set(worker.id, Math.max(0, held - 1));
   }
 }
 
