@@ -50,7 +50,7 @@ const HEAD_END = '\r\n\r\n';
  * One keep-alive HTTP/1.1 connection with one request out at a time, on a bare socket that reads into a buffer all
  * connections share (net's `onread`), so an answer costs this process no allocation but its head's text. Through
  * node:http each answer arrived as Buffers of memory outside V8's heap, and that memory's growth started a full
- * collection of this process's heap every ~250 ms at 1,000 answers a second (18–27 in a 6 s run, a perf_hooks 'gc'
+ * collection of this process's heap every ~250 ms at 1,000 answers a second (15–27 in a 6 s run, a perf_hooks 'gc'
  * observer): pauses in which due requests waited and counted as the service's latency, and CPU taken from the
  * service's cores. Answers are framed by Content-Length, as the service sends them; one framed otherwise fails and
  * ends its connection, which is opened again.
