@@ -1,7 +1,7 @@
 // The answer cache keeps an answer from the second time its request comes (issue 16): requests asked once, like an
 // image checked before its upload, never fill it, and one asked again is answered from it.
 import { describe, expect, it } from 'vitest';
-import { AnswerCache, answerOf } from './answers.ts';
+import { AnswerCache, Computed, answerOf, snapshotRef } from './answers.ts';
 import { defaultRuleContext, validate } from '../rules/index.ts';
 import { ValidationBody } from '../schemas/validation.ts';
 import { loadDemoCloud } from '../sync/demo.ts';
@@ -62,5 +62,21 @@ describe('AnswerCache', () => {
       expect({ ...answer.object(), snapshot: undefined }).toEqual({ ...JSON.parse(computed.json), snapshot: undefined });
       expect(answer.object().snapshot.id).toBe(snapshot.id);
     }
+  });
+});
+
+describe('Computed', () => {
+  const ref = snapshotRef(snapshot);
+  it.each([
+    { name: 'an answer', body: { verdict: 'ok', reasons: ['§ one', 'two'], nested: { a: null, n: 1 } } },
+    { name: 'an empty answer', body: {} },
+  ])('writes $name with the snapshot reference first, alike before and after its own JSON is kept', ({ body }) => {
+    const expected = JSON.stringify({ snapshot: ref, ...body });
+    const computed = new Computed(body, undefined);
+    // Sent once (never kept): written with the reference in one go.
+    expect(computed.withSnapshot(ref)).toBe(expected);
+    expect(computed.json).toBe(JSON.stringify(body));
+    // Kept: its JSON joined with the reference.
+    expect(computed.withSnapshot(ref)).toBe(expected);
   });
 });

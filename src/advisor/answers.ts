@@ -6,7 +6,7 @@ import type { CloudSnapshot, SnapshotRef } from '../model/index.ts';
 import { canonicalKey } from '../lib/canonical-json.ts';
 import { SecondUseMemo, WeakMemo } from '../lib/memo.ts';
 import type { RuleContext } from '../rules/index.ts';
-import { encodedObjectJson, type ObjectJson } from '../schemas/encoded.ts';
+import { encodedAs } from '../schemas/encoded.ts';
 
 export function snapshotRef(snapshot: CloudSnapshot, now: Date = new Date()): SnapshotRef {
   return {
@@ -25,23 +25,39 @@ export function snapshotRef(snapshot: CloudSnapshot, now: Date = new Date()): Sn
  * promoted with it on every uncached answer.
  */
 export class Computed<K> {
-  constructor(
-    private readonly encoded: ObjectJson,
-    readonly kept: K,
-  ) {}
+  /** The encoded body until its JSON is made (`json`), then only the JSON. */
+  private encoded: object | null;
+  private text: string | null = null;
 
-  /**
-   * The JSON of the body encoded through its response schema (the encoding both edges give; `encodedJson`): a
-   * cached answer is encoded once, not by every request that sends it again (issue 16), and joined only with the
-   * snapshot reference (`withSnapshot`). Joined when first read (ObjectJson.text).
-   */
-  get json(): string {
-    return this.encoded.text();
+  constructor(encoded: object, readonly kept: K) {
+    this.encoded = encoded;
   }
 
-  /** The JSON with the snapshot reference as its first member, in one copy (ObjectJson.withFirst). */
+  /**
+   * The JSON of the body encoded through its response schema (the encoding both edges give; `encodedAs`): a cached
+   * answer is written once, not by every request that sends it again (issue 16), and joined only with the snapshot
+   * reference (`withSnapshot`).
+   */
+  get json(): string {
+    if (this.text === null) {
+      this.text = JSON.stringify(this.encoded);
+      this.encoded = null;
+    }
+    return this.text;
+  }
+
+  /**
+   * The JSON with the snapshot reference as its first member. An answer sent once (computed for its request, never
+   * kept) is written with it in one JSON.stringify: the answer's only copy. One already written (kept) is joined with
+   * it in one copy; appended with `+`, the text stayed a pair of strings that node:http copied whole again when it
+   * read its length in UTF-8 (Buffer.byteLength flattens). Written in one go, an uncached recommendation allocates
+   * ~30 KB less than when shared values' JSON was kept and the answer joined from ~320 pieces, and its encoding takes
+   * no more CPU (issue 16, bench/RESULTS.md section 45).
+   */
   withSnapshot(ref: SnapshotRef): string {
-    return this.encoded.withFirst(`"snapshot":${JSON.stringify(ref)}`);
+    if (this.text === null) return JSON.stringify({ snapshot: ref, ...this.encoded });
+    const text = this.text;
+    return [`{"snapshot":${JSON.stringify(ref)}${text.length > 2 ? ',' : ''}`, text.slice(1)].join('');
   }
 }
 
@@ -73,9 +89,9 @@ export class AnswerCache<T, K = undefined> {
   get(ctx: RuleContext, snapshot: CloudSnapshot, request: unknown, compute: () => T): { computed: Computed<K>; cached: boolean } {
     const { value, kept } = this.perContext.get(ctx).get(snapshot, canonicalKey(request), () => {
       const body = compute();
-      return new Computed(encodedObjectJson(this.schema, body), this.keep(body));
+      return new Computed(encodedAs(this.schema, body) as object, this.keep(body));
     });
-    // Joined as it goes into the cache: a cached answer holds one string, not its thousands of pieces.
+    // Written as it goes into the cache: a cached answer holds one string, not the body's object graph.
     if (kept) void value.json;
     return { computed: value, cached: kept };
   }
@@ -110,7 +126,9 @@ class EncodedAnswer<T extends object> implements Answer<T> {
  * Cached answers as last sent: the reference changes only when its age in whole seconds does, so the requests
  * for an answer within one second share one copy instead of each joining its own (tens of KB for a
  * recommendation). The first request gets text: an answer asked once (computed for it) then costs no memory
- * outside V8's heap, which would start full collections (encodedJson). Asked again within the second, the copy
+ * outside V8's heap: V8 starts a full collection of the whole heap for every ~64 MB of that allocated
+ * (`--trace-incremental-marking`: "external memory pressure", every 1.3 s at 1,000 uncached answers a second), where
+ * text that dies young costs a scavenge and the socket write encodes it outside the heap. Asked again within the second, the copy
  * becomes UTF-8 bytes, which later requests send as they are. Each copy holds the times (epoch ms) between which
  * its age is right. Bounded, since each copy is as large as its answer: more than the answers asked for again
  * within a second.
@@ -145,5 +163,5 @@ export function answerOf<T extends object>(snapshot: CloudSnapshot, computed: Co
 
 /** An answer not worth caching (computed once per request). */
 export function freshAnswer<T extends object>(snapshot: CloudSnapshot, body: T, schema: z.ZodType<T>): Answer<T> {
-  return new EncodedAnswer(snapshot, new Computed(encodedObjectJson(schema, body), undefined), renderFresh);
+  return new EncodedAnswer(snapshot, new Computed(encodedAs(schema, body) as object, undefined), renderFresh);
 }

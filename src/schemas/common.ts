@@ -1,7 +1,6 @@
 // Pieces shared by the resource schemas: evidence and findings (src/model), the exactness check, problem
 // responses, pagination and the snapshot a response was computed from.
 import { z } from 'zod';
-import { sharedBetweenAnswers } from './encoded.ts';
 import { Problem } from './problem.ts';
 import type {
   EvidenceSource, Evidence as RulesEvidence, FactAssumption as ModelFactAssumption, FactOrigin, Finding as RulesFinding, NovaRelease, ReleaseAssumption as ModelReleaseAssumption, Severity,
@@ -89,8 +88,6 @@ export const ReleaseAssumption = z
     evidence: z.string(),
   })
   .meta({ id: 'ReleaseAssumption' });
-// One value per snapshot and rule context, in every answer (encoded.ts).
-sharedBetweenAnswers(ReleaseAssumption);
 export const FactAssumption = z
   .object({
     fact: z.string().describe('The fact in nova.conf / host-facts spelling, e.g. `nova_release`, `virt_type`, `hypervisor_type`.'),
@@ -104,8 +101,7 @@ export const FactAssumption = z
 export type _FactAssumptionConforms = Assert<Conforms<z.output<typeof FactAssumption>, ModelFactAssumption>>;
 
 /** Every fact an answer rests on; the release first (the answer's `release`, restated). */
-// The same list in an answer's preview and at its top: written once (encoded.ts).
-export const Assumptions = sharedBetweenAnswers(z.array(FactAssumption).describe('Every fact the answer rests on, the release first: observed, declared or assumed by default, and what changes if it is wrong (docs/host-facts.md).'));
+export const Assumptions = z.array(FactAssumption).describe('Every fact the answer rests on, the release first: observed, declared or assumed by default, and what changes if it is wrong (docs/host-facts.md).');
 
 export type _ReleaseAssumptionConforms = Assert<Conforms<z.output<typeof ReleaseAssumption>, ModelReleaseAssumption>>;
 

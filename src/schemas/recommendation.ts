@@ -8,7 +8,6 @@ import { DEFAULT_CAPACITY_HOSTS } from '../rules/index.ts';
 import { CloudName, Evidence, Name, Finding, ReleaseAssumption, Assumptions, SnapshotRef, closedList, type Assert, type Conforms } from './common.ts';
 import { FlavorRef } from './flavor.ts';
 import { ImageRef } from './image.ts';
-import { sharedBetweenAnswers } from './encoded.ts';
 
 export const WORKLOADS = closedList<WorkloadProfile>()([
   'general',
@@ -138,7 +137,7 @@ export const HostFit = z
     uuid: z.string(),
     instances: z.number().int(),
     freePci: z.record(z.string(), z.number()),
-    pciProviders: sharedBetweenAnswers(z.array(PciProviderFree)).optional().describe('The host\'s PCI providers of the resource classes the request asks of providers (PCI devices, §4.6), with free units each (domain.md §4.7); absent when it asks none. GET /v1/pci/capacity?host= lists them all.'),
+    pciProviders: z.array(PciProviderFree).optional().describe('The host\'s PCI providers of the resource classes the request asks of providers (PCI devices, §4.6), with free units each (domain.md §4.7); absent when it asks none. GET /v1/pci/capacity?host= lists them all.'),
     blockers: z.array(Finding),
   })
   .meta({ id: 'HostFit' });
@@ -172,7 +171,7 @@ export const Capacity = z
     blocked: z
       .record(z.string(), z.number().int())
       .describe('Hosts that do not fit, per blocker (resource class, trait:<name>, or the image property whose trait is missing); a host with several blockers counts under each.'),
-    blockedExamples: sharedBetweenAnswers(z.array(HostFit).describe('The first few hosts (by name) that do not fit, with their blockers.')),
+    blockedExamples: z.array(HostFit).describe('The first few hosts (by name) that do not fit, with their blockers.'),
     fits: z
       .enum(['yes', 'no', 'unknown'])
       .describe('unknown: some device asked for is invisible to Placement (see unknown); the counts leave it out, so they are upper bounds.'),

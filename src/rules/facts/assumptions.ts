@@ -113,8 +113,7 @@ export function factAssumptions(input: { release: ReleaseAssumption; facts: Host
 
 /**
  * The full list, one per host list and distinct release, facts and sources: every answer carries it (twice in a
- * recommendation, its preview restating it), and the same list object lets the answer's encoding write its JSON
- * once (schemas/encoded.ts `sharedBetweenAnswers`) instead of once per answer (issue 16). Never changed once made.
+ * recommendation, its preview restating it), so it is made once, not per answer (issue 16). Never changed once made.
  */
 const fullLists = new KeyedWeakMemo<readonly Host[], string, FactAssumption[]>({ max: 64 });
 

@@ -113,9 +113,8 @@ export function releaseOf(snapshot: Pick<CloudSnapshot, 'apis' | 'hosts'>, decla
 }
 
 /**
- * One assumption per snapshot's APIs, declared release and OWNER_NOVA: every answer carries it, and the same object
- * lets the answer's encoding write its JSON once (schemas/encoded.ts `sharedBetweenAnswers`), not once per answer
- * (issue 16). Never changed once made.
+ * One assumption per snapshot's APIs, declared release and OWNER_NOVA: every answer carries it, so it is worked out
+ * once, not per answer (issue 16). Never changed once made.
  */
 const assumedReleases = new KeyedWeakMemo<CloudApis, string, { release: ReleaseAssumption; findings: Finding[] }>();
 
