@@ -52,7 +52,7 @@ export class Computed<K> {
    * it in one copy; appended with `+`, the text stayed a pair of strings that node:http copied whole again when it
    * read its length in UTF-8 (Buffer.byteLength flattens). Written in one go, an uncached recommendation allocates
    * ~30 KB less than when shared values' JSON was kept and the answer joined from ~320 pieces, and its encoding takes
-   * no more CPU (issue 16, bench/RESULTS.md section 45).
+   * no more CPU (issue 16; bench/RESULTS.md, the notes on sections 45 and 46).
    */
   withSnapshot(ref: SnapshotRef): string {
     if (this.text === null) return JSON.stringify({ snapshot: ref, ...this.encoded });
