@@ -89,6 +89,10 @@ async function serveOne(settings: Settings, log: Logger, modules: number): Promi
   // A worker (WORKERS > 1) shuts down when its primary asks (src/server-workers.ts), never on a signal of its own.
   const worker = cluster.isWorker;
   if (worker) for (const signal of WORKER_IGNORED_SIGNALS) process.on(signal, () => undefined);
+  // A worker answers the connections its primary hands over (src/server-balancer.ts). It listens only on a loopback
+  // port of its own, never handed out, so that Node tracks those connections as its server's (the idle ones closed
+  // on shutdown, the header and request timeouts kept).
+  const handed = worker ? takeConnections(app.server) : null;
   const closer = closeWithGrace({
     delay: deadlineMs + ABORT_GRACE_MS, logger: { error: (m: unknown) => log.error(m) }, ...(worker && { skip: [...WORKER_IGNORED_SIGNALS] }),
   }, async ({ signal, err }) => {
@@ -107,10 +111,6 @@ async function serveOne(settings: Settings, log: Logger, modules: number): Promi
     }
   });
   if (worker) followPrimary(() => void closer.close());
-  // A worker answers the connections its primary hands over (src/server-balancer.ts). It listens only on a loopback
-  // port of its own, never handed out, so that Node tracks those connections as its server's (the idle ones closed
-  // on shutdown, the header and request timeouts kept).
-  const handed = worker ? takeConnections(app.server) : null;
 
   try {
     await app.listen(worker
