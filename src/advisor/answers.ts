@@ -128,10 +128,10 @@ class EncodedAnswer<T extends object> implements Answer<T> {
  * recommendation). The first request gets text: an answer asked once (computed for it) then costs no memory
  * outside V8's heap: V8 starts a full collection of the whole heap for every ~64 MB of that allocated
  * (`--trace-incremental-marking`: "external memory pressure", every 1.3 s at 1,000 uncached answers a second), where
- * text that dies young costs a scavenge and the socket write encodes it outside the heap. Asked again within the second, the copy
- * becomes UTF-8 bytes, which later requests send as they are. Each copy holds the times (epoch ms) between which
- * its age is right. Bounded, since each copy is as large as its answer: more than the answers asked for again
- * within a second.
+ * text that dies young costs a scavenge and the socket write encodes it outside the heap. Asked again within the
+ * second, the copy becomes UTF-8 bytes, which later requests send as they are. Each copy holds the times (epoch ms)
+ * between which its age is right. Bounded, since each copy is as large as its answer: more than the answers asked
+ * for again within a second.
  */
 const sent = new LRUCache<Computed<unknown>, { snapshotId: string; from: number; until: number; json: string | Buffer }>({ max: 128 });
 
