@@ -446,7 +446,7 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
     add('snapshot', `${cloud}: ${formatCount(size.hosts)} hosts, ${formatCount(size.flavors)} flavors, ${formatCount(size.images)} images`);
     add('service processes (WORKERS)', workers === 1
       ? '1'
-      : `${workers}: a primary and ${workers} workers on one port, started one after another (ready when the first answers; the others start during "service busy after ready", and the scenarios run once all answer); CPU, RSS and the heap (/metrics, summed by the primary) are theirs summed; the cost curve runs 1`);
+      : `${workers}: a primary and ${workers} workers on one port, started one after another (ready when the first answers; the others start during "service busy after ready", and the scenarios run once all answer); CPU, RSS and the heap (/metrics, summed by the primary) are theirs summed, the heap when idle also per process; the cost curve runs 1`);
     add('snapshot write (seeding, one transaction)', formatMs(writeMs));
 
     // The same uncached recommendation and validation first after every start: nothing is cached in a new process.
@@ -464,7 +464,7 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
         service = started.service;
         starts.push(started.start);
       }
-      reportStarts(starts, add);
+      reportStarts(starts, add, workers);
       let computed: Computed = null;
       for (const scenario of scenarios(samples)) {
         progress(`${scenario.name}…`);
@@ -508,7 +508,7 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
 
 type AddFigure = (name: string, value: string, target?: string, met?: boolean) => void;
 
-function reportStarts(starts: Start[], add: AddFigure): void {
+function reportStarts(starts: Start[], add: AddFigure, workers: number): void {
   const n = starts.length;
   const cold = starts.map((s) => s.coldMs);
   add(`cold start to ready (spawn → /readyz 200), ${n} start${n === 1 ? '' : 's'}`, formatRange(cold, formatMs), '≤ 5 s', worst(cold) <= TARGET.coldStartMs);
@@ -523,7 +523,12 @@ function reportStarts(starts: Start[], add: AddFigure): void {
   const atReady = starts.map((s) => s.heapAtReady);
   if (heaps.every((h): h is number => h !== null) && atReady.every((h): h is number => h !== null)) {
     add('service heap used right after the first answers (nodejs_heap_size_used_bytes, garbage included)', formatRange(atReady, formatMiB));
-    add('service heap used when idle after ready (nodejs_heap_size_used_bytes, garbage included)', formatRange(heaps, formatMiB), '≤ 208 MiB (half of 416)', worst(heaps) <= TARGET.heapBytes);
+    // The target is a process's (416 MiB was one process's heap): with workers, /metrics sums theirs, and each holds
+    // the same snapshot, so each is judged by the sum ÷ workers. Idle comes after the last worker's start, so all answer.
+    const perProcess = heaps.map((h) => h / workers);
+    add(`service heap used when idle after ready (nodejs_heap_size_used_bytes, garbage included)${workers > 1 ? `, per process (the ${workers} workers' sum ÷ ${workers})` : ''}`,
+      workers > 1 ? `${formatRange(perProcess, formatMiB)} (summed: ${formatRange(heaps, formatMiB)})` : formatRange(heaps, formatMiB),
+      '≤ 208 MiB (half of 416)', worst(perProcess) <= TARGET.heapBytes);
   } else {
     add('service heap used when idle after ready', 'not exposed (no nodejs_heap_size_used_bytes in /metrics)', '≤ 208 MiB (half of 416)', false);
   }
