@@ -12,17 +12,50 @@ export interface Units {
   free: number;
 }
 
-export interface SummaryHost {
-  /** Position in CapacitySummary.hosts, where FlavorFit.perHost has its instances. */
-  at: number;
-  name: string;
-  uuid: string;
+/**
+ * A host as the summary lists it. Its units are worked out from the snapshot's host each time they are read (a page of
+ * hosts, the metrics' text once per summary), not kept: kept, a record and an object per class for each host, they
+ * were most of what a summary holds (at 15,000 hosts and 2,000 flavors, 17.1 MB of heap after a full collection,
+ * 7.2 MB without them; issue 16). Answers in the seconds after a snapshot becomes current, while the summary is
+ * computed, measured no quicker for it (16 starts, bench/RESULTS.md notes on sections 49–50).
+ */
+export class SummaryHost {
+  readonly name: string;
+  readonly uuid: string;
   /** Placement aggregate uuids (Placement knows aggregates by uuid only; no availability zone names). */
-  aggregates: string[];
+  readonly aggregates: string[];
   /** Whether it has nested PCI providers (devices, VFs). */
-  pci: boolean;
+  readonly pci: boolean;
+
+  constructor(
+    /** Position in CapacitySummary.hosts, where FlavorFit.perHost has its instances. */
+    readonly at: number,
+    private readonly host: Host,
+  ) {
+    this.name = host.name;
+    this.uuid = host.uuid;
+    this.aggregates = host.aggregates;
+    this.pci = host.pciProviders.length > 0;
+  }
+
   /** Per resource class over the host's whole provider tree. */
-  units: Record<string, Units>;
+  get units(): Record<string, Units> {
+    const units: Record<string, Units> = {};
+    forEachUnits(this.host, (rc, capacity, used, free) => addUnits(units, rc, capacity, used, free));
+    return units;
+  }
+
+  /** How many classes `units` lists, without working them out: the metrics' guard counts per-host series first. */
+  classCount(): number {
+    let count = Object.keys(this.host.inventories).length;
+    for (const rc of new Set(this.host.pciProviders.map((p) => p.resourceClass))) if (this.host.inventories[rc] === undefined) count++;
+    return count;
+  }
+
+  /** Whether some provider of its tree has inventory of the class. */
+  holds(rc: string): boolean {
+    return this.host.inventories[rc] !== undefined || this.host.pciProviders.some((p) => p.resourceClass === rc);
+  }
 }
 
 export interface FlavorFit {
@@ -70,30 +103,31 @@ const byName = new Intl.Collator().compare;
 /** Hosts summed up per step: a few milliseconds of work at a time (src/lib/turns.ts). */
 const HOSTS_PER_STEP = 1_000;
 
+/** Each provider's units of a host's tree, root classes first: capacity, usage and Placement's free. */
+function forEachUnits(host: Host, add: (rc: string, capacity: number, used: number, free: number) => void): void {
+  for (const rc in host.inventories) {
+    const capacity = inventoryCapacity(host.inventories[rc]!);
+    const used = host.usages[rc] ?? 0;
+    // Placement's free: capacity less usage, never below 0 (§4.7), as the capacity rules count it.
+    add(rc, capacity, used, Math.max(0, capacity - used));
+  }
+  for (const p of host.pciProviders) add(p.resourceClass, inventoryCapacity(p.inventory), p.used, providerFree(p));
+}
+
 /**
- * The hosts by name, each summed up over its provider tree, with the cloud-wide units and the nested providers'
- * classes: a step per HOSTS_PER_STEP hosts.
+ * The hosts by name with the cloud-wide units and the nested providers' classes: a step per HOSTS_PER_STEP hosts.
  */
 function* summaryHostSteps(snapshot: CloudSnapshot): Generator<void, Pick<CapacitySummary, 'hosts' | 'units' | 'pciClasses'>> {
   const sorted = [...snapshot.hosts].sort((a, b) => byName(a.name, b.name));
   const hosts: SummaryHost[] = [];
   const cloudUnits: Record<string, Units> = {};
   const pciClasses = new Set<string>();
+  const addToCloud = (rc: string, capacity: number, used: number, free: number): void => addUnits(cloudUnits, rc, capacity, used, free);
   for (const host of sorted) {
     if (hosts.length % HOSTS_PER_STEP === 0) yield;
-    const units: Record<string, Units> = {};
-    for (const [rc, inventory] of Object.entries(host.inventories)) {
-      const capacity = inventoryCapacity(inventory);
-      const used = host.usages[rc] ?? 0;
-      // Placement's free: capacity less usage, never below 0 (§4.7), as the capacity rules count it.
-      addUnits(units, rc, capacity, used, Math.max(0, capacity - used));
-    }
-    for (const p of host.pciProviders) {
-      addUnits(units, p.resourceClass, inventoryCapacity(p.inventory), p.used, providerFree(p));
-      pciClasses.add(p.resourceClass);
-    }
-    for (const [rc, u] of Object.entries(units)) addUnits(cloudUnits, rc, u.capacity, u.used, u.free);
-    hosts.push({ at: hosts.length, name: host.name, uuid: host.uuid, aggregates: host.aggregates, pci: host.pciProviders.length > 0, units });
+    forEachUnits(host, addToCloud);
+    for (const p of host.pciProviders) pciClasses.add(p.resourceClass);
+    hosts.push(new SummaryHost(hosts.length, host));
   }
   return { hosts, units: cloudUnits, pciClasses: [...pciClasses].sort() };
 }

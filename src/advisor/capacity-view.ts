@@ -85,7 +85,7 @@ export async function hostCapacityPage(deps: CapacityDeps, caller: Caller, query
     listed: () => true,
     matches: (h) =>
       contains(h.name, query.name) &&
-      (query.resource_class === undefined || h.units[query.resource_class] !== undefined) &&
+      (query.resource_class === undefined || h.holds(query.resource_class)) &&
       (query.aggregate === undefined || h.aggregates.includes(query.aggregate)) &&
       (query.pci === undefined || h.pci === (query.pci === 'true')) &&
       (perHost === null || perHost[h.at]! > 0),

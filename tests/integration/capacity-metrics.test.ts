@@ -175,6 +175,39 @@ describe('capacity metrics and views on the demo cloud (AUTH_MODE=none)', () => 
     expect(pciHosts.items.map((h: { name: string }) => h.name).sort()).toEqual(snapshot.hosts.filter((h) => h.pciProviders.length > 0).map((h) => h.name).sort());
   });
 
+  it('§4.7 per host: each resource class over the host\'s provider tree, nested PCI providers included, in the page and the metrics', async () => {
+    // Worked out here from the snapshot: root inventories less usage, plus each nested provider's, summed per class.
+    const expected = new Map<string, Record<string, { capacity: number; used: number; free: number }>>();
+    for (const host of snapshot.hosts) {
+      const units: Record<string, { capacity: number; used: number; free: number }> = {};
+      const add = (rc: string, capacity: number, used: number) => {
+        const u = (units[rc] ??= { capacity: 0, used: 0, free: 0 });
+        u.capacity += capacity;
+        u.used += used;
+        u.free += Math.max(0, capacity - used);
+      };
+      for (const [rc, inventory] of Object.entries(host.inventories)) add(rc, capacityOf(inventory), host.usages[rc] ?? 0);
+      for (const p of host.pciProviders) add(p.resourceClass, capacityOf(p.inventory), p.used);
+      expected.set(host.name, units);
+    }
+    const page = (await demo.app.inject({ url: '/v1/capacity/hosts?limit=1000' })).json();
+    expect(Object.fromEntries(page.items.map((h: { name: string; units: object }) => [h.name, h.units]))).toEqual(Object.fromEntries(expected));
+    const free = samples(text, 'nova_advisor_hypervisor_free_units');
+    for (const [name, units] of expected) {
+      const got = Object.fromEntries(free.filter((s) => s.labels['hypervisor'] === name).map((s) => [s.labels['resource'], s.value]));
+      expect(got, name).toEqual(Object.fromEntries(Object.entries(units).map(([rc, u]) => [rc, u.free])));
+    }
+    // By class: the hosts some provider of whose tree holds it, a class only nested PCI providers hold among them.
+    const nestedOnly = snapshot.hosts.flatMap((h) => h.pciProviders).map((p) => p.resourceClass).find((rc) => snapshot.hosts.every((h) => !h.inventories[rc]));
+    expect(nestedOnly).toBeDefined();
+    for (const rc of ['VCPU', nestedOnly!]) {
+      const byClass = (await demo.app.inject({ url: `/v1/capacity/hosts?resource_class=${rc}&limit=1000` })).json();
+      const holding = [...expected].filter(([, units]) => units[rc]).map(([name]) => name).sort();
+      expect(holding.length, rc).toBeGreaterThan(0);
+      expect(byClass.items.map((h: { name: string }) => h.name).sort(), rc).toEqual(holding);
+    }
+  });
+
   it('answers 400 naming the field and 404 for an unknown flavor', async () => {
     const bad = await demo.app.inject({ url: '/v1/capacity/hosts?pci=maybe' });
     expect(bad.statusCode).toBe(400);
