@@ -26,6 +26,8 @@ export class SummaryHost {
   readonly aggregates: string[];
   /** Whether it has nested PCI providers (devices, VFs). */
   readonly pci: boolean;
+  /** How many classes `units` lists, counted without working them out: the metrics' guard counts per-host series first. */
+  readonly classCount: number;
 
   constructor(
     /** Position in CapacitySummary.hosts, where FlavorFit.perHost has its instances. */
@@ -36,6 +38,7 @@ export class SummaryHost {
     this.uuid = host.uuid;
     this.aggregates = host.aggregates;
     this.pci = host.pciProviders.length > 0;
+    this.classCount = classCountOf(host);
   }
 
   /** Per resource class over the host's whole provider tree. */
@@ -43,13 +46,6 @@ export class SummaryHost {
     const units: Record<string, Units> = {};
     forEachUnits(this.host, (rc, capacity, used, free) => addUnits(units, rc, capacity, used, free));
     return units;
-  }
-
-  /** How many classes `units` lists, without working them out: the metrics' guard counts per-host series first. */
-  classCount(): number {
-    let count = Object.keys(this.host.inventories).length;
-    for (const rc of new Set(this.host.pciProviders.map((p) => p.resourceClass))) if (this.host.inventories[rc] === undefined) count++;
-    return count;
   }
 
   /** Whether some provider of its tree has inventory of the class. */
@@ -102,6 +98,17 @@ const byName = new Intl.Collator().compare;
 
 /** Hosts summed up per step: a few milliseconds of work at a time (src/lib/turns.ts). */
 const HOSTS_PER_STEP = 1_000;
+
+/** The distinct classes of a host's tree: its root's, and its nested providers' that the root has not (a few each). */
+function classCountOf({ inventories, pciProviders }: Host): number {
+  let count = 0;
+  for (const _rc in inventories) count++;
+  for (let i = 0; i < pciProviders.length; i++) {
+    const rc = pciProviders[i]!.resourceClass;
+    if (inventories[rc] === undefined && pciProviders.findIndex((p) => p.resourceClass === rc) === i) count++;
+  }
+  return count;
+}
 
 /** Each provider's units of a host's tree, root classes first: capacity, usage and Placement's free. */
 function forEachUnits(host: Host, add: (rc: string, capacity: number, used: number, free: number) => void): void {

@@ -104,7 +104,7 @@ export function capacityFamilies(summary: CapacitySummary, maxSeries: number, ho
       });
     }
   });
-  guarded(summary.hosts.reduce((n, h) => n + h.classCount(), 0), [allocated, allocatable, hostFree], () => {
+  guarded(summary.hosts.reduce((n, h) => n + h.classCount, 0), [allocated, allocatable, hostFree], () => {
     for (const host of summary.hosts) {
       for (const [rc, units] of Object.entries(host.units)) {
         const labels = { ...cloud, hypervisor: host.name, resource: rc };

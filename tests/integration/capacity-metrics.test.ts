@@ -247,6 +247,11 @@ describe('capacity metrics and views on the demo cloud (AUTH_MODE=none)', () => 
       const perHost = samples(text, 'openstack_free_capacity_hypervisor_by_flavor').length;
       expect(samples(guardedText, 'nova_advisor_capacity_series_dropped').find((s) => s.labels['family'] === 'openstack_free_capacity_hypervisor_by_flavor')?.value).toBe(perHost);
       expect(samples(guardedText, 'openstack_free_capacity_by_flavor_total')).toEqual(samples(text, 'openstack_free_capacity_by_flavor_total'));
+      // The per-host units families, counted before they are made: as many as the unguarded scrape has series.
+      const hostFree = samples(text, 'nova_advisor_hypervisor_free_units').length;
+      expect(hostFree).toBeGreaterThan(10);
+      expect(samples(guardedText, 'nova_advisor_hypervisor_free_units')).toEqual([]);
+      expect(samples(guardedText, 'nova_advisor_capacity_series_dropped').find((s) => s.labels['family'] === 'nova_advisor_hypervisor_free_units')?.value).toBe(hostFree);
     } finally {
       await guarded.close();
     }
