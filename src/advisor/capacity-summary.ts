@@ -16,7 +16,7 @@ export interface Units {
  * A host as the summary lists it. Its units are worked out from the snapshot's host each time they are read (a page of
  * hosts, the metrics' text once per summary), not kept: kept, a record and an object per class for each host, they
  * were most of what a summary holds (at 15,000 hosts and 2,000 flavors, 17.1 MB of heap after a full collection,
- * 7.2 MB without them; issue 16). Answers in the seconds after a snapshot becomes current, while the summary is
+ * 7.4 MB without them; issue 16). Answers in the seconds after a snapshot becomes current, while the summary is
  * computed, measured no quicker for it (16 starts, bench/RESULTS.md notes on sections 49–50).
  */
 export class SummaryHost {
