@@ -10,6 +10,7 @@ import type { PreviewRequest } from '../schemas/preview.ts';
 import { AdviceBody, NovaPreview, type RecommendationRequest } from '../schemas/recommendation.ts';
 import { type ValidationRequest, ValidationBody } from '../schemas/validation.ts';
 import { adviceAggregate, previewAggregateOf, validationAggregate } from './aggregate.ts';
+import { extend } from '../lib/objects.ts';
 import { AnswerCache, answerOf, freshAnswer, type Answer } from './answers.ts';
 import { AdvisorError } from './errors.ts';
 import type { Caller } from './policy.ts';
@@ -30,7 +31,7 @@ export interface AdvisorDeps {
 function answerKey(body: object, image: Image | null, flavor: Flavor | null, caller: Caller): object {
   const ref = (item: Image | Flavor | null, given: unknown) => (item === null || item.id === PROPOSED_ID ? given : { id: item.id });
   const { image: givenImage, flavor: givenFlavor, ...rest } = body as { image?: unknown; flavor?: unknown };
-  return { ...rest, image: ref(image, givenImage), flavor: ref(flavor, givenFlavor), hostDetail: caller.hostDetail };
+  return extend(rest, { image: ref(image, givenImage), flavor: ref(flavor, givenFlavor), hostDetail: caller.hostDetail });
 }
 
 const adviceCache = new AnswerCache(AdviceBody, () => undefined);
@@ -77,7 +78,8 @@ export function validateImage(deps: AdvisorDeps, caller: Caller, body: Validatio
   const snapshot = deps.registry.answering(body.cloud);
   const flavor = resolveFlavor(snapshot, body.flavor, caller);
   // The name is only recorded; leaving it out of the key lets differently named uploads share an answer.
-  const key = answerKey({ ...body, name: undefined }, null, flavor, caller);
+  const { name: _name, ...unnamed } = body;
+  const key = answerKey(unnamed, null, flavor, caller);
   const { computed, cached } = validationCache.get(deps.ruleContext, snapshot, key, () => {
     const validation = validate(snapshot, { properties: body.properties, flavor, ...instanceOf(body) }, deps.ruleContext);
     return caller.hostDetail ? validation : validationAggregate(snapshot, validation);

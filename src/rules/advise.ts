@@ -15,6 +15,7 @@ import { factAssumptions, type FactSources } from './facts/assumptions.ts';
 import { adviceScope, buildScope, type AdviceScope } from './scope.ts';
 import type { Advice, AdviceRequest, CloudSnapshot, Finding, Flavor, HostFacts, GuestKnowledge, NovaPreview, Recommendation, ReleaseAssumption } from '../model/index.ts';
 import { checkAll, uniqueFindings } from './validate.ts';
+import { mergeRecords } from '../lib/objects.ts';
 
 function byKey(a: Recommendation, b: Recommendation): number {
   return a.key.localeCompare(b.key);
@@ -53,7 +54,8 @@ function adviseGuestType(scope: AdviceScope): Recommendation | null {
 }
 
 export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, knowledge: GuestKnowledge, facts: HostFacts, release: ReleaseAssumption, factSources: FactSources = {}): Advice {
-  const base = { ...buildScope(request.image.properties, request.image.name, request.flavor, snapshot.hosts, knowledge, facts, release, request.virtioDrivers), factSources };
+  // Scopes with their fields first (lib/objects.ts: a spread then new fields is promoted by every scavenge).
+  const base = { factSources, ...buildScope(request.image.properties, request.image.name, request.flavor, snapshot.hosts, knowledge, facts, release, request.virtioDrivers) };
   const scope = adviceScope(base, request);
   const nic = adviseNic(scope);
   const disk = adviseDisk(scope);
@@ -79,10 +81,10 @@ export function adviseWith(snapshot: CloudSnapshot, request: AdviceRequest, know
     // properties. It rests on the same allocation_candidates query the preview shows (placement/query.ts).
     const advisedFlavor: Flavor = {
       ...request.flavor,
-      extraSpecs: { ...request.flavor.extraSpecs, ...Object.fromEntries(flavorExtraSpecs.map((r) => [r.key, r.value])) },
+      extraSpecs: mergeRecords(request.flavor.extraSpecs, Object.fromEntries(flavorExtraSpecs.map((r) => [r.key, r.value]))),
     };
-    const advisedProperties = { ...request.image.properties, ...Object.fromEntries(imageProperties.map((r) => [r.key, r.value])) };
-    const advised = { ...buildScope(advisedProperties, request.image.name, advisedFlavor, snapshot.hosts, knowledge, facts, release, request.virtioDrivers, base), factSources };
+    const advisedProperties = mergeRecords(request.image.properties, Object.fromEntries(imageProperties.map((r) => [r.key, r.value])));
+    const advised = { factSources, ...buildScope(advisedProperties, request.image.name, advisedFlavor, snapshot.hosts, knowledge, facts, release, request.virtioDrivers, base) };
     preview = previewOf({ ...advised, flavor: advisedFlavor }, request.vnicType, pci,
       { disks: request.disks, configDrive: request.configDrive, bootFromVolume: request.bootFromVolume, diskFormat: request.image.diskFormat }, request.vnicBackend);
     const capacityRequest = {

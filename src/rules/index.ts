@@ -15,6 +15,7 @@ import { prepareHostSupport } from './devices/host-traits.ts';
 import { computeServiceFindings } from './placement/compute-service.ts';
 import { flavorCapacityWith, type FlavorCapacity } from './flavor-capacity.ts';
 import { KeyedWeakMemo, WeakMemo } from '../lib/memo.ts';
+import { extend } from '../lib/objects.ts';
 
 export { FINDINGS, NAMED_HOSTS, verdictOf } from './findings/catalog.ts';
 export { WORKLOAD_PROFILES } from './profiles/profiles.ts';
@@ -79,7 +80,7 @@ function answerBasis(snapshot: CloudSnapshot, flavor: Flavor | null, properties:
   const release = releaseOf(snapshot, declaredRelease(ctx, snapshot.cloud));
   const declared = scopeFacts(snapshot, flavor, properties, ctx);
   const gated = factsForRelease(declared.facts, release.release);
-  const sources: FactSources = { ...ctx.hostFactsDeclared, ...declared.from };
+  const sources: FactSources = extend(ctx.hostFactsDeclared ?? {}, declared.from);
   if (gated.facts.pciInPlacement !== declared.facts.pciInPlacement) {
     sources.pciInPlacement = `Nova ${releaseName(release.release.release)} has no [filter_scheduler] pci_in_placement (new in 2023.1); declared true is not applied`;
   }
@@ -98,7 +99,7 @@ export function advise(snapshot: CloudSnapshot, request: AdviceRequest, ctx: Rul
 /** What Nova will do with this image + flavor, on the declared facts of the hosts they can land on. */
 export function preview(snapshot: CloudSnapshot, input: PreviewInput, ctx: RuleContext): NovaPreview {
   const basis = answerBasis(snapshot, input.flavor, input.image.properties, ctx);
-  return previewWith(snapshot, input, { ...ctx, hostFacts: basis.facts, hostFactsDeclared: basis.sources }, basis.release);
+  return previewWith(snapshot, input, extend(ctx, { hostFacts: basis.facts, hostFactsDeclared: basis.sources }), basis.release);
 }
 
 /**

@@ -3,6 +3,7 @@ import { analyseGuest, sameGuestProperties, type GuestAnalysis } from './guest/i
 import { legacyReads, normaliseArchitecture } from './vocabulary/nova.ts';
 import type { Flavor, GuestKnowledge, Host, HostFacts, HostFactsOverride, NovaConfReport, NovaRelease, ReleaseAssumption, ValidationInput, VnicBackend, VnicType, WorkloadProfile } from '../model/index.ts';
 import { resolveProfile, type ProfileDefaults } from './profiles/profiles.ts';
+import { extend, mergeRecords } from '../lib/objects.ts';
 
 /** What the rules know beyond the snapshot: guest knowledge and the declared host facts. */
 export interface RuleContext {
@@ -107,7 +108,7 @@ export function buildScope(
   sameImage?: RuleScope,
 ): RuleScope {
   const legacy = legacyReads(properties);
-  const read = Object.keys(legacy).length === 0 ? properties : { ...properties, ...legacy };
+  const read = Object.keys(legacy).length === 0 ? properties : mergeRecords(properties, legacy);
   const guest = sameImage && sameGuestProperties(sameImage.properties, read) ? sameImage.guest : analyseGuest(read, imageName, knowledge, virtioDrivers);
   return { properties: read, legacy, flavor, hosts, facts, release, guest };
 }
@@ -118,8 +119,9 @@ export function buildScope(
  */
 export function adviceScope(base: RuleScope, request: Omit<ValidationInput, 'properties' | 'flavor'>): AdviceScope {
   const workload = request.workload ?? 'general';
+  // Its own fields first, the scope's after: lib/objects.ts.
   return {
-    ...base, workload, vnicType: request.vnicType ?? 'normal', vnicBackend: request.vnicBackend,
-    profile: resolveProfile({ ...request, workload }, base.facts),
+    workload, vnicType: request.vnicType ?? 'normal', vnicBackend: request.vnicBackend,
+    profile: resolveProfile(extend(request, { workload }), base.facts), ...base,
   };
 }

@@ -6,6 +6,7 @@ import { parseAlias, groupFindings, type ParsedAlias } from './config/alias.ts';
 import { parseAliasSpec } from './devices.ts';
 import { flavorEvidence, imageEvidence } from '../vocabulary/nova.ts';
 import type { Evidence, Flavor, NovaRelease, PciAliasAdvice, PreviewPciRequest, VnicType } from '../../model/index.ts';
+import { mergeRecords } from '../../lib/objects.ts';
 
 /** NOVA `nova/objects/fields.py` `PCINUMAAffinityPolicy.ALL`. */
 const NUMA_POLICIES = ['required', 'legacy', 'preferred', 'socket'];
@@ -65,13 +66,13 @@ function readAliasConfig(values: string[], pciInPlacement: boolean, release: Nov
 function specOf(alias: ParsedAlias): Record<string, string> {
   const { name: _name, numa_policy: _policy, device_type: deviceType, ...rest } = alias.object;
   const spec = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, String(v)]));
-  return deviceType ? { ...spec, dev_type: String(deviceType) } : spec;
+  return deviceType ? mergeRecords(spec, { dev_type: String(deviceType) }) : spec;
 }
 
 /** The advised alias as the spec Nova would keep for it. */
 function specOfAdvice(advice: PciAliasAdvice): Record<string, string> {
   const { name: _name, numa_policy: _policy, device_type: deviceType, ...rest } = advice.alias;
-  return { ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])), dev_type: deviceType };
+  return Object.fromEntries([...Object.entries(rest).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)]), ['dev_type', deviceType]]);
 }
 
 /** The PCI requests of a server create with this flavor, image and port, and the errors Nova raises on the way. */

@@ -252,7 +252,8 @@ function planOf(index: HostIndex, request: CapacityRequest): Plan {
       classes: Object.keys(groups[0]!.resources),
       isolate: query.groupPolicy === 'isolate' && groups[0]!.checkedBy === 'placement',
     };
-    return { ...ask, fits: askFits(index, key, ask) };
+    // Its own field first (lib/objects.ts).
+    return { fits: askFits(index, key, ask), ...ask };
   });
   const resources = Object.entries(unsuffixed?.resources ?? {}).sort(([a], [b]) => a.localeCompare(b))
     .map(([rc, amount]) => ({ rc, amount, column: index.rootColumns.get(rc), field: fieldId(rc) }));

@@ -9,6 +9,7 @@ import { hasPcpuFallback, releaseName } from '../release/release.ts';
 import { BLOCKED_EXAMPLES, DEFAULT_CAPACITY_HOSTS, candidateHosts, computeCapacity, totalInstances, type CapacityRequest } from './capacity.ts';
 import { placementQuery, type PlacementQueryContext } from './query.ts';
 import type { Capacity, Flavor, Host, NovaRelease, PlacementQuery } from '../../model/index.ts';
+import { extend } from '../../lib/objects.ts';
 
 /**
  * Per host list: those reporting PCPU and the rest (a snapshot never changes). Shared with flavor-capacity.ts, which
@@ -50,8 +51,8 @@ export function capacityWithFallback(hosts: readonly Host[], request: CapacityRe
   if (pcpu.length === 0) return computeCapacity(hosts, { ...request, query: fallback });
   // At least one host each, so that the better of the two first hosts (whose allocation each half has) is known.
   const listed = request.capacityHosts ?? DEFAULT_CAPACITY_HOSTS;
-  const a = computeCapacity(pcpu, { ...request, capacityHosts: Math.max(1, listed) });
-  const b = computeCapacity(legacy, { ...request, query: fallback, capacityHosts: Math.max(1, listed) });
+  const a = computeCapacity(pcpu, extend(request, { capacityHosts: Math.max(1, listed) }));
+  const b = computeCapacity(legacy, extend(request, { query: fallback, capacityHosts: Math.max(1, listed) }));
   const blocked = sumInto(sumInto({}, a.blocked), b.blocked);
   const fit = [...a.hosts, ...b.hosts].sort((x, y) => y.instances - x.instances || x.host.localeCompare(y.host));
   const unknown = [...a.unknown, ...b.unknown.filter((u) => !a.unknown.some((v) => v.field === u.field))];

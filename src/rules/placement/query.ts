@@ -275,14 +275,13 @@ export function placementQuery(flavor: Flavor, image: Pick<Image, 'properties'>,
   const limit = ctx.limit ?? DEFAULT_PLACEMENT_LIMIT;
   notes.push({ subject: 'limit', reason: `[scheduler] max_placement_results (default ${DEFAULT_PLACEMENT_LIMIT}).`, source: 'NOVA scheduler/utils.py ResourceRequest' });
 
-  const result = {
-    groups, rootRequired: [...rootRequired].sort(), rootForbidden: [...rootForbidden].sort(), groupPolicy, limit, notes,
-  };
-  return { ...result, query: queryString(result) };
+  const sorted = { groups, rootRequired: [...rootRequired].sort(), rootForbidden: [...rootForbidden].sort(), groupPolicy, limit };
+  // One literal in the schema's order (lib/objects.ts: a spread then a new field is promoted by every scavenge).
+  return { groups, rootRequired: sorted.rootRequired, rootForbidden: sorted.rootForbidden, groupPolicy, limit, query: queryString(sorted), notes };
 }
 
 /** Nova's to_querystring: (key, value) pairs sorted, urlencoded; required lists the forbidden with `!`. */
-function queryString(q: Omit<PlacementQuery, 'query'>): string {
+function queryString(q: Omit<PlacementQuery, 'query' | 'notes'>): string {
   const params: [string, string][] = [['limit', String(q.limit)]];
   if (q.groupPolicy !== null) params.push(['group_policy', q.groupPolicy]);
   const traits = (required: string[], forbidden: string[]) => [...required, ...forbidden.map((t) => `!${t}`)].join(',');

@@ -102,12 +102,13 @@ const BY_VNIC_TYPE: Record<Exclude<VnicType, 'normal'>, Binding> = {
 
 /** The port's device: the binding for its vnic_type (and, for normal ports, the backend given or defaulted). */
 function interfaceOf(facts: HostFacts, vnicType: VnicType, given: VnicBackend | undefined): PreviewInterface {
-  if (vnicType !== 'normal') return { ...BY_VNIC_TYPE[vnicType], backend: null, backendFrom: null, evidence: [{ source: 'request', ref: 'vnicType', value: vnicType }] };
+  // Its own fields around the binding's, in the schema's order (lib/objects.ts).
+  if (vnicType !== 'normal') return { backend: null, backendFrom: null, ...BY_VNIC_TYPE[vnicType], evidence: [{ source: 'request', ref: 'vnicType', value: vnicType }] };
   const backend = given ?? defaultVnicBackend(facts);
   const evidence: Evidence[] = given ? [{ source: 'request', ref: 'vnicBackend', value: given }] : [hostFactEvidence('ovsDpdk', facts.ovsDpdk)];
   const binding = NORMAL[backend];
   const from = given ? `vnic_backend=${given}` : `no vnic_backend given: ${backend}, since the hosts are declared ${facts.ovsDpdk ? '' : 'not '}OVS-DPDK`;
-  return { ...binding, backend, backendFrom: given ? 'request' : 'host-facts', reason: `${from}; ${binding.reason}`, evidence };
+  return { backend, backendFrom: given ? 'request' : 'host-facts', ...binding, reason: `${from}; ${binding.reason}`, evidence };
 }
 
 /** Collects the settings given and whether they apply; an ignored one also goes to the preview's `ignored`. */
@@ -136,26 +137,29 @@ function sharedMemory(scope: RuleScope): { shared: boolean | 'maybe'; why: strin
 
 /** What the operator should know about the port's kind, independent of the image (§2.2, §4.3, §4.4). */
 function kindCaveats(vnicType: VnicType, scope: RuleScope): PreviewNote[] {
-  const migration = { subject: 'live migration', source: 'domain.md §4.4; NOVA virt/libvirt/driver.py _detach_direct_passthrough_vifs, migration.py _update_vif_xml' };
-  const unplugged = { ...migration, reason: 'live migration hot-unplugs this port before and re-plugs it after (guest-visible; use a bond with a failover port), and the destination needs a free device on the same physical network.' };
+  // Each note a literal of its own (lib/objects.ts), its fields in the schema's order.
+  const migrationSource = 'domain.md §4.4; NOVA virt/libvirt/driver.py _detach_direct_passthrough_vifs, migration.py _update_vif_xml';
+  const migration = (reason: string, source = migrationSource): PreviewNote => ({ subject: 'live migration', reason, source });
+  const unpluggedReason = 'live migration hot-unplugs this port before and re-plugs it after (guest-visible; use a bond with a failover port), and the destination needs a free device on the same physical network.';
+  const unplugged = () => migration(unpluggedReason);
   switch (vnicType) {
     case 'macvtap':
-      return [{ ...migration, reason: "macvtap ports stay plugged across live migration: Nova rewrites the interface for a VF on the destination, which must have a free VF on the same physical network; the guest's NIC is virtio, not the VF." },
+      return [migration("macvtap ports stay plugged across live migration: Nova rewrites the interface for a VF on the destination, which must have a free VF on the same physical network; the guest's NIC is virtio, not the VF."),
         { subject: 'throughput', reason: 'traffic goes through the host kernel (macvtap on the VF netdev): less than direct VF passthrough, but no VF driver in the guest.', source: 'domain.md §1.6' }];
     case 'direct':
     case 'accelerator-direct':
-      return [unplugged];
+      return [unplugged()];
     case 'direct-physical':
     case 'accelerator-direct-physical':
-      return [unplugged,
+      return [unplugged(),
         { subject: 'whole PF', reason: 'the port consumes a whole physical function: while it is claimed none of its VFs can be used, and a PF with a VF in use cannot be claimed.', source: 'domain.md §4.3; NOVA pci/pci_device.py claim/allocate' },
         { subject: 'MAC address', reason: "Nova rewrites the Neutron port's mac_address to the PF's own MAC (no <interface> to set a MAC on).", source: 'NOVA network/neutron.py _populate_pci_mac_address' }];
     case 'vdpa':
-      return [{ ...unplugged, reason: `${unplugged.reason} Live migration and suspend/resume need every nova-compute at service version 63 (Zed), else OperationNotSupportedForVDPAInterface (409); interface attach/detach version 62.`, source: `${migration.source}; NOVA compute/api.py reject_vdpa_instances` },
+      return [migration(`${unpluggedReason} Live migration and suspend/resume need every nova-compute at service version 63 (Zed), else OperationNotSupportedForVDPAInterface (409); interface attach/detach version 62.`, `${migrationSource}; NOVA compute/api.py reject_vdpa_instances`),
         { subject: 'versions', reason: 'vDPA needs kernel 5.7+, libvirt 6.9+ and QEMU 5.1+ on the computes, and the VF in vdpa mode (device_spec vdpa device type).', source: 'domain.md §1.6 (NOVA doc/source/admin/vdpa.rst)' }];
     case 'remote-managed': {
       const hosts = scope.hosts.filter((h) => h.traits.includes('COMPUTE_REMOTE_MANAGED_PORTS')).length;
-      return [unplugged,
+      return [unplugged(),
         { subject: 'COMPUTE_REMOTE_MANAGED_PORTS', reason: `the scheduler requires this trait for remote-managed ports (root_required); a compute reports it with libvirt >= 7.9.0 and a device_spec tagged remote_managed. ${hosts} of ${scope.hosts.length} host(s) have it. Server create is refused (403 ForbiddenWithRemoteManagedPorts) until every nova-compute is at service version 61 (Yoga).`, source: 'domain.md §1.6; NOVA scheduler/request_filter.py remote_managed_ports_filter, compute/resource_tracker.py, compute/api.py _check_vnic_remote_managed_min_version' }];
     }
     default:
@@ -268,12 +272,13 @@ export function previewNic(scope: RuleScope, vnicType: VnicType, backend: VnicBa
       : `${model.value ?? 'no model'} on ${on}: no <driver> element, so the size is not written.`, 'domain.md §2.1 step 6, §2.2; NOVA virt/libvirt/config.py LibvirtConfigGuestInterface.format_dom');
   }
   const rxQueueSize = value<number | null>(rxApplies ? rx : null, rx === null ? '[libvirt] rx_queue_size unset' : rxApplies ? `[libvirt] rx_queue_size=${rx}` : 'not written here (settings)', 'domain.md §2.2', [hostFactEvidence('rxQueueSize', rx)]);
-  const result = { interface: iface, settings: settings.list, caveats, model, queues, rxQueueSize, txQueueSize, packed };
+  // One literal per answer, in the schema's order, with the driver name it gets (lib/objects.ts).
+  const result = (driverName: NovaPreview['nic']['driverName']): NovaPreview['nic'] => ({ interface: iface, settings: settings.list, caveats, model, driverName, queues, rxQueueSize, txQueueSize, packed });
 
-  if (vhostUser) return { ...result, driverName: none("type='vhostuser' interface: Nova writes no driver name (libvirt: always vhost-user)", 'domain.md §2.2; NOVA virt/libvirt/vif.py _set_config_VIFVHostUser') };
+  if (vhostUser) return result(none("type='vhostuser' interface: Nova writes no driver name (libvirt: always vhost-user)", 'domain.md §2.2; NOVA virt/libvirt/vif.py _set_config_VIFVHostUser'));
   // macvtap: designer.set_vif_host_backend_hw_veb sets name='vhost' after the base config, whatever the model and virt_type.
   const driver = macvtap ? 'vhost' : baseDriver;
-  if (driver === null && !virtio) return { ...result, driverName: none(`${model.value ?? 'no model'}: no <driver> name, queues or queue sizes`) };
+  if (driver === null && !virtio) return result(none(`${model.value ?? 'no model'}: no <driver> name, queues or queue sizes`));
   const driverEvidence = [hostFactEvidence('virtType', facts.virtType), hostFactEvidence('vhostNet', facts.vhostNet), hostFactEvidence('rxQueueSize', rx)];
   if (driver === 'vhost' && !facts.vhostNet) {
     out.fail('compute-build', 'libvirtError', macvtap ? 'vnic_type' : mqApplies ? mqField : '[libvirt] rx_queue_size',
@@ -287,7 +292,7 @@ export function previewNic(scope: RuleScope, vnicType: VnicType, backend: VnicBa
       : driver === 'vhost'
         ? `${mqApplies ? 'multiqueue' : 'rx_queue_size'} makes Nova set name='vhost': vhost-net must be loaded`
         : `no multiqueue and no rx_queue_size: no name, libvirt uses vhost-net if loaded${facts.vhostNet ? '' : ' - declared absent, so the slower user-space backend, silently'}`;
-  return { ...result, driverName: value(driver, driverReason, macvtap ? 'NOVA virt/libvirt/designer.py set_vif_host_backend_hw_veb; domain.md §2.2' : 'domain.md §2.1, §2.2', driverEvidence) };
+  return result(value(driver, driverReason, macvtap ? 'NOVA virt/libvirt/designer.py set_vif_host_backend_hw_veb; domain.md §2.2' : 'domain.md §2.1, §2.2', driverEvidence));
 }
 
 /** vhost-user ports need shared guest memory; Nova checks neither, so a flavor without it builds a port that passes nothing (§2.2). */

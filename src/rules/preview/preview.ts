@@ -121,8 +121,8 @@ export function previewOf(scope: RuleScope & { flavor: Flavor }, vnicType: VnicT
     : candidateHosts(scope.hosts, request, PREVIEW_CANDIDATE_NAMES);
   if (candidates.count === 0) {
     const capacity = fallback
-      ? capacityWithFallback(scope.hosts, { ...request, capacityHosts: 0 }, fallback)
-      : computeCapacity(scope.hosts, { ...request, capacityHosts: 0 });
+      ? capacityWithFallback(scope.hosts, { capacityHosts: 0, ...request }, fallback)
+      : computeCapacity(scope.hosts, { capacityHosts: 0, ...request });
     const why = Object.entries(capacity.blocked).map(([reason, hosts]) => `${reason} on ${hosts} host(s)`).join(', ');
     const examples = capacity.blockedExamples.flatMap((h) => h.blockers.slice(0, 1).map((b) => b.message)).join(' ');
     out.fail('scheduler', 'NoValidHost', null, `No host satisfies the allocation_candidates query (${scope.hosts.length} host(s) checked): ${why ? `blocked by ${why}. ${examples}` : 'no hosts'}`,
@@ -130,7 +130,7 @@ export function previewOf(scope: RuleScope & { flavor: Flavor }, vnicType: VnicT
   }
   // One instance on the best candidate (placement/allocation.ts), read from the scan the candidates came from.
   const allocation = candidates.count === 0 ? null : fallback
-    ? capacityWithFallback(scope.hosts, { ...request, capacityHosts: 0 }, fallback).allocation
+    ? capacityWithFallback(scope.hosts, { capacityHosts: 0, ...request }, fallback).allocation
     : instanceAllocation(scope.hosts, request);
   return {
     vnicType, nic, storage, machineType, guestFeatures, libosinfo: previewLibosinfo(scope), imagePrefilter, placement,
