@@ -9,6 +9,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { inWorker, shareWithPrimary, workersMetrics } from './worker-metrics.ts';
 import { capacitySummarySteps, hostInstances, readySummary, type CapacitySummary } from '../advisor/capacity-summary.ts';
 import type { Policy } from '../advisor/policy.ts';
+import { extend } from '../lib/objects.ts';
 import { endingOnError, runInBackground } from '../lib/turns.ts';
 import type { CloudSnapshot } from '../model/index.ts';
 import type { AppDeps } from './app.ts';
@@ -64,29 +65,30 @@ export function capacityFamilies(summary: CapacitySummary, maxSeries: number, ho
   /** Fills the families only when `count` series fit under the guard; else says how many were left out. */
   const guarded = (count: number, names: Family[], fill: () => void) => {
     if (count <= maxSeries) fill();
-    else for (const family of names) dropped.add({ ...cloud, family: family.name }, count);
+    else for (const family of names) dropped.add(extend(cloud, { family: family.name }), count);
   };
-  const flavorLabels = (fit: CapacitySummary['flavors'][number]) => ({ ...cloud, flavor_name: fit.flavor.name, flavor_id: fit.flavor.id });
+  // Label objects by extend (lib/objects.ts): one per series, made and dropped by the thousand per summary.
+  const flavorLabels = (fit: CapacitySummary['flavors'][number]) => extend(cloud, { flavor_name: fit.flavor.name, flavor_id: fit.flavor.id });
 
   for (const fit of summary.flavors) {
-    byFlavor.add({ ...flavorLabels(fit), public: fit.flavor.isPublic ? 'True' : 'False' }, fit.instances);
+    byFlavor.add(extend(flavorLabels(fit), { public: fit.flavor.isPublic ? 'True' : 'False' }), fit.instances);
     hostsFit.add(flavorLabels(fit), fit.hostsThatFit);
-    for (const [reason, n] of Object.entries(fit.blocked)) blocked.add({ ...flavorLabels(fit), reason }, n);
+    for (const [reason, n] of Object.entries(fit.blocked)) blocked.add(extend(flavorLabels(fit), { reason }), n);
   }
   guarded(summary.flavors.reduce((n, fit) => n + fit.aggregateHosts.filter((hosts) => hosts > 0).length, 0), [byAggregate], () => {
     for (const fit of summary.flavors) {
       summary.aggregates.forEach((aggregate, a) => {
-        if (fit.aggregateHosts[a]! > 0) byAggregate.add({ ...flavorLabels(fit), aggregate }, fit.aggregateInstances[a]!);
+        if (fit.aggregateHosts[a]! > 0) byAggregate.add(extend(flavorLabels(fit), { aggregate }), fit.aggregateInstances[a]!);
       });
     }
   });
   for (const [rc, units] of Object.entries(summary.units).sort(([a], [b]) => a.localeCompare(b))) {
-    const labels = { ...cloud, resource: rc, pci: String(summary.pciClasses.includes(rc)) };
+    const labels = extend(cloud, { resource: rc, pci: String(summary.pciClasses.includes(rc)) });
     capacity.add(labels, units.capacity);
     used.add(labels, units.used);
     free.add(labels, units.free);
   }
-  info.add({ ...cloud, snapshot_id: summary.snapshot.id, source: summary.snapshot.source }, 1);
+  info.add(extend(cloud, { snapshot_id: summary.snapshot.id, source: summary.snapshot.source }), 1);
   seconds.add(cloud, summary.seconds);
   if (!hosts) return families;
 
@@ -100,14 +102,14 @@ export function capacityFamilies(summary: CapacitySummary, maxSeries: number, ho
   guarded(summary.flavors.reduce((n, fit) => n + fit.hostsThatFit, 0), [perHost], () => {
     for (const fit of summary.flavors) {
       hostInstances(summary, fit).forEach((instances, at) => {
-        if (instances > 0) perHost.add({ ...cloud, hypervisor: summary.hosts[at]!.name, flavor_name: fit.flavor.name, flavor_id: fit.flavor.id, ...hostLabels }, instances);
+        if (instances > 0) perHost.add(extend(cloud, { hypervisor: summary.hosts[at]!.name, flavor_name: fit.flavor.name, flavor_id: fit.flavor.id, ...hostLabels }), instances);
       });
     }
   });
   guarded(summary.hosts.reduce((n, h) => n + h.classCount, 0), [allocated, allocatable, hostFree], () => {
     for (const host of summary.hosts) {
       for (const [rc, units] of Object.entries(host.units)) {
-        const labels = { ...cloud, hypervisor: host.name, resource: rc };
+        const labels = extend(cloud, { hypervisor: host.name, resource: rc });
         allocated.add(labels, units.used);
         allocatable.add(labels, units.capacity);
         hostFree.add(labels, units.free);
