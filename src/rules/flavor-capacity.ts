@@ -37,7 +37,8 @@ export function flavorCapacityWith(snapshot: CloudSnapshot, flavor: Flavor, know
   const scope = buildScope({}, null, flavor, snapshot.hosts, knowledge, facts, release);
   // The general profile asks no devices of its own: the plan holds exactly the flavor's aliases, as in a preview.
   const request: AdviceRequest = { image: PROPERTYLESS_IMAGE, flavor, workload: 'general', vnicType: 'normal' };
-  const pci = planPci({ ...scope, workload: 'general', vnicType: 'normal', profile: resolveProfile(request, facts) }, request);
+  // Own fields first (lib/objects.ts): this runs for every flavor of a capacity summary.
+  const pci = planPci({ workload: 'general', vnicType: 'normal', profile: resolveProfile(request, facts), ...scope }, request);
   const queryContext = { facts, pci: pci.demands, release: release.release };
   const query = placementQuery(flavor, { properties: {} }, queryContext);
   const fallback = pcpuFallbackQuery(snapshot.hosts, flavor, {}, queryContext, query);

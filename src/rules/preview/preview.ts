@@ -17,6 +17,7 @@ import { previewNic } from './nic.ts';
 import { previewStorage, type DiskRequest } from './storage.ts';
 import { previewGuestFeatures } from './guest-features.ts';
 import { previewLibosinfo } from './libosinfo.ts';
+import { extend } from '../../lib/objects.ts';
 
 export interface PreviewInput {
   image: Image;
@@ -145,10 +146,11 @@ export function previewOf(scope: RuleScope & { flavor: Flavor }, vnicType: VnicT
 
 /** What Nova will do with this image, flavor and vNIC type (flavor PCI aliases resolved as in advise, §4.2). */
 export function preview(snapshot: CloudSnapshot, input: PreviewInput, ctx: RuleContext, release: ReleaseAssumption): NovaPreview {
-  const scope = { ...buildScope(input.image.properties, input.image.name, input.flavor, snapshot.hosts, ctx.knowledge, ctx.hostFacts, release), factSources: ctx.hostFactsDeclared ?? {} };
+  // Own fields first, the spread after (lib/objects.ts), as advise.ts builds its scopes.
+  const scope = { factSources: ctx.hostFactsDeclared ?? {}, ...buildScope(input.image.properties, input.image.name, input.flavor, snapshot.hosts, ctx.knowledge, ctx.hostFacts, release) };
   // The general profile asks no devices of its own, so the plan holds exactly the flavor's aliases.
   const request = { image: input.image, flavor: input.flavor, workload: 'general' as const, vnicType: input.vnicType, aliasResourceClasses: input.aliasResourceClasses };
-  const pci = planPci({ ...scope, workload: 'general', vnicType: input.vnicType, profile: resolveProfile(request, ctx.hostFacts) }, request);
-  return previewOf({ ...scope, flavor: input.flavor }, input.vnicType, { ...pci, aliasConfig: input.pciAliases },
+  const pci = planPci({ workload: 'general', vnicType: input.vnicType, profile: resolveProfile(request, ctx.hostFacts), ...scope }, request);
+  return previewOf({ ...scope, flavor: input.flavor }, input.vnicType, extend(pci, { aliasConfig: input.pciAliases }),
     { disks: input.disks, configDrive: input.configDrive, bootFromVolume: input.bootFromVolume, diskFormat: input.image.diskFormat }, input.vnicBackend);
 }
