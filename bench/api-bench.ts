@@ -1,13 +1,16 @@
 // API benchmark (issues 5, 16): the real service (`node bin/nova-advisor.js serve`, the production entry) on
 // 127.0.0.1 over a PostgreSQL database holding one synthetic snapshot, loaded with autocannon.
 const USAGE = `npx tsx bench/api-bench.ts [--hosts 15000] [--flavors 2000] [--images 100000] [--seed 1] [--runs 3]
-    [--duration 10] [--connections 10] [--rate 1000] [--curve 1000,4000,15000] [--workers 1]
-    [--admin-url postgres://postgres@127.0.0.1:5432/test] [--json FILE]
+    [--duration 10] [--connections 10] [--rate 1000] [--soak 150] [--curve 1000,4000,15000] [--workers 1]
+    [--node-flags="--max-semi-space-size=32 …"] [--admin-url postgres://postgres@127.0.0.1:5432/test] [--json FILE]
 Starts the service --runs times: cold start (spawn → GET /readyz 200), the first recommendation and validation right
 after ready, the CPU it spends after ready until idle, its heap then. On the last start, per scenario, --runs measured
 runs of --duration s: req/s, p50/p99 latency, the service's CPU per request (its user + system time from
 /proc/<pid>/stat ÷ answers), GC share (its /metrics), the machine's load; the uncached scenarios also at --rate req/s
-offered (0: not). --workers: the service's WORKERS (processes on one port; its CPU and memory are theirs summed).
+offered (0: not). --soak: then the nothing-reused recommendations at --rate req/s, runs of --duration s back to back
+for that many seconds (0: not): p99 and CPU per run, and the full collections meanwhile. --workers: the service's
+WORKERS (processes on one port; its CPU and memory are theirs summed). --node-flags: Node's options for the service
+instead of those of package.json's start script (to measure the service started otherwise).
 --curve: for each host count a fresh service loaded with uncached recommendations, then uncached
 validations, --runs times: CPU per answer. Figures over runs print as min–max (median m).`;
 import { randomUUID } from 'node:crypto';
@@ -49,6 +52,15 @@ const READY_TIMEOUT_MS = 120_000;
 /** The service as `npm start` runs it (package.json), Node's options included: `node <these>`. */
 const START_COMMAND = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
   .split(' ').filter((word) => word !== '').slice(1);
+/** What `node` runs: Node's options, then the script and its arguments. */
+type Command = readonly string[];
+
+/** START_COMMAND with other options for Node (`--node-flags`), or as it is. */
+function commandWith(nodeFlags: string | undefined): Command {
+  if (nodeFlags === undefined) return START_COMMAND;
+  const script = START_COMMAND.findIndex((word) => !word.startsWith('-'));
+  return [...nodeFlags.split(' ').filter((word) => word !== ''), ...START_COMMAND.slice(script)];
+}
 /** The service counts as idle after ready once it uses at most IDLE_CPU_MS of CPU in IDLE_WINDOW_MS (4 % of a core). */
 const IDLE_WINDOW_MS = 500;
 const IDLE_CPU_MS = 20;
@@ -104,27 +116,37 @@ interface Runtime {
   heapUsed: number | null;
   /** GC pauses so far, every kind (nodejs_gc_duration_seconds_sum). */
   gcSeconds: number | null;
+  /** Full collections so far (nodejs_gc_duration_seconds_count, kind major). */
+  majorGcs: number | null;
 }
 
 async function readRuntime(base: string): Promise<Runtime> {
   const res = await fetch(`${base}/metrics`);
   const text = await res.text();
-  if (res.status !== 200) return { heapUsed: null, gcSeconds: null };
+  if (res.status !== 200) return { heapUsed: null, gcSeconds: null, majorGcs: null };
   // Any prefix (the service uses nova_advisor_); the GC histogram has one series per kind (minor, major, …).
   const heap = /^\w*nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\S+)$/m.exec(text);
   const gc = [...text.matchAll(/^\w*nodejs_gc_duration_seconds_sum(?:\{[^}]*\})? (\S+)$/gm)];
-  return { heapUsed: heap ? Number(heap[1]) : null, gcSeconds: gc.length > 0 ? gc.reduce((sum, m) => sum + Number(m[1]), 0) : null };
+  // With workers, the primary sums theirs under the same labels.
+  const major = [...text.matchAll(/^\w*nodejs_gc_duration_seconds_count\{[^}]*kind="major"[^}]*\} (\S+)$/gm)];
+  return {
+    heapUsed: heap ? Number(heap[1]) : null,
+    gcSeconds: gc.length > 0 ? gc.reduce((sum, m) => sum + Number(m[1]), 0) : null,
+    // No major series yet: none since the metric began (a series appears with its first observation).
+    majorGcs: gc.length > 0 ? major.reduce((sum, m) => sum + Number(m[1]), 0) : null,
+  };
 }
 
 /** The service's CPU, GC pauses and the machine's load while `run` runs; /metrics is read outside the CPU window. */
-async function measured<T>(service: Service, run: () => Promise<T>): Promise<{ result: T; window: CpuWindow; gcMs: number | null }> {
+async function measured<T>(service: Service, run: () => Promise<T>): Promise<{ result: T; window: CpuWindow; gcMs: number | null; majorGcs: number | null }> {
   const before = await readRuntime(service.base);
   const cpu = measureCpu(service.child.pid);
   const result = await run();
   const window = cpu.stop();
   const after = await readRuntime(service.base);
   const gcMs = before.gcSeconds !== null && after.gcSeconds !== null ? (after.gcSeconds - before.gcSeconds) * 1000 : null;
-  return { result, window, gcMs };
+  const majorGcs = before.majorGcs !== null && after.majorGcs !== null ? after.majorGcs - before.majorGcs : null;
+  return { result, window, gcMs, majorGcs };
 }
 
 interface Service {
@@ -133,13 +155,13 @@ interface Service {
 }
 
 /** Spawns the service over the database; resolves at /readyz 200 with the cold start and a CPU window from spawn. */
-async function startService(databaseUrl: string, workers: number): Promise<{ service: Service; coldMs: number; sinceSpawn: { stop(): CpuWindow } }> {
+async function startService(databaseUrl: string, workers: number, command: Command): Promise<{ service: Service; coldMs: number; sinceSpawn: { stop(): CpuWindow } }> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   // No OS_* variables: the service must answer from the stored snapshot, not sync a cloud.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OS_')));
   const started = performance.now();
-  const child = startChild(process.execPath, [...START_COMMAND], {
+  const child = startChild(process.execPath, [...command], {
     ...env, DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: String(port), AUTH_MODE: 'none', DEMO_CLOUD: 'false', LOG_LEVEL: 'warn',
     // autocannon loads from one address: the per-address limit would answer it 429.
     RATE_LIMIT_PER_ADDRESS: '0',
@@ -193,8 +215,8 @@ interface Start {
   window: CpuWindow;
 }
 
-async function startAndSettle(databaseUrl: string, first: AutocannonRequest[], workers: number): Promise<{ service: Service; start: Start }> {
-  const { service, coldMs, sinceSpawn } = await startService(databaseUrl, workers);
+async function startAndSettle(databaseUrl: string, first: AutocannonRequest[], workers: number, command: Command): Promise<{ service: Service; start: Start }> {
+  const { service, coldMs, sinceSpawn } = await startService(databaseUrl, workers, command);
   try {
     const check = await checkRequests(service.base, first);
     if (check.failures.length > 0) throw new Error(`first answers after ready failed: ${check.failures.join('; ')}`);
@@ -330,6 +352,8 @@ interface Run {
   /** Service CPU time ÷ answers. */
   cpuMs: number;
   gcShare: number | null;
+  /** Full collections during the run (null: /metrics does not say). */
+  majorGcs: number | null;
   window: CpuWindow;
   answers: number;
   failed: number;
@@ -374,10 +398,10 @@ async function steadyLoad(base: string, scenario: Scenario, duration: number, co
 }
 
 async function measuredLoad(service: Service, run: (base: string) => Promise<LoadResult>): Promise<Run> {
-  const { result: { generatorMs, unmeasured, ...result }, window, gcMs } = await measured(service, () => run(service.base));
+  const { result: { generatorMs, unmeasured, ...result }, window, gcMs, majorGcs } = await measured(service, () => run(service.base));
   // A generator of its own counts as the load generator, not as the rest of the machine.
   const counted = generatorMs === undefined ? window : { ...window, selfMs: window.selfMs + generatorMs, othersMs: Math.max(0, window.othersMs - generatorMs) };
-  return { ...result, cpuMs: window.serviceMs / (result.answers + (unmeasured ?? 0)), gcShare: gcMs === null ? null : gcMs / window.serviceMs, window: counted };
+  return { ...result, cpuMs: window.serviceMs / (result.answers + (unmeasured ?? 0)), gcShare: gcMs === null ? null : gcMs / window.serviceMs, majorGcs, window: counted };
 }
 
 const ms1 = (n: number): string => n.toFixed(1);
@@ -408,8 +432,10 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
       duration: { type: 'string' },
       connections: { type: 'string' },
       rate: { type: 'string' },
+      soak: { type: 'string' },
       curve: { type: 'string' },
       workers: { type: 'string' },
+      'node-flags': { type: 'string' },
       'admin-url': { type: 'string' },
       json: { type: 'string' },
       help: { type: 'boolean' },
@@ -429,6 +455,8 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
   const duration = intFlag(values, 'duration', 10);
   const connections = intFlag(values, 'connections', 10);
   const rate = intFlag(values, 'rate', TARGET.uncachedRps);
+  const soak = intFlag(values, 'soak', SOAK_SECONDS);
+  const command = commandWith(values['node-flags']);
   const curve = hostCounts(values.curve);
   const workers = Math.max(1, intFlag(values, 'workers', 1));
   const fullSize = size.hosts >= DEFAULT_OPTIONS.hosts;
@@ -444,6 +472,7 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
     progress(`writing a ${size.hosts}-host / ${size.images}-image snapshot to ${database.name}…`);
     const { samples, writeMs, cloud } = await seedDatabase(database.url, size);
     add('snapshot', `${cloud}: ${formatCount(size.hosts)} hosts, ${formatCount(size.flavors)} flavors, ${formatCount(size.images)} images`);
+    add('service started as', `node ${command.join(' ')}${values['node-flags'] === undefined ? ' (package.json start)' : ' (--node-flags)'}`);
     add('service processes (WORKERS)', workers === 1
       ? '1'
       : `${workers}: a primary and ${workers} workers on one port, started one after another (ready when the first answers; the others start during "service busy after ready", and the scenarios run once all answer); CPU, RSS and the heap (/metrics, summed by the primary) are theirs summed, the heap when idle also per process; the cost curve runs 1`);
@@ -460,15 +489,22 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
         await service?.child.stop();
         service = null;
         progress(`start ${r + 1} of ${runs}…`);
-        const started = await startAndSettle(database.url, first, workers);
+        const started = await startAndSettle(database.url, first, workers, command);
         service = started.service;
         starts.push(started.start);
       }
       reportStarts(starts, add, workers);
       let computed: Computed = null;
-      for (const scenario of scenarios(samples)) {
+      const all = scenarios(samples);
+      for (const scenario of all) {
         progress(`${scenario.name}…`);
         computed = measureScenario(await runScenario(service!, scenario, { runs, duration, connections, rate }), add, report.notes, computed);
+      }
+      const cold = all.find((s) => s.coldPath);
+      if (soak > 0 && rate > 0 && cold) {
+        progress(`${cold.name}: ${soak} s at ${rate} req/s…`);
+        const load = { runs, duration, connections, rate };
+        reportSoak(cold, await soakLoad(service!, cold, soak, load), soak, load, add);
       }
       add('service peak RSS (VmHWM, whole run of the last start)', formatMiB(treeMemory(service!.child.pid).peak));
     } finally {
@@ -479,7 +515,7 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
       const points: CurvePoint[] = [];
       for (const hosts of curve) {
         progress(`cost curve at ${hosts} hosts…`);
-        points.push(await curvePoint(hosts === size.hosts ? { database, samples } : null, { ...size, hosts }, values['admin-url'] ?? DEFAULT_ADMIN_DATABASE_URL, { runs, duration, connections, rate: 0 }));
+        points.push(await curvePoint(hosts === size.hosts ? { database, samples } : null, { ...size, hosts }, values['admin-url'] ?? DEFAULT_ADMIN_DATABASE_URL, { runs, duration, connections, rate: 0 }, command));
       }
       reportCurve(points, report.figures);
     }
@@ -495,6 +531,9 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
       '"first answers, one at a time": the first requests of a scenario sent sequentially before the load, each computed afresh (for the repeated scenarios these are their cold figures)',
       `starts: the service is started ${runs} times on the same database (the bench's HTTP client first warmed on a throwaway server of its own, so that the first start's figures are the service's alone); after each, one uncached recommendation and one validation are sent as soon as /readyz is 200, then the bench waits until the service uses ≤ ${IDLE_CPU_MS} ms of CPU in each of ${IDLE_WINDOWS} windows of ${IDLE_WINDOW_MS} ms in a row (idle) and reads heap and RSS; the scenarios run on the last start`,
     );
+    if (soak > 0 && rate > 0) {
+      report.notes.push(`${soak} s back to back: the nothing-reused recommendations at ${formatCount(rate)} req/s offered, paced runs of ${duration} s one after another (each a new generator process, ~1 s apart) for ${soak} s, after everything above on the same start: longer than the 100 s after which V8's memory reducer, when on, starts a full collection however busy the process is; "full collections" counts nodejs_gc_duration_seconds_count{kind="major"} per run`);
+    }
     if (curve.length > 0) {
       report.notes.push(`cost curve: per host count a fresh service (same flavors, images and seed) runs the two cold scenarios, recommendations with a new image, flavor and workload each time and validations with new properties, ${WARMUP_SECONDS} s of warm-up then ${runs} runs of ${duration} s each as fast as answered: under load rather than one request at a time, since idle gaps between answers let V8's memory reducer run full collections, which raise the CPU per answer`);
     }
@@ -629,6 +668,36 @@ function measureScenario(s: ScenarioRuns, add: AddFigure, notes: string[], compu
   return scenario.compare === 'computed-recommendations' ? { rps: summarise(rps).median, p99: summarise(p99).median } : computedRecommendations;
 }
 
+/**
+ * Longer than the 100 s after which V8's memory reducer, when on, starts a full collection however busy the process is
+ * (its watchdog; README "Start it"): a collection that drops the maps the optimised code was built for.
+ */
+const SOAK_SECONDS = 150;
+
+/** The scenario at `o.rate` req/s offered, in runs of `o.duration` s back to back until `seconds` have passed. */
+async function soakLoad(service: Service, scenario: Scenario, seconds: number, o: LoadOptions): Promise<Run[]> {
+  const runs: Run[] = [];
+  const started = performance.now();
+  while (performance.now() - started < seconds * 1000) {
+    runs.push(await measuredLoad(service, (base) => steadyLoad(base, scenario, o.duration, o.connections, o.rate)));
+  }
+  return runs;
+}
+
+function reportSoak(scenario: Scenario, runs: readonly Run[], seconds: number, o: LoadOptions, add: AddFigure): void {
+  const p99 = runs.map((r) => r.p99);
+  const over = p99.filter((p) => p > TARGET.uncachedP99Ms).length;
+  const majors = runs.map((r) => r.majorGcs);
+  const collections = majors.every((m): m is number => m !== null)
+    ? `${majors.reduce((a, b) => a + b, 0)} full collections (in runs ${majors.flatMap((m, i) => (m > 0 ? [i + 1] : [])).join(', ') || 'none'})`
+    : 'full collections not exposed';
+  const name = `${scenario.name}: ${seconds} s at ${formatCount(o.rate)} req/s offered (runs of ${o.duration} s back to back)`;
+  add(`${name}: achieved; p99 per run; CPU per request; full collections`,
+    `${formatRange(runs.map((r) => r.rps))} req/s; p99 ${formatRange(p99, ms1)} ms (${over} of ${runs.length} runs over ${TARGET.uncachedP99Ms} ms); ${formatRange(runs.map((r) => r.cpuMs), ms2)} ms; ${collections}`,
+    `p99 ≤ ${TARGET.uncachedP99Ms} ms in every run`, over === 0);
+  add(`${name}: machine while measured`, formatMachineLoad(runs.map((r) => r.window)));
+}
+
 interface CurvePoint {
   hosts: number;
   recommendations: Run[];
@@ -642,12 +711,12 @@ interface Seeded {
 }
 
 /** One point of the cost curve: a fresh service over a snapshot of `size` (seeded here unless `seeded` holds it). */
-async function curvePoint(seeded: Seeded | null, size: SyntheticCloudOptions, adminUrl: string, o: LoadOptions): Promise<CurvePoint> {
+async function curvePoint(seeded: Seeded | null, size: SyntheticCloudOptions, adminUrl: string, o: LoadOptions, command: Command): Promise<CurvePoint> {
   const own = seeded ? null : await createScratchDatabase(adminUrl);
   try {
     const { database, samples } = seeded ?? { database: own!, samples: (await seedDatabase(own!.url, size)).samples };
     const cold = scenarios(samples).filter((s) => s.coldPath || s.compare === 'validations');
-    const { service } = await startService(database.url, 1);
+    const { service } = await startService(database.url, 1, command);
     try {
       await waitIdle(service.child.pid);
       const [recommendations, validations] = [await runScenario(service, cold[0]!, o), await runScenario(service, cold[1]!, o)];

@@ -1,9 +1,9 @@
 // Runs the benchmarks of issues 5 and 16, each in its own process (so each one's memory is its own), and writes
 // bench/RESULTS.md: one table of every figure with its target, the command lines, the date, the machine and its load.
 //   npx tsx bench/run.ts [--hosts 15000] [--flavors 2000] [--images 100000] [--duration 10] [--runs 3]
-//       [--curve 1000,4000,15000] [--sync-timeout-s 1800] [--only sync,api,placement,scrape] [--workers 1] [--quick]
+//       [--curve 1000,4000,15000] [--soak 150] [--sync-timeout-s 1800] [--only sync,api,placement,scrape] [--workers 1] [--quick]
 //       [--out bench/RESULTS.md]
-// --quick: 1,000 hosts, 10,000 images, 5 s per API run. --runs: api-bench repeats each phase that often itself; sync
+// --quick: 1,000 hosts, 10,000 images, 5 s per API run, 30 s of api-bench's back-to-back runs (--soak). --runs: api-bench repeats each phase that often itself; sync
 // and scrape run that often as processes and their figures are merged into ranges; the Placement comparison runs once.
 // The Placement comparison needs the lab (../shared/openstack-lab) on 127.0.0.1:8778 and is skipped, with a note,
 // when it does not answer.
@@ -150,6 +150,7 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       runs: { type: 'string' },
       curve: { type: 'string' },
+      soak: { type: 'string' },
       workers: { type: 'string' },
       quick: { type: 'boolean' },
       out: { type: 'string' },
@@ -172,7 +173,7 @@ async function main(): Promise<void> {
     placement: [],
     sync: [...size, '--latency-ms', '20', '--concurrency', '16', '--timeout-s', String(intFlag(values, 'sync-timeout-s', 1800))],
     api: [...size, '--duration', String(intFlag(values, 'duration', quick ? 5 : 10)), '--runs', String(runs), '--curve', curve,
-      '--workers', String(intFlag(values, 'workers', 1))],
+      '--soak', String(intFlag(values, 'soak', quick ? 30 : 150)), '--workers', String(intFlag(values, 'workers', 1))],
     // Images do not enter capacity: hosts and flavors only.
     scrape: size.slice(0, 4),
   };

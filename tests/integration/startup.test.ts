@@ -2,6 +2,7 @@
 // says where the docs are, what answers and whether the API is open; GET / leads to the docs; in a terminal the log is
 // readable, elsewhere JSON lines.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,34 @@ import { makeTempDir } from '../helpers/db.ts';
 import { openDemoApp, type DemoApp } from '../helpers/demo-app.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/nova-advisor.js', import.meta.url));
+/** Node's options in package.json's start script (`node <options> bin/nova-advisor.js serve`). */
+const START_OPTIONS = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } })
+  .scripts.start.split(' ').filter((word) => word.startsWith('--'));
+
+/** `serve` on `dataDir` with Node's `options`: its output up to the ready entry, and that entry. */
+async function serveUntilReady(dataDir: string, options: readonly string[] = []): Promise<{ out: string; ready: ReadyFacts }> {
+  const child = spawn(process.execPath, [...options, BIN, 'serve'], {
+    env: { PATH: process.env['PATH'], DATA_DIR: dataDir, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const ready = await new Promise<ReadyFacts>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n').find((l) => l.includes('"msg":"ready"'));
+      if (line) resolve(JSON.parse(line) as ReadyFacts);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+  }).finally(() => child.kill('SIGTERM'));
+  await new Promise((resolve) => child.once('exit', resolve));
+  return { out, ready };
+}
+
+/** The entries at warn level that speak of V8's memory reducer (README "Start it"). */
+function memoryReducerWarnings(out: string): string[] {
+  return out.trim().split('\n').map((line) => JSON.parse(line) as { level: number; msg: string })
+    .filter((entry) => entry.level === 40 && entry.msg.includes('memory reducer')).map((entry) => entry.msg);
+}
 
 describe('GET /', () => {
   let demo: DemoApp;
@@ -44,20 +73,7 @@ describe('serve on a fresh DATA_DIR', () => {
   afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
   it('logs JSON lines when not in a terminal, the ready entry saying where the docs are, the mode and auth', async () => {
-    const child = spawn(process.execPath, [BIN, 'serve'], {
-      env: { PATH: process.env['PATH'], DATA_DIR: dataDir, PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    const ready = await new Promise<ReadyFacts>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const line = out.split('\n').find((l) => l.includes('"msg":"ready"'));
-        if (line) resolve(JSON.parse(line) as ReadyFacts);
-      });
-      child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
-    }).finally(() => child.kill('SIGTERM'));
-    await new Promise((resolve) => child.once('exit', resolve));
+    const { out, ready } = await serveUntilReady(dataDir);
     // Every line is JSON (a log collector reads them), the start's included.
     for (const line of out.trim().split('\n')) expect(() => JSON.parse(line), line).not.toThrow();
     expect(ready.docs).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/docs$/);
@@ -68,6 +84,15 @@ describe('serve on a fresh DATA_DIR', () => {
     // npm ci made the template (package.json prepare), so a new folder is copied from it, not made by initdb.
     expect(ready.database).toEqual({ kind: 'embedded', dataDir, created: 'template' });
     expect(Object.keys(ready.phases)).toEqual(['modules', 'database', 'prepare', 'migrations', 'demo', 'snapshots', 'app', 'listen']);
+    // Started without npm start's options, it says how its answers suffer and what to do.
+    expect(memoryReducerWarnings(out)).toEqual([expect.stringContaining('--no-memory-reducer')]);
+  }, 120_000);
+
+  it('runs as npm start runs it without V8\'s memory reducer, and says nothing of it', async () => {
+    expect(START_OPTIONS).toContain('--no-memory-reducer');
+    const { out, ready } = await serveUntilReady(dataDir, START_OPTIONS);
+    expect(ready.mode).toBe('demo');
+    expect(memoryReducerWarnings(out)).toEqual([]);
   }, 120_000);
 });
 
