@@ -14,8 +14,9 @@ import { serviceLogger, serviceUrl, type ReadyFacts } from './server-log.ts';
 import { WORKER_IGNORED_SIGNALS, followPrimary, reportReady } from './server-workers.ts';
 
 /**
- * How Node's command line turns V8's memory reducer off (README "Start it": its full collections, one at least every
- * ~100 s, drop the object shapes the request path's optimised code was built for). NODE_OPTIONS may not hold it.
+ * How Node's command line turns V8's memory reducer off (README "Start it": its full collections drop the object
+ * shapes the request path's optimised code was built for, src/heap/mark-compact.cc RetainMaps). NODE_OPTIONS may not
+ * hold it.
  */
 const MEMORY_REDUCER_OFF = /^--no[-_]memory[-_]reducer$/;
 
@@ -75,7 +76,7 @@ async function serveOne(settings: Settings, log: Logger, modules: number): Promi
     log.warn('AUTH_MODE=none: THE API IS OPEN TO ANYONE WHO CAN REACH IT; use it for the local demo only');
   }
   if (!process.execArgv.some((option) => MEMORY_REDUCER_OFF.test(option))) {
-    log.warn('Node runs with V8\'s memory reducer on: about every 100 s it starts a full collection that throws away the optimised code of the answers, and answers take up to tens of ms more for seconds after; start Node with --no-memory-reducer, as npm start and the Docker image do (README "Start it")');
+    log.warn('Node runs with V8\'s memory reducer on: its full collections (100 s after the last one at the latest, and when requests pause) throw away the optimised code of the answers, which are slower for seconds after; start Node with --no-memory-reducer, as npm start and the Docker image do (README "Start it")');
   }
   const app = await buildApp({
     settings,
