@@ -496,14 +496,14 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
       reportStarts(starts, add, workers);
       let computed: Computed = null;
       const all = scenarios(samples);
+      const load: LoadOptions = { runs, duration, connections, rate };
       for (const scenario of all) {
         progress(`${scenario.name}…`);
-        computed = measureScenario(await runScenario(service!, scenario, { runs, duration, connections, rate }), add, report.notes, computed);
+        computed = measureScenario(await runScenario(service!, scenario, load), add, report.notes, computed);
       }
       const cold = all.find((s) => s.coldPath);
       if (soak > 0 && rate > 0 && cold) {
         progress(`${cold.name}: ${soak} s at ${rate} req/s…`);
-        const load = { runs, duration, connections, rate };
         reportSoak(cold, await soakLoad(service!, cold, soak, load), soak, load, add);
       }
       add('service peak RSS (VmHWM, whole run of the last start)', formatMiB(treeMemory(service!.child.pid).peak));
@@ -535,7 +535,7 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
       report.notes.push(`${soak} s back to back: the nothing-reused recommendations at ${formatCount(rate)} req/s offered, paced runs of ${duration} s one after another (each a new generator process, ~1 s apart) for ${soak} s, after everything above on the same start: longer than the 100 s after which V8's memory reducer, when on, starts a full collection however busy the process is; "full collections" counts nodejs_gc_duration_seconds_count{kind="major"} per run`);
     }
     if (curve.length > 0) {
-      report.notes.push(`cost curve: per host count a fresh service (same flavors, images and seed) runs the two cold scenarios, recommendations with a new image, flavor and workload each time and validations with new properties, ${WARMUP_SECONDS} s of warm-up then ${runs} runs of ${duration} s each as fast as answered: under load rather than one request at a time, since idle gaps between answers let V8's memory reducer run full collections, which raise the CPU per answer`);
+      report.notes.push(`cost curve: per host count a fresh service (same flavors, images and seed) runs the two cold scenarios, recommendations with a new image, flavor and workload each time and validations with new properties, ${WARMUP_SECONDS} s of warm-up then ${runs} runs of ${duration} s each as fast as answered: under load rather than one request at a time, since an answer one at a time costs several times the CPU (bench/README.md), with or without V8's memory reducer`);
     }
     if (!fullSize) report.notes.push('targets apply at 15,000 hosts; this run reports figures only (the cost curve\'s growth is judged at any size)');
   } finally {
