@@ -72,10 +72,13 @@ async function serveOne(settings: Settings, log: Logger, modules: number): Promi
     await ctx.close();
     throw new Error('AUTH_MODE=keystone needs a Keystone: set OS_CLOUD or OS_AUTH_URL');
   }
-  if (settings.authMode === 'none') {
+  // With WORKERS > 1 each worker starts here; notices about the whole service come from the first worker forked only
+  // (node:cluster numbers workers from 1), not once per worker.
+  const noticing = !cluster.isWorker || cluster.worker?.id === 1;
+  if (noticing && settings.authMode === 'none') {
     log.warn('AUTH_MODE=none: THE API IS OPEN TO ANYONE WHO CAN REACH IT; use it for the local demo only');
   }
-  if (!process.execArgv.some((option) => MEMORY_REDUCER_OFF.test(option))) {
+  if (noticing && !process.execArgv.some((option) => MEMORY_REDUCER_OFF.test(option))) {
     log.warn('Node runs with V8\'s memory reducer on: its full collections (100 s after the last one at the latest, and when requests pause) throw away the optimised code of the answers, which are slower for seconds after; start Node with --no-memory-reducer, as npm start and the Docker image do (README "Start it")');
   }
   const app = await buildApp({

@@ -146,6 +146,13 @@ describe('serve with WORKERS=2 on PostgreSQL', () => {
     expect(service.lines.filter((l) => l['msg'] === 'ready')).toHaveLength(1);
   });
 
+  it('warns once, not once per worker, that the API is open (AUTH_MODE=none) and that Node runs with the memory reducer on', () => {
+    // Started as `node bin/nova-advisor.js serve`, without npm start's --no-memory-reducer (README "Start it").
+    const warnings = service.lines.filter((l) => l['level'] === 40).map((l) => String(l['msg']));
+    expect(warnings.filter((msg) => msg.startsWith('AUTH_MODE=none'))).toHaveLength(1);
+    expect(warnings.filter((msg) => msg.includes('--no-memory-reducer'))).toHaveLength(1);
+  });
+
   it('starts the second worker only after the first answers, so they do not load the snapshots at once', () => {
     const [second] = all.pids.filter((pid) => pid !== ready.workers!.pids[0]);
     const firstReadyAt = service.lines.find((l) => l['msg'] === 'worker ready' && l['pid'] === ready.workers!.pids[0])!['time'] as number;
