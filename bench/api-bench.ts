@@ -457,6 +457,7 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
   const rate = intFlag(values, 'rate', TARGET.uncachedRps);
   const soak = intFlag(values, 'soak', SOAK_SECONDS);
   const command = commandWith(values['node-flags']);
+  const load: LoadOptions = { runs, duration, connections, rate };
   const curve = hostCounts(values.curve);
   const workers = Math.max(1, intFlag(values, 'workers', 1));
   const fullSize = size.hosts >= DEFAULT_OPTIONS.hosts;
@@ -496,7 +497,6 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
       reportStarts(starts, add, workers);
       let computed: Computed = null;
       const all = scenarios(samples);
-      const load: LoadOptions = { runs, duration, connections, rate };
       for (const scenario of all) {
         progress(`${scenario.name}…`);
         computed = measureScenario(await runScenario(service!, scenario, load), add, report.notes, computed);
@@ -515,7 +515,7 @@ export async function apiBench(argv: string[]): Promise<BenchReport> {
       const points: CurvePoint[] = [];
       for (const hosts of curve) {
         progress(`cost curve at ${hosts} hosts…`);
-        points.push(await curvePoint(hosts === size.hosts ? { database, samples } : null, { ...size, hosts }, values['admin-url'] ?? DEFAULT_ADMIN_DATABASE_URL, { runs, duration, connections, rate: 0 }, command));
+        points.push(await curvePoint(hosts === size.hosts ? { database, samples } : null, { ...size, hosts }, values['admin-url'] ?? DEFAULT_ADMIN_DATABASE_URL, { ...load, rate: 0 }, command));
       }
       reportCurve(points, report.figures);
     }
