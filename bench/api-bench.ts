@@ -684,12 +684,26 @@ async function soakLoad(service: Service, scenario: Scenario, seconds: number, o
   return runs;
 }
 
+/**
+ * The p99 of the runs a full collection touched (counted in the run or the one before: its marking starts before the
+ * count moves and its sweeping goes on after) beside the others', so a soak tells what the collections cost from what
+ * the rest of the load does.
+ */
+function splitByCollections(p99: readonly number[], majors: readonly number[]): string {
+  const touched = (i: number): boolean => (majors[i] ?? 0) > 0 || (majors[i + 1] ?? 0) > 0;
+  const part = (keep: boolean): string => {
+    const values = p99.filter((_, i) => touched(i) === keep);
+    return values.length === 0 ? 'none' : `p99 ${formatRange(values, ms1)} ms (${values.filter((p) => p > TARGET.uncachedP99Ms).length} of ${values.length} over ${TARGET.uncachedP99Ms})`;
+  };
+  return `; the runs with a full collection or before one: ${part(true)}; the others: ${part(false)}`;
+}
+
 function reportSoak(scenario: Scenario, runs: readonly Run[], seconds: number, o: LoadOptions, add: AddFigure): void {
   const p99 = runs.map((r) => r.p99);
   const over = p99.filter((p) => p > TARGET.uncachedP99Ms).length;
   const majors = runs.map((r) => r.majorGcs);
   const collections = majors.every((m): m is number => m !== null)
-    ? `${majors.reduce((a, b) => a + b, 0)} full collections (in runs ${majors.flatMap((m, i) => (m > 0 ? [i + 1] : [])).join(', ') || 'none'})`
+    ? `${majors.reduce((a, b) => a + b, 0)} full collections (in runs ${majors.flatMap((m, i) => (m > 0 ? [i + 1] : [])).join(', ') || 'none'})${splitByCollections(p99, majors)}`
     : 'full collections not exposed';
   const name = `${scenario.name}: ${seconds} s at ${formatCount(o.rate)} req/s offered (runs of ${o.duration} s back to back)`;
   add(`${name}: achieved; p99 per run; CPU per request; full collections`,
