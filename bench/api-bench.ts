@@ -684,6 +684,16 @@ async function soakLoad(service: Service, scenario: Scenario, seconds: number, o
   return runs;
 }
 
+/** How many of these runs' p99 miss the paced target. */
+function runsOverTarget(p99: readonly number[]): number {
+  return p99.filter((p) => p > TARGET.uncachedP99Ms).length;
+}
+
+/** These runs' p99 and how many miss the target, as the soak reports all its runs and each part of them. */
+function p99OfRuns(p99: readonly number[]): string {
+  return `p99 ${formatRange(p99, ms1)} ms (${runsOverTarget(p99)} of ${p99.length} runs over ${TARGET.uncachedP99Ms} ms)`;
+}
+
 /**
  * The p99 of the runs a full collection touched (counted in the run or the one before: its marking starts before the
  * count moves and its sweeping goes on after) beside the others', so a soak tells what the collections cost from what
@@ -693,21 +703,21 @@ function splitByCollections(p99: readonly number[], majors: readonly number[]): 
   const touched = (i: number): boolean => (majors[i] ?? 0) > 0 || (majors[i + 1] ?? 0) > 0;
   const part = (keep: boolean): string => {
     const values = p99.filter((_, i) => touched(i) === keep);
-    return values.length === 0 ? 'none' : `p99 ${formatRange(values, ms1)} ms (${values.filter((p) => p > TARGET.uncachedP99Ms).length} of ${values.length} over ${TARGET.uncachedP99Ms})`;
+    return values.length === 0 ? 'none' : p99OfRuns(values);
   };
   return `; the runs with a full collection or before one: ${part(true)}; the others: ${part(false)}`;
 }
 
 function reportSoak(scenario: Scenario, runs: readonly Run[], seconds: number, o: LoadOptions, add: AddFigure): void {
   const p99 = runs.map((r) => r.p99);
-  const over = p99.filter((p) => p > TARGET.uncachedP99Ms).length;
+  const over = runsOverTarget(p99);
   const majors = runs.map((r) => r.majorGcs);
   const collections = majors.every((m): m is number => m !== null)
     ? `${majors.reduce((a, b) => a + b, 0)} full collections (in runs ${majors.flatMap((m, i) => (m > 0 ? [i + 1] : [])).join(', ') || 'none'})${splitByCollections(p99, majors)}`
     : 'full collections not exposed';
   const name = `${scenario.name}: ${seconds} s at ${formatCount(o.rate)} req/s offered (runs of ${o.duration} s back to back)`;
   add(`${name}: achieved; p99 per run; CPU per request; full collections`,
-    `${formatRange(runs.map((r) => r.rps))} req/s; p99 ${formatRange(p99, ms1)} ms (${over} of ${runs.length} runs over ${TARGET.uncachedP99Ms} ms); ${formatRange(runs.map((r) => r.cpuMs), ms2)} ms; ${collections}`,
+    `${formatRange(runs.map((r) => r.rps))} req/s; ${p99OfRuns(p99)}; ${formatRange(runs.map((r) => r.cpuMs), ms2)} ms; ${collections}`,
     `p99 ≤ ${TARGET.uncachedP99Ms} ms in every run`, over === 0);
   add(`${name}: machine while measured`, formatMachineLoad(runs.map((r) => r.window)));
 }
