@@ -48,9 +48,11 @@ function slotsOf(ih: IndexedHost, query: PlacementQuery, skip: ReadonlySet<strin
   const keyOf = (g: PlacementRequestGroup) => JSON.stringify([g.resources, g.required, g.forbidden, g.checkedBy]);
   // Same asks next to each other, in the order they first appear.
   const order = [...new Set(numbered.map(keyOf))];
+  // Read once: the search keys on the providers' identity, and each call makes new ones (IndexedHost.providers).
+  const providers = ih.providers();
   return numbered
     .map((group) => ({ group, key: keyOf(group), isolate: query.groupPolicy === 'isolate' && group.checkedBy === 'placement',
-      eligible: [...ih.providers].filter((p) => canServe(p, group)).sort((a, b) => a.name.localeCompare(b.name)) }))
+      eligible: providers.filter((p) => canServe(p, group)).sort((a, b) => a.name.localeCompare(b.name)) }))
     .sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key));
 }
 

@@ -154,11 +154,9 @@ interface Ask {
   fits: Float64Array;
 }
 
-const NO_PROVIDERS: readonly IndexedProvider[] = [];
-
-/** Providers of this host that hold every class of the ask. */
+/** Providers of this host that hold every class of the ask (made anew: IndexedHost.providersOf). */
 function eligibleProviders(ih: IndexedHost, classes: readonly string[]): readonly IndexedProvider[] {
-  const holding = classes.length === 0 ? ih.providers : (ih.providersByClass.get(classes[0]!) ?? NO_PROVIDERS);
+  const holding = classes.length === 0 ? ih.providers() : ih.providersOf(classes[0]!);
   return classes.length > 1 ? holding.filter((p) => classes.every((rc) => p.inventories[rc])) : holding;
 }
 
@@ -177,9 +175,8 @@ const askFitsCache = new KeyedWeakMemo<HostIndex, string, Float64Array>({ max: A
  */
 function askFits(index: HostIndex, key: string, ask: Omit<Ask, 'fits'>): Float64Array {
   return askFitsCache.get(index, JSON.stringify([key, ask.count, ask.isolate]), () => {
-    const column = ask.classes.length === 1 && ask.group.required.length === 0 && ask.group.forbidden.length === 0
-      ? index.classColumns.get(ask.classes[0]!) : undefined;
-    if (column) return columnFits(column, ask, index.byName.length);
+    const column = ask.classes.length === 1 ? index.classColumns.get(ask.classes[0]!) : undefined;
+    if (column) return columnFits(column, ask, index.byName.length, traitsAllowed(index.providerTraitSets, ask.group));
     const fits = new Float64Array(index.byName.length);
     // Units per eligible provider of one host, reused from host to host.
     let units = new Float64Array(16);
@@ -195,12 +192,21 @@ function askFits(index: HostIndex, key: string, ask: Omit<Ask, 'fits'>): Float64
   });
 }
 
+/** Per provider trait set (`HostIndex.providerTraitSets`), 1 when it has every trait the group requires and none it forbids. */
+function traitsAllowed(sets: readonly ReadonlySet<string>[], { required, forbidden }: PlacementRequestGroup): Uint8Array {
+  const allowed = new Uint8Array(sets.length);
+  sets.forEach((set, id) => {
+    allowed[id] = required.every((t) => set.has(t)) && !forbidden.some((t) => set.has(t)) ? 1 : 0;
+  });
+  return allowed;
+}
+
 /**
- * askFits for an ask of one class and no traits (every PCI device of an alias without traits), read from the class's
- * column: the same rule (timesServed) on numbers in a row (every provider there holds the class). A host without such a
- * provider fits 0 either way.
+ * askFits for an ask of one class (every PCI device), read from the class's column: the same rule as groupUnits (the
+ * traits, then timesServed) on numbers in a row, a verdict per trait set rather than a look-up per provider (every
+ * provider there holds the class). A host without such a provider fits 0 either way.
  */
-function columnFits({ from, free, minUnit, maxUnit, stepSize }: ClassColumn, ask: Omit<Ask, 'fits'>, hostCount: number): Float64Array {
+function columnFits({ from, free, minUnit, maxUnit, stepSize, traitSet }: ClassColumn, ask: Omit<Ask, 'fits'>, hostCount: number, allowed: Uint8Array): Float64Array {
   const fits = new Float64Array(hostCount);
   const amount = ask.resources[0]![1];
   let units = new Float64Array(16);
@@ -211,7 +217,7 @@ function columnFits({ from, free, minUnit, maxUnit, stepSize }: ClassColumn, ask
     if (providers > units.length) units = new Float64Array(providers * 2);
     for (let i = 0; i < providers; i++) {
       const p = first + i;
-      units[i] = timesServed(amount, minUnit[p]!, maxUnit[p]!, stepSize[p]!, free[p]!);
+      units[i] = allowed[traitSet[p]!] === 1 ? timesServed(amount, minUnit[p]!, maxUnit[p]!, stepSize[p]!, free[p]!) : 0;
     }
     fits[at] = askFit(ask, units, providers);
   }

@@ -25,10 +25,14 @@ export interface IndexedHost {
   /** Hosts with the same root traits share this number, so a trait verdict is worked out once per distinct set. */
   traitSet: number;
   root: IndexedProvider;
-  /** Root and PCI providers. */
-  providers: readonly IndexedProvider[];
-  /** The providers holding each resource class. */
-  providersByClass: ReadonlyMap<string, readonly IndexedProvider[]>;
+  /**
+   * Root and PCI providers. The PCI ones are made anew by each call, not kept: a cloud's 150,000 of them, with a list
+   * per host and class, were a quarter of a worker's 1.8 M heap objects, and every full collection marked them all
+   * (issue 16). A reader that keys on a provider's identity (allocation.ts) reads the list once.
+   */
+  providers(): readonly IndexedProvider[];
+  /** The providers holding this resource class, root first: made anew by each call, as `providers()`. */
+  providersOf(rc: string): readonly IndexedProvider[];
   /** Free units per resource class over the whole tree. */
   free: Readonly<Record<string, number>>;
   /** The host's PCI figures as answers list them (worked out when an answer first lists the host). */
@@ -79,7 +83,7 @@ export interface RootColumn {
 
 /**
  * One resource class over every provider holding it (root and PCI), host after host by position in `byName`, each
- * host's in the order of its `providersByClass`: what counting a one-class ask (a PCI device) reads, as numbers in a
+ * host's root first, then its PCI providers in the snapshot's order (`providersOf`): what counting a one-class ask (a PCI device) reads, as numbers in a
  * row rather than a map lookup per host and a record lookup per provider. Placement caps min_unit, max_unit and
  * step_size at 2^31 − 1 (PLACEMENT `placement/db/constants.py` MAX_INT), so they fit 32-bit integers.
  */
@@ -91,6 +95,8 @@ export interface ClassColumn {
   minUnit: Int32Array;
   maxUnit: Int32Array;
   stepSize: Int32Array;
+  /** Each provider's traits, as a number into `HostIndex.providerTraitSets`: an ask with traits reads a verdict per set. */
+  traitSet: Int32Array;
 }
 
 export interface HostIndex {
@@ -110,6 +116,8 @@ export interface HostIndex {
   traitSetOf: Int32Array;
   /** The root traits of each trait set, by its number. */
   traitSets: readonly ReadonlySet<string>[];
+  /** The traits of the providers in `classColumns`, by number: the root trait sets (`traitSets`), then the PCI ones. */
+  providerTraitSets: readonly ReadonlySet<string>[];
   /**
    * The hosts of each trait set, by position in `byName` in ascending order: those of set s are setHosts[setFrom[s]] to
    * setHosts[setFrom[s + 1] − 1]. A scan keeps out the hosts of the sets a trait blocks through them, not a pass over
@@ -129,18 +137,35 @@ export interface HostIndex {
 
 /**
  * One Set per distinct list of traits, shared by every provider with that list: a cloud's 150,000 PCI providers
- * have a few dozen, and a Set each was most of the index's heap (issue 16).
+ * have a few dozen, and a Set each was most of the index's heap (issue 16). Providers are made on each read
+ * (IndexedHost.providers), so the list last asked is remembered by identity: the store gives rows with the same
+ * traits one list (src/store/tables.ts), and a host's providers mostly have the same.
  */
-type TraitSets = Map<string, ReadonlySet<string>>;
+class TraitSets {
+  private readonly bySignature = new Map<string, number>();
+  /** Each distinct list's Set, by number in order of first appearance. */
+  readonly sets: ReadonlySet<string>[] = [];
+  private lastList: readonly string[] | null = null;
+  private lastId = -1;
 
-function sharedTraits(traitSets: TraitSets, traits: readonly string[]): ReadonlySet<string> {
-  const signature = traits.join(' ');
-  let set = traitSets.get(signature);
-  if (!set) {
-    set = new Set(traits);
-    traitSets.set(signature, set);
+  /** The number of this list's Set in `sets`. */
+  idOf(traits: readonly string[]): number {
+    if (traits === this.lastList) return this.lastId;
+    const signature = traits.join(' ');
+    let id = this.bySignature.get(signature);
+    if (id === undefined) {
+      id = this.sets.length;
+      this.sets.push(new Set(traits));
+      this.bySignature.set(signature, id);
+    }
+    this.lastList = traits;
+    this.lastId = id;
+    return id;
   }
-  return set;
+
+  of(traits: readonly string[]): ReadonlySet<string> {
+    return this.sets[this.idOf(traits)]!;
+  }
 }
 
 /**
@@ -175,7 +200,7 @@ interface PciSharing {
 }
 
 function newPciSharing(): PciSharing {
-  return { traits: new Map(), inventories: new ClassRecords(), counts: new ClassRecords() };
+  return { traits: new TraitSets(), inventories: new ClassRecords(), counts: new ClassRecords() };
 }
 
 function freeUnits(inventories: Readonly<Record<string, Inventory>>, usages: Readonly<Record<string, number>>): Record<string, number> {
@@ -187,7 +212,7 @@ function freeUnits(inventories: Readonly<Record<string, Inventory>>, usages: Rea
 function pciProvider(p: PciProvider, shared: PciSharing): IndexedProvider {
   const rc = p.resourceClass;
   return {
-    name: p.name, uuid: p.uuid, traits: sharedTraits(shared.traits, p.traits), inventories: shared.inventories.of(rc, p.inventory),
+    name: p.name, uuid: p.uuid, traits: shared.traits.of(p.traits), inventories: shared.inventories.of(rc, p.inventory),
     free: shared.counts.of(rc, providerFree(p)), used: shared.counts.of(rc, p.used),
   };
 }
@@ -196,20 +221,11 @@ function indexHost(host: Host, traitSet: number, traits: ReadonlySet<string>, sh
   const root: IndexedProvider = {
     name: host.name, uuid: host.uuid, traits, inventories: host.inventories, free: freeUnits(host.inventories, host.usages), used: host.usages,
   };
-  const providers = [root].concat(host.pciProviders.map((p) => pciProvider(p, shared)));
-  const providersByClass = new Map<string, IndexedProvider[]>();
+  // Built key by key as the root's was, not spread from it: a spread copy took a hidden class of its own (15,000 more).
   const free: Record<string, number> = {};
-  for (const provider of providers) {
-    for (const [rc, units] of Object.entries(provider.free)) {
-      const holding = providersByClass.get(rc);
-      if (holding) holding.push(provider);
-      else providersByClass.set(rc, [provider]);
-      free[rc] = (free[rc] ?? 0) + units;
-    }
-  }
-  // A list grown by push keeps room for 17 or more (V8); copies hold just their providers, 100+ bytes less a list.
-  for (const [rc, holding] of providersByClass) if (holding.length > 1) providersByClass.set(rc, holding.slice());
-  return new IndexedHostEntry(host, traitSet, root, providers, providersByClass, free);
+  for (const [rc, units] of Object.entries(root.free)) free[rc] = units;
+  for (const p of host.pciProviders) free[p.resourceClass] = (free[p.resourceClass] ?? 0) + providerFree(p);
+  return new IndexedHostEntry(host, traitSet, root, free, shared);
 }
 
 /**
@@ -221,9 +237,19 @@ class IndexedHostEntry implements IndexedHost {
   private listed: ListedPci | null = null;
   private asked: Map<string, readonly PciProviderFree[]> | null = null;
 
-  constructor(readonly host: Host, readonly traitSet: number, readonly root: IndexedProvider, readonly providers: readonly IndexedProvider[],
-    readonly providersByClass: ReadonlyMap<string, readonly IndexedProvider[]>, readonly free: Readonly<Record<string, number>>) {
+  constructor(readonly host: Host, readonly traitSet: number, readonly root: IndexedProvider, readonly free: Readonly<Record<string, number>>,
+    private readonly shared: PciSharing) {
     this.traits = root.traits;
+  }
+
+  providers(): readonly IndexedProvider[] {
+    return [this.root, ...this.host.pciProviders.map((p) => pciProvider(p, this.shared))];
+  }
+
+  providersOf(rc: string): readonly IndexedProvider[] {
+    const holding: IndexedProvider[] = this.root.inventories[rc] ? [this.root] : [];
+    for (const p of this.host.pciProviders) if (p.resourceClass === rc) holding.push(pciProvider(p, this.shared));
+    return holding;
   }
 
   pciProvidersOf({ list, key }: AskedClasses): readonly PciProviderFree[] | undefined {
@@ -304,37 +330,47 @@ function freeColumnsOf(hosts: readonly IndexedHost[]): Map<string, Float64Array>
   return columns;
 }
 
-function classColumnsOf(hosts: readonly IndexedHost[]): Map<string, ClassColumn> {
-  const providers = new Map<string, IndexedProvider[]>();
+/**
+ * Calls `visit` for each provider of the host holding a class, root first, with its free units and inventory of it and
+ * its traits' number in `providerTraitSets` (the root's trait set; a PCI provider's after the `rootSets` root ones).
+ */
+function eachHolding(ih: IndexedHost, pciTraits: TraitSets, rootSets: number, visit: (rc: string, free: number, inventory: Inventory, traitSet: number) => void): void {
+  const { root, host } = ih;
+  for (const [rc, inventory] of Object.entries(root.inventories)) visit(rc, root.free[rc]!, inventory, ih.traitSet);
+  for (const p of host.pciProviders) visit(p.resourceClass, providerFree(p), p.inventory, rootSets + pciTraits.idOf(p.traits));
+}
+
+function classColumnsOf(hosts: readonly IndexedHost[], pciTraits: TraitSets, rootSets: number): Map<string, ClassColumn> {
+  // Counts per host first, turned into starts; then each provider written at its class's next place.
   const from = new Map<string, Int32Array>();
-  hosts.forEach(({ providersByClass }, at) => {
-    for (const [rc, holding] of providersByClass) {
-      let all = providers.get(rc);
-      if (!all) {
-        all = [];
-        providers.set(rc, all);
-        from.set(rc, new Int32Array(hosts.length + 1));
-      }
-      // Counts first; turned into starts below.
-      from.get(rc)![at + 1] = holding.length;
-      for (const p of holding) all.push(p);
+  hosts.forEach((ih, at) => eachHolding(ih, pciTraits, rootSets, (rc) => {
+    let starts = from.get(rc);
+    if (!starts) {
+      starts = new Int32Array(hosts.length + 1);
+      from.set(rc, starts);
     }
-  });
+    starts[at + 1]!++;
+  }));
   const columns = new Map<string, ClassColumn>();
-  for (const [rc, all] of providers) {
-    const starts = from.get(rc)!;
+  for (const [rc, starts] of from) {
     for (let at = 1; at < starts.length; at++) starts[at]! += starts[at - 1]!;
-    const column: ClassColumn = {
-      from: starts, free: new Float64Array(all.length), minUnit: new Int32Array(all.length), maxUnit: new Int32Array(all.length), stepSize: new Int32Array(all.length),
-    };
-    all.forEach((p, i) => {
-      const inventory = p.inventories[rc]!;
-      column.free[i] = p.free[rc]!;
+    const n = starts[hosts.length]!;
+    columns.set(rc, {
+      from: starts, free: new Float64Array(n), minUnit: new Int32Array(n), maxUnit: new Int32Array(n), stepSize: new Int32Array(n), traitSet: new Int32Array(n),
+    });
+  }
+  const written = new Map<string, number>();
+  for (const ih of hosts) {
+    eachHolding(ih, pciTraits, rootSets, (rc, free, inventory, traitSet) => {
+      const column = columns.get(rc)!;
+      const i = written.get(rc) ?? 0;
+      written.set(rc, i + 1);
+      column.free[i] = free;
       column.minUnit[i] = inventory.minUnit;
       column.maxUnit[i] = inventory.maxUnit;
       column.stepSize[i] = inventory.stepSize;
+      column.traitSet[i] = traitSet;
     });
-    columns.set(rc, column);
   }
   return columns;
 }
@@ -392,14 +428,15 @@ function* buildIndex(hosts: readonly Host[]): Generator<void, HostIndex> {
     yield;
     const rootColumns = rootColumnsOf(byName);
     yield;
-    const classColumns = classColumnsOf(byName);
+    const classColumns = classColumnsOf(byName, pciSharing.traits, rootSets.size);
     yield;
     const traits = new Set(hosts.flatMap(schedulingTraits));
     const traitSets = [...rootSets.values()].map((set) => set.traits);
+    const providerTraitSets = [...traitSets, ...pciSharing.traits.sets];
     const traitSetOf = Int32Array.from(byName, (ih) => ih.traitSet);
     const index: HostIndex = {
       hosts: indexed, byName, rootColumns, freeColumns: freeColumnsOf(byName), classColumns, traits,
-      traitSetOf, traitSets, ...hostsBySet(traitSetOf, traitSets.length), ...traitBitsOf(traits, traitSets),
+      traitSetOf, traitSets, providerTraitSets, ...hostsBySet(traitSetOf, traitSets.length), ...traitBitsOf(traits, traitSets),
     };
     indexes.set(hosts, index);
     return index;
