@@ -83,9 +83,9 @@ export interface RootColumn {
 
 /**
  * One resource class over every provider holding it (root and PCI), host after host by position in `byName`, each
- * host's root first, then its PCI providers in the snapshot's order (`providersOf`): what counting a one-class ask (a PCI device) reads, as numbers in a
- * row rather than a map lookup per host and a record lookup per provider. Placement caps min_unit, max_unit and
- * step_size at 2^31 − 1 (PLACEMENT `placement/db/constants.py` MAX_INT), so they fit 32-bit integers.
+ * host's root first, then its PCI providers in the snapshot's order (`providersOf`): what counting a one-class ask (a
+ * PCI device) reads, as numbers in a row rather than a look-up per host and provider. Placement caps min_unit, max_unit
+ * and step_size at 2^31 − 1 (PLACEMENT `placement/db/constants.py` MAX_INT), so they fit 32-bit integers.
  */
 export interface ClassColumn {
   /** The providers of the host at `at` are entries from[at] to from[at + 1] − 1. */
