@@ -56,4 +56,3 @@ describe('host index', () => {
     expect([...index.classColumns.get('VCPU')!.from]).toEqual([0, 1, 2]);
   });
 });
-

@@ -330,20 +330,20 @@ function freeColumnsOf(hosts: readonly IndexedHost[]): Map<string, Float64Array>
   return columns;
 }
 
-/**
- * Calls `visit` for each provider of the host holding a class, root first, with its free units and inventory of it and
- * its traits' number in `providerTraitSets` (the root's trait set; a PCI provider's after the `rootSets` root ones).
- */
-function eachHolding(ih: IndexedHost, pciTraits: TraitSets, rootSets: number, visit: (rc: string, free: number, inventory: Inventory, traitSet: number) => void): void {
-  const { root, host } = ih;
-  for (const [rc, inventory] of Object.entries(root.inventories)) visit(rc, root.free[rc]!, inventory, ih.traitSet);
-  for (const p of host.pciProviders) visit(p.resourceClass, providerFree(p), p.inventory, rootSets + pciTraits.idOf(p.traits));
+/** Calls `visit` for each provider of the host holding a class, root first (null), then its PCI providers. */
+function eachHolding({ root, host }: IndexedHost, visit: (rc: string, pci: PciProvider | null) => void): void {
+  for (const rc of Object.keys(root.inventories)) visit(rc, null);
+  for (const p of host.pciProviders) visit(p.resourceClass, p);
 }
 
+/**
+ * The class columns. A provider's trait-set number is its root's trait set, or a PCI provider's after the `rootSets`
+ * root ones (`providerTraitSets`).
+ */
 function classColumnsOf(hosts: readonly IndexedHost[], pciTraits: TraitSets, rootSets: number): Map<string, ClassColumn> {
   // Counts per host first, turned into starts; then each provider written at its class's next place.
   const from = new Map<string, Int32Array>();
-  hosts.forEach((ih, at) => eachHolding(ih, pciTraits, rootSets, (rc) => {
+  hosts.forEach((ih, at) => eachHolding(ih, (rc) => {
     let starts = from.get(rc);
     if (!starts) {
       starts = new Int32Array(hosts.length + 1);
@@ -361,15 +361,16 @@ function classColumnsOf(hosts: readonly IndexedHost[], pciTraits: TraitSets, roo
   }
   const written = new Map<string, number>();
   for (const ih of hosts) {
-    eachHolding(ih, pciTraits, rootSets, (rc, free, inventory, traitSet) => {
+    eachHolding(ih, (rc, pci) => {
       const column = columns.get(rc)!;
       const i = written.get(rc) ?? 0;
       written.set(rc, i + 1);
-      column.free[i] = free;
+      const inventory = pci ? pci.inventory : ih.root.inventories[rc]!;
+      column.free[i] = pci ? providerFree(pci) : ih.root.free[rc]!;
       column.minUnit[i] = inventory.minUnit;
       column.maxUnit[i] = inventory.maxUnit;
       column.stepSize[i] = inventory.stepSize;
-      column.traitSet[i] = traitSet;
+      column.traitSet[i] = pci ? rootSets + pciTraits.idOf(pci.traits) : ih.traitSet;
     });
   }
   return columns;
