@@ -33,5 +33,5 @@ EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # V8's options as npm start gives them (README "Start it"): a young generation of 32 MB a semi-space, no memory reducer,
-# and an old generation allowed to double after each full collection.
-CMD ["node", "--max-semi-space-size=32", "--no-memory-reducer", "--heap-growing-percent=100", "bin/nova-advisor.js", "serve"]
+# an old generation allowed to double after each full collection, and no allocation straight into it (pretenuring).
+CMD ["node", "--max-semi-space-size=32", "--no-memory-reducer", "--heap-growing-percent=100", "--no-allocation-site-pretenuring", "bin/nova-advisor.js", "serve"]

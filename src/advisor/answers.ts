@@ -76,7 +76,7 @@ const ANSWER_CACHE_SIZE = 500;
  * more computation.
  */
 export class AnswerCache<T, K = undefined> {
-  private readonly perContext = new WeakMemo<RuleContext, SecondUseMemo<CloudSnapshot, string, Computed<K>>>(
+  private readonly perContext = new WeakMemo<RuleContext, SecondUseMemo<CloudSnapshot, Computed<K>>>(
     () => new SecondUseMemo({ max: ANSWER_CACHE_SIZE, seen: 2 * ANSWER_CACHE_SIZE }),
   );
 

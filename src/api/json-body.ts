@@ -4,7 +4,7 @@
 // checked against its route's schema once: issue 16, where parsing and checking took a tenth of a cached answer.
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
 import { LRUCache } from 'lru-cache';
-import { digest } from '../lib/canonical-json.ts';
+import { RecentKeys } from '../lib/recent-keys.ts';
 import { ApiError } from './errors.ts';
 
 /**
@@ -18,7 +18,8 @@ const REPEATED_BODIES = { max: 1000, maxSize: 2 ** 20, maxEntrySize: 2 ** 16 };
  * (advisor/answers.ts): kept from the first, each body sent once (every uncached recommendation's) stayed for the
  * next 1,000 requests with its parsed and checked copies, long enough for every scavenge to promote it, and died old:
  * ~2 KB a request, the most of what the service's scavenges copied (issue 16, `HeapProfiler.startSampling` in a
- * worker under load). Seen once, only the text's digest is remembered.
+ * worker under load). Seen once, only two hashes of the text are remembered (lib/recent-keys.ts): its SHA-256 kept
+ * in an LRU had still been promoted with the LRU's records, and cost a digest of every body.
  */
 const SEEN_ONCE = 1000;
 
@@ -66,7 +67,7 @@ function deepFreeze<T>(value: T): T {
  */
 export function installJsonBodies<S>(app: FastifyInstance, compile: FastifySchemaCompiler<S>): void {
   const parsed = new LRUCache<string, object>({ ...REPEATED_BODIES, sizeCalculation: (_body, text) => Math.max(1, text.length) });
-  const seenOnce = new LRUCache<string, true>({ max: SEEN_ONCE });
+  const seenOnce = new RecentKeys(SEEN_ONCE);
   const kept = new WeakSet<object>();
   app.setValidatorCompiler<S>((route) => {
     const validate = compile(route);
@@ -109,12 +110,11 @@ export function installJsonBodies<S>(app: FastifyInstance, compile: FastifySchem
       return;
     }
     if (body !== null && typeof body === 'object' && text.length <= REPEATED_BODIES.maxEntrySize) {
-      const key = digest(text);
-      if (seenOnce.delete(key)) {
+      if (seenOnce.delete(text)) {
         parsed.set(text, deepFreeze(body));
         kept.add(body);
       } else {
-        seenOnce.set(key, true);
+        seenOnce.count(text);
       }
     }
     done(null, body);

@@ -6,7 +6,7 @@ import stringify from 'safe-stable-stringify';
 export const canonicalJson = stringify as (value: unknown) => string;
 
 /**
- * A key for a cache that keeps its keys long (the answer cache remembers the last 1,000 requests asked once): the
+ * A key for a cache that keeps its keys long (the answers the answer cache keeps, sought by it): the
  * SHA-256 of the canonical JSON, 43 characters. The JSON itself is built piece by piece, and kept as a key it held
  * a tree of small strings (~2 KB sampled per request key, `HeapProfiler.startSampling`) that lived long enough to be
  * promoted by each scavenge and died old (issue 16). A cryptographic digest: two requests never share a key by

@@ -66,7 +66,7 @@ describe('watchMemoBuilds', () => {
 describe('SecondUseMemo', () => {
   /** A memo over one object, and the keys it computed, in order. */
   function counting(options: { max: number; seen: number; recent?: number }) {
-    const memo = new SecondUseMemo<object, string, { key: string }>(options);
+    const memo = new SecondUseMemo<object, { key: string }>(options);
     const object = {};
     const computed: string[] = [];
     const get = (key: string) => memo.get(object, key, () => {
@@ -116,7 +116,7 @@ describe('SecondUseMemo', () => {
   });
 
   it('does not churn when more keys come back than fit: mostly the same ones stay kept', () => {
-    const memo = new SecondUseMemo<object, string, string>({ max: 4, seen: 64 });
+    const memo = new SecondUseMemo<object, string>({ max: 4, seen: 64 });
     const object = {};
     let admitted = 0;
     let hits = 0;
@@ -162,7 +162,7 @@ describe('SecondUseMemo', () => {
   });
 
   it('keeps the values of each object apart', () => {
-    const memo = new SecondUseMemo<object, string, number>({ max: 2, seen: 2 });
+    const memo = new SecondUseMemo<object, number>({ max: 2, seen: 2 });
     const [x, y] = [{}, {}];
     memo.get(x, 'k', () => 1);
     expect(memo.get(y, 'k', () => 2)).toEqual({ value: 2, kept: false });

@@ -2,6 +2,7 @@
 // context): the value is computed on first use and goes when the object goes (WeakMap), so nothing is ever stale
 // and nothing outlives its snapshot.
 import { LRUCache } from 'lru-cache';
+import { RecentKeys } from './recent-keys.ts';
 
 /** The read-or-compute of every memo here, over a Map, WeakMap or LRUCache (whose `get` counts as a use). */
 function getOrCreate<K, V>(store: { get(key: K): V | undefined; set(key: K, value: V): unknown }, key: K, create: (key: K) => V): V {
@@ -117,10 +118,10 @@ interface Kept<V> {
 }
 
 /** Per object: the values kept, the uses of keys asked and not kept, the values computed lately. */
-interface SecondUseSets<IK extends NonNullable<unknown>, V extends NonNullable<unknown>> {
-  kept: LRUCache<IK, Kept<V>>;
-  seen: LRUCache<IK, { uses: number }>;
-  recent: LRUCache<IK, V> | null;
+interface SecondUseSets<V extends NonNullable<unknown>> {
+  kept: LRUCache<string, Kept<V>>;
+  seen: RecentKeys;
+  recent: LRUCache<string, V> | null;
   /** Asks since the uses were last halved. */
   asks: number;
 }
@@ -141,14 +142,17 @@ interface SecondUseSets<IK extends NonNullable<unknown>, V extends NonNullable<u
  * no use: for callers that ask the same key several times while making one result (an answer's capacity scan, asked
  * by its candidates, allocation and capacity), which would otherwise count as uses. A value there is dropped a few
  * results later, still young.
+ *
+ * The keys asked and not kept are counted in a RecentKeys (two hashes of each key in typed arrays), not in an LRU of
+ * the keys themselves, which every new key made promote and die old (lib/recent-keys.ts).
  */
-export class SecondUseMemo<K extends object, IK extends NonNullable<unknown>, V extends NonNullable<unknown>> {
-  private readonly perObject = new WeakMap<K, SecondUseSets<IK, V>>();
+export class SecondUseMemo<K extends object, V extends NonNullable<unknown>> {
+  private readonly perObject = new WeakMap<K, SecondUseSets<V>>();
 
   constructor(private readonly options: { max: number; seen: number; recent?: number }) {}
 
   /** The value, and whether it is kept (asked before, and admitted); `compute` runs when it is neither kept nor recent. */
-  get(object: K, key: IK, compute: () => V): { value: V; kept: boolean } {
+  get(object: K, key: string, compute: () => V): { value: V; kept: boolean } {
     const sets = getOrCreate(this.perObject, object, () => this.newSets());
     if (++sets.asks >= 10 * this.options.max) halveUses(sets);
     const kept = sets.kept.get(key);
@@ -159,35 +163,34 @@ export class SecondUseMemo<K extends object, IK extends NonNullable<unknown>, V 
     const lately = sets.recent?.get(key);
     if (lately !== undefined) return { value: lately, kept: false };
     const value = compute();
-    const uses = (sets.seen.get(key)?.uses ?? 0) + 1;
+    const uses = sets.seen.count(key);
     if (uses >= 2 && admits(sets.kept, uses)) {
       sets.seen.delete(key);
       sets.kept.set(key, { value, uses });
       return { value, kept: true };
     }
-    sets.seen.set(key, { uses });
     sets.recent?.set(key, value);
     return { value, kept: false };
   }
 
-  private newSets(): SecondUseSets<IK, V> {
+  private newSets(): SecondUseSets<V> {
     const { max, seen, recent } = this.options;
     return {
-      kept: new LRUCache({ max }), seen: new LRUCache({ max: seen }), recent: recent ? new LRUCache({ max: recent }) : null, asks: 0,
+      kept: new LRUCache({ max }), seen: new RecentKeys(seen), recent: recent ? new LRUCache({ max: recent }) : null, asks: 0,
     };
   }
 }
 
 /** Room left, or more uses than the least recently used value kept, which the new one would push out. */
-function admits<IK extends NonNullable<unknown>, V extends NonNullable<unknown>>(kept: LRUCache<IK, Kept<V>>, uses: number): boolean {
+function admits<V extends NonNullable<unknown>>(kept: LRUCache<string, Kept<V>>, uses: number): boolean {
   if (kept.size < kept.max) return true;
   const victim = kept.rkeys().next();
   return victim.done === true || uses > (kept.peek(victim.value)?.uses ?? 0);
 }
 
 /** Halves every count in place (no reordering): TinyLFU's reset, so uses measure recent demand. */
-function halveUses<IK extends NonNullable<unknown>, V extends NonNullable<unknown>>(sets: SecondUseSets<IK, V>): void {
+function halveUses<V extends NonNullable<unknown>>(sets: SecondUseSets<V>): void {
   sets.asks = 0;
   for (const entry of sets.kept.values()) entry.uses >>= 1;
-  for (const entry of sets.seen.values()) entry.uses >>= 1;
+  sets.seen.halve();
 }

@@ -1047,7 +1047,7 @@ function firstHosts(scan: HostScan, n: number): Int32Array {
  */
 const SCAN_CACHE_SIZE = 256;
 const RECENT_SCANS = 16;
-const scans = new SecondUseMemo<HostIndex, string, HostScan>({ max: SCAN_CACHE_SIZE, seen: 2 * SCAN_CACHE_SIZE, recent: RECENT_SCANS });
+const scans = new SecondUseMemo<HostIndex, HostScan>({ max: SCAN_CACHE_SIZE, seen: 2 * SCAN_CACHE_SIZE, recent: RECENT_SCANS });
 
 /**
  * The scan of these hosts for this request, computed once: a host list never changes (a sync makes a new one)
