@@ -121,7 +121,7 @@ interface Kept<V> {
 interface SecondUseSets<V extends NonNullable<unknown>> {
   kept: LRUCache<string, Kept<V>>;
   seen: RecentKeys;
-  recent: LRUCache<string, V> | null;
+  recent: LastComputed<V> | null;
   /** Asks since the uses were last halved. */
   asks: number;
 }
@@ -144,7 +144,8 @@ interface SecondUseSets<V extends NonNullable<unknown>> {
  * results later, still young.
  *
  * The keys asked and not kept are counted in a RecentKeys (two hashes of each key in typed arrays), not in an LRU of
- * the keys themselves, which every new key made promote and die old (lib/recent-keys.ts).
+ * the keys themselves, which every new key made promote and die old (lib/recent-keys.ts); `recent` is a ring, not an
+ * LRUCache, for the same reason (below).
  */
 export class SecondUseMemo<K extends object, V extends NonNullable<unknown>> {
   private readonly perObject = new WeakMap<K, SecondUseSets<V>>();
@@ -176,8 +177,36 @@ export class SecondUseMemo<K extends object, V extends NonNullable<unknown>> {
   private newSets(): SecondUseSets<V> {
     const { max, seen, recent } = this.options;
     return {
-      kept: new LRUCache({ max }), seen: new RecentKeys(seen), recent: recent ? new LRUCache({ max: recent }) : null, asks: 0,
+      kept: new LRUCache({ max }), seen: new RecentKeys(seen), recent: recent ? new LastComputed(recent) : null, asks: 0,
     };
+  }
+}
+
+/**
+ * The last `size` values computed, by key, the oldest replaced first: SecondUseMemo's `recent`. A ring of two arrays
+ * made once, searched in full (a few entries): an LRUCache of them rehashed its Map, which lives long, on every few
+ * keys, and V8 makes the new tables of an old Map in the old generation, where they died (17 % of what outlived the
+ * scavenges of a worker under nothing-reused recommendations, `HeapProfiler.startSampling`; issue 16).
+ */
+class LastComputed<V> {
+  private readonly keys: (string | null)[];
+  private readonly values: (V | null)[];
+  private next = 0;
+
+  constructor(size: number) {
+    this.keys = new Array<string | null>(size).fill(null);
+    this.values = new Array<V | null>(size).fill(null);
+  }
+
+  get(key: string): V | undefined {
+    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] === key) return this.values[i] as V;
+    return undefined;
+  }
+
+  set(key: string, value: V): void {
+    this.keys[this.next] = key;
+    this.values[this.next] = value;
+    this.next = (this.next + 1) % this.keys.length;
   }
 }
 
