@@ -4,6 +4,7 @@
 // in steps when a snapshot becomes current (`lookupSteps`), so no answer waits for one (issue 16: the first image
 // looked up by id after a start spent 50–200 ms building the map of 100,000 ids).
 import { SteppedMemo } from '../lib/memo.ts';
+import { fnv1a } from '../lib/string-hash.ts';
 import type { CloudSnapshot } from '../model/index.ts';
 
 /** The unique keys of snapshot lists: flavor and image `id`, host `name`. */
@@ -11,13 +12,6 @@ export type KeyField = 'id' | 'name';
 
 /** Items keyed between two steps of a build: a few milliseconds of work. */
 const ITEMS_PER_STEP = 10_000;
-
-/** FNV-1a over the UTF-16 code units (http://www.isthe.com/chongo/tech/comp/fnv/): spreads ids and names evenly. */
-function hashOf(key: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
-  return hash >>> 0;
-}
 
 /**
  * Positions of a list's items by a string key, held in typed arrays, off the JS heap: a Map of 100,000 image ids held
@@ -57,7 +51,7 @@ class KeyPositions {
 
   /** The slot holding this key, or the empty one where it would go. */
   private slotOf(key: string): number {
-    for (let slot = hashOf(key) & this.mask; ; slot = (slot + 1) & this.mask) {
+    for (let slot = fnv1a(key) & this.mask; ; slot = (slot + 1) & this.mask) {
       const held = this.slots[slot]!;
       if (held === 0 || this.keyAt(held - 1) === key) return slot;
     }

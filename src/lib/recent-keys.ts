@@ -12,6 +12,8 @@
 // Two different keys with equal hashes (1 in 2^64 a pair) count as one. A caller may only use the count to decide
 // earlier that a value is worth keeping (a value is always stored and found by its full key), never to answer.
 
+import { fnv1a } from './string-hash.ts';
+
 /** Entries a table holds per slot it may fill: probe chains stay short (linear probing at half load). */
 const TABLE_SLOTS_PER_KEY = 2;
 
@@ -99,15 +101,12 @@ export class RecentKeys {
 
   /** Two 32-bit hashes of the key's UTF-16 code units (FNV-1a and a multiply-xorshift), each finished by an avalanche. */
   private hash(key: string): void {
-    let a = 0x811c9dc5;
     let b = 0x9747b28c ^ key.length;
     for (let i = 0; i < key.length; i++) {
-      const c = key.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
+      b = Math.imul(b ^ key.charCodeAt(i), 0x5bd1e995);
       b ^= b >>> 15;
     }
-    this.hashHi = avalanche(a);
+    this.hashHi = avalanche(fnv1a(key));
     this.hashLo = avalanche(b);
   }
 
